@@ -1,0 +1,303 @@
+"""HTTP for the reference backend: protocol v1 routes over the `Store`.
+
+This module only translates: query strings and bodies in (checked, with a 422 naming
+the field), JSON out, `Refused` to the protocol's error shape. Store calls run in a
+worker thread so a long ingest never stalls the long-polls waiting on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from datetime import datetime
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from triage_tui.model import Kind, PayloadError, Role, Source
+from triage_tui.server.auth import Principal, TokenTable
+from triage_tui.server.openapi import openapi
+from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
+from triage_tui.server.store import MAX_BATCH, PROTOCOL, SORTS, QueueFilter, Refused, Store, invalid
+
+MAX_BODY = 4 * 1024 * 1024
+MAX_WAIT = 60.0
+_CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_BEARER = re.compile(r"Bearer ([!-~]{1,512})")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def error(status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status, headers=headers)
+
+
+class Notifier:
+    """Wakes every waiting long-poll when the store has written a change."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
+def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] | None = None) -> Starlette:
+    """The Starlette app; `policy_json` is what `GET /v1/policy` serves (it must match store.policy)."""
+    served_policy = policy_json if policy_json is not None else DEFAULT_POLICY_JSON
+    if policy_json is None and store.policy is not DEFAULT_POLICY:
+        raise ValueError("a store with a custom policy needs the policy JSON to serve")
+    notifier = Notifier()
+
+    def authed(handler: Callable[[Request, Principal], Awaitable[Response]]) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            match = _BEARER.fullmatch(request.headers.get("authorization", ""))
+            who = tokens.lookup(match.group(1)) if match else None
+            if who is None:
+                return error(401, "unauthorized", "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+            try:
+                return await handler(request, who)
+            except Refused as exc:
+                return error(exc.status, exc.error, exc.detail, **exc.extra)
+            except PayloadError as exc:
+                return error(422, "invalid", str(exc))
+
+        return wrapped
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "protocol": PROTOCOL})
+
+    async def schema(request: Request) -> Response:
+        return JSONResponse(openapi())
+
+    async def me(request: Request, who: Principal) -> Response:
+        return JSONResponse(who.to_json())
+
+    async def policy(request: Request, who: Principal) -> Response:
+        return JSONResponse(served_policy)
+
+    async def queue(request: Request, who: Principal) -> Response:
+        q = Query(request)
+        f = QueueFilter(
+            queue=q.choice("queue", ("open", "escalated"), "open"),
+            sort=q.choice("sort", tuple(SORTS), "deadline"),
+            kind=q.choice("kind", tuple(k.value for k in Kind), None),
+            source=q.choice("source", tuple(s.value for s in Source), None),
+            country=q.pattern("country", _COUNTRY_RE, "an ISO 3166-1 alpha-2 code like DE"),
+            reason=q.pattern("reason", _CODE_RE, "a reason code"),
+            min_reports=q.integer("min_reports", None, 0, 10**9),
+            q=q.text("q", 500),
+        )
+        limit = q.integer("limit", 200, 1, 1000)
+        cursor = q.text("cursor", 4096)
+        q.done()
+        return JSONResponse(await run_in_threadpool(store.queue, who, f, cursor=cursor, limit=limit))
+
+    async def changes(request: Request, who: Principal) -> Response:
+        q = Query(request)
+        since = q.integer("since", None, 0, 2**62)
+        if since is None:
+            raise invalid("since", "required: the seq of the page or feed answer you have")
+        wait = q.number("wait", 0.0, 0.0, MAX_WAIT)
+        limit = q.integer("limit", 500, 1, 1000)
+        q.done()
+        end = time.monotonic() + wait
+        while True:
+            answer = await run_in_threadpool(store.changes, since, limit)
+            left = end - time.monotonic()
+            if answer["changes"] or left <= 0:
+                return JSONResponse(answer)
+            await notifier.wait(min(left, 1.0))
+
+    async def item(request: Request, who: Principal) -> Response:
+        return JSONResponse(await run_in_threadpool(store.item, who, request.path_params["item_id"]))
+
+    async def claim(request: Request, who: Principal) -> Response:
+        item_id = request.path_params["item_id"]
+        if request.method == "DELETE":
+            await run_in_threadpool(store.release, who, item_id)
+            notifier.notify()
+            return Response(status_code=204)
+        body = await read_json(request, optional=True)
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise invalid("body", 'expected an object like {"ttl": 300}')
+        ttl = body.get("ttl", 300)
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 5 <= ttl <= 3600:
+            raise invalid("ttl", "expected seconds, 5..3600")
+        answer = await run_in_threadpool(store.claim, who, item_id, float(ttl))
+        notifier.notify()
+        return JSONResponse(answer)
+
+    async def decisions(request: Request, who: Principal) -> Response:
+        if request.method == "GET":
+            q = Query(request)
+            since = q.time("since")
+            cursor = q.integer("cursor", 0, 0, 2**62)
+            limit = q.integer("limit", 200, 1, 1000)
+            moderator = q.text("moderator", 128)
+            q.done()
+            return JSONResponse(await run_in_threadpool(store.audit, who, since=since, cursor=cursor, limit=limit, moderator=moderator))
+        body = await read_json(request)
+        batch = body.get("decisions") if isinstance(body, dict) else None
+        if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
+            raise invalid("decisions", f"expected a list of 1..{MAX_BATCH} decisions")
+        results = await run_in_threadpool(store.decide, who, batch)
+        notifier.notify()
+        return JSONResponse({"results": results})
+
+    async def stats(request: Request, who: Principal) -> Response:
+        return JSONResponse(await run_in_threadpool(store.stats))
+
+    async def ingest(request: Request, who: Principal) -> Response:
+        if Role.ADMIN not in who.roles:
+            raise Refused(403, "forbidden", "only an admin may ingest items")
+        body = await read_json(request)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= 10_000:
+            raise invalid("items", "expected a list of 1..10000 items")
+        answer = await run_in_threadpool(store.add_items, items)
+        notifier.notify()
+        return JSONResponse(answer)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 405:
+            return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+        if status == 404:
+            return error(404, "not_found", f"no route {request.url.path}")
+        return error(status, "error", "the request failed")
+
+    routes = [
+        Route("/v1/health", health),
+        Route("/openapi.json", schema),
+        Route("/v1/me", authed(me)),
+        Route("/v1/policy", authed(policy)),
+        Route("/v1/queue", authed(queue)),
+        Route("/v1/queue/changes", authed(changes)),
+        Route("/v1/items", authed(ingest), methods=["POST"]),
+        Route("/v1/items/{item_id:str}", authed(item)),
+        Route("/v1/items/{item_id:str}/claim", authed(claim), methods=["POST", "DELETE"]),
+        Route("/v1/decisions", authed(decisions), methods=["GET", "POST"]),
+        Route("/v1/stats", authed(stats)),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app.state.notifier = notifier
+    return app
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    """The body as JSON, refusing more than MAX_BODY bytes before reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if optional:
+            return None
+        raise invalid("body", "expected a JSON object")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid("body", f"not valid JSON ({exc})") from None
+
+
+class Query:
+    """Query parameters read one by one; unknown ones are refused so typos are not silent."""
+
+    def __init__(self, request: Request) -> None:
+        self._params = request.query_params
+        self._used: set[str] = set()
+
+    def _get(self, name: str) -> str | None:
+        self._used.add(name)
+        values = self._params.getlist(name)
+        if len(values) > 1:
+            raise invalid(name, "given more than once")
+        return values[0] if values else None
+
+    def done(self) -> None:
+        unknown = sorted(set(self._params.keys()) - self._used)
+        if unknown:
+            raise invalid(unknown[0], f"unknown parameter; allowed: {', '.join(sorted(self._used))}")
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str | None) -> Any:
+        value = self._get(name)
+        if value is None or value == "":
+            return default
+        if value not in allowed:
+            raise invalid(name, f"expected one of {', '.join(allowed)}")
+        return value
+
+    def pattern(self, name: str, rx: re.Pattern[str], what: str) -> str | None:
+        value = self._get(name)
+        if value is None or value == "":
+            return None
+        if not rx.fullmatch(value):
+            raise invalid(name, f"expected {what}")
+        return value
+
+    def integer(self, name: str, default: int | None, lo: int, hi: int) -> Any:
+        value = self._get(name)
+        if value is None or value == "":
+            return default
+        if not re.fullmatch(r"\d{1,19}", value) or not lo <= int(value) <= hi:
+            raise invalid(name, f"expected a whole number {lo}..{hi}")
+        return int(value)
+
+    def number(self, name: str, default: float, lo: float, hi: float) -> float:
+        value = self._get(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not lo <= number <= hi:
+            raise invalid(name, f"expected a number {lo:g}..{hi:g}")
+        return number
+
+    def text(self, name: str, max_len: int) -> str | None:
+        value = self._get(name)
+        if value is None or value == "":
+            return None
+        if len(value) > max_len:
+            raise invalid(name, f"longer than {max_len} characters")
+        return value
+
+    def time(self, name: str) -> float | None:
+        value = self._get(name)
+        if value is None or value == "":
+            return None
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise invalid(name, "expected an ISO 8601 time like 2026-11-28T00:00:00Z") from None
+        if when.tzinfo is None:
+            raise invalid(name, "give a UTC offset, e.g. a trailing Z")
+        return when.timestamp()
+

@@ -1,0 +1,144 @@
+"""Who is asking: bearer tokens mapped to moderators with roles.
+
+Tokens are kept only as SHA-256 digests, so a token table can be printed, logged or
+shown in a traceback without giving a token away, and lookups do not compare secrets
+character by character.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from triage_tui.model import Role
+
+_ID_RE = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+MIN_TOKEN = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: str
+    name: str
+    roles: frozenset[Role]
+
+    @property
+    def sees_everything(self) -> bool:
+        return bool(self.roles & {Role.SENIOR, Role.ADMIN})
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "roles": sorted(r.value for r in self.roles)}
+
+
+class TokenError(ValueError):
+    """A tokens file or --token flag that cannot be used; the message says where and why."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenTable:
+    """Token digest → moderator."""
+
+    def __init__(self, entries: Iterable[tuple[str, Principal]] = ()) -> None:
+        self._by_digest: dict[str, Principal] = {}
+        for token, who in entries:
+            self.add(token, who)
+
+    def add(self, token: str, who: Principal, *, where: str = "token") -> None:
+        if len(token) < MIN_TOKEN:
+            raise TokenError(f"{where}: a token needs at least {MIN_TOKEN} characters (try: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        key = digest(token)
+        if key in self._by_digest:
+            raise TokenError(f"{where}: the same token is given twice")
+        self._by_digest[key] = who
+
+    def lookup(self, token: str) -> Principal | None:
+        return self._by_digest.get(digest(token))
+
+    def __len__(self) -> int:
+        return len(self._by_digest)
+
+    def __repr__(self) -> str:
+        return f"TokenTable({len(self)} moderators)"
+
+
+def _roles(value: object, where: str) -> frozenset[Role]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v]
+    if not isinstance(value, list) or not value:
+        raise TokenError(f"{where}: roles must be a non-empty list of {', '.join(r.value for r in Role)}")
+    roles = set()
+    for r in value:
+        try:
+            roles.add(Role(r))
+        except ValueError:
+            raise TokenError(f"{where}: unknown role {r!r}; allowed: {', '.join(x.value for x in Role)}") from None
+    return frozenset(roles)
+
+
+def _principal(mid: object, name: object, roles: object, where: str) -> Principal:
+    if not isinstance(mid, str) or not _ID_RE.fullmatch(mid):
+        raise TokenError(f"{where}: id must be 1-128 letters, digits or _.@- (got {mid!r})")
+    if name is None:
+        name = mid
+    if not isinstance(name, str) or not 0 < len(name) <= 200:
+        raise TokenError(f"{where}: name must be a string of 1-200 characters")
+    return Principal(mid, name, _roles(roles, where))
+
+
+def parse_token_flag(flag: str, table: TokenTable) -> None:
+    """`TOKEN:ID:ROLES`, roles comma-separated. The error never repeats the token."""
+    token, sep1, rest = flag.partition(":")
+    mid, sep2, roles = rest.partition(":")
+    if not (sep1 and sep2 and token):
+        raise TokenError("--token: expected TOKEN:ID:ROLES, e.g. \"$TOKEN:ana:moderator,legal\"")
+    table.add(token, _principal(mid, None, roles, f"--token for {mid!r}"), where=f"--token for {mid!r}")
+
+
+def load_tokens(path: Path, table: TokenTable) -> None:
+    """A TOML file of `[[moderator]]` tables with id, name, roles and token."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TokenError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TokenError(f"{path}: not valid TOML: {exc}") from None
+    mods = data.get("moderator")
+    if not isinstance(mods, list) or not mods:
+        raise TokenError(f"{path}: expected one or more [[moderator]] tables with id, name, roles, token")
+    for i, m in enumerate(mods):
+        where = f"{path}: moderator[{i}]"
+        unknown = set(m) - {"id", "name", "roles", "token"}
+        if unknown:
+            raise TokenError(f"{where}: unknown key {sorted(unknown)[0]!r}; allowed: id, name, roles, token")
+        token = m.get("token")
+        if not isinstance(token, str):
+            raise TokenError(f"{where}.token: missing or not a string")
+        table.add(token, _principal(m.get("id"), m.get("name"), m.get("roles"), where), where=f"{where}.token")
+
+
+DEMO_MODERATORS: Mapping[str, tuple[str, tuple[Role, ...]]] = {
+    "ana": ("Ana Moreau", (Role.MODERATOR,)),
+    "ben": ("Ben Okafor", (Role.MODERATOR,)),
+    "lea": ("Lea Schmidt", (Role.LEGAL,)),
+    "cas": ("Cas Lindqvist", (Role.CHILD_SAFETY,)),
+    "sam": ("Sam Haddad", (Role.SENIOR,)),
+    "root": ("Platform admin", (Role.ADMIN,)),
+}
+
+
+def demo_moderators() -> tuple[TokenTable, dict[str, str]]:
+    """Fresh random tokens for the demo cast (ids `mod-<name>`); returns the table and name → token."""
+    table = TokenTable()
+    tokens: dict[str, str] = {}
+    for name, (display, roles) in DEMO_MODERATORS.items():
+        tokens[name] = secrets.token_urlsafe(24)
+        table.add(tokens[name], Principal(f"mod-{name}", display, frozenset(roles)))
+    return table, tokens

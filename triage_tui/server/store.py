@@ -1,0 +1,758 @@
+"""SQLite storage and the rules of the reference backend.
+
+Every rule that decides an answer lives here, below HTTP, so it is tested through the
+real server and can be reasoned about in one place: queue order and paging, claims as
+leases, decisions applied at most once per key, the change feed, the audit log.
+
+Concurrency: one connection guarded by a lock, and every write in a `BEGIN IMMEDIATE`
+transaction — so two moderators deciding the same item at once are serialised even if
+two server processes share the database file. The clock is injected so tests can let a
+claim lapse without sleeping.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triage_tui.model import _ID_RE  # the protocol's id rule, shared with the client
+from triage_tui.model import (
+    MAX_COMMENT,
+    MAX_TEXT,
+    Action,
+    Decision,
+    Kind,
+    Media,
+    PayloadError,
+    Policy,
+    Profile,
+    Report,
+    Source,
+    State,
+    iso,
+    obj,
+    req_list,
+)
+from triage_tui.server.auth import Principal
+
+Json = dict[str, Any]
+Clock = Callable[[], float]
+
+SNIPPET = 200
+NO_DEADLINE = 1e18
+MAX_BATCH = 500
+PROTOCOL = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    version INTEGER NOT NULL DEFAULT 1,
+    priority INTEGER NOT NULL,
+    deadline REAL,
+    dkey REAL NOT NULL,
+    first_reported REAL NOT NULL,
+    report_count INTEGER NOT NULL,
+    reason TEXT,
+    sources TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    lead_source TEXT NOT NULL,
+    lead_country TEXT,
+    escalated_to TEXT,
+    campaign TEXT,
+    author_id TEXT,
+    snippet TEXT NOT NULL,
+    search TEXT NOT NULL,
+    body TEXT NOT NULL,
+    decided_by TEXT,
+    decided_action TEXT,
+    decided_reason TEXT,
+    decided_at REAL,
+    claim_holder TEXT,
+    claim_expires REAL
+);
+CREATE INDEX IF NOT EXISTS items_by_deadline ON items (state, dkey, priority DESC, id);
+CREATE INDEX IF NOT EXISTS items_by_priority ON items (state, priority DESC, id);
+CREATE INDEX IF NOT EXISTS items_by_reports ON items (state, report_count DESC, id);
+CREATE INDEX IF NOT EXISTS items_by_age ON items (state, first_reported, id);
+CREATE INDEX IF NOT EXISTS items_by_author ON items (author_id);
+CREATE INDEX IF NOT EXISTS items_by_campaign ON items (campaign);
+CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    moderator TEXT NOT NULL,
+    item_id TEXT,
+    body TEXT NOT NULL,
+    result TEXT NOT NULL,
+    applied INTEGER NOT NULL,
+    applied_at REAL
+);
+CREATE INDEX IF NOT EXISTS decisions_by_item ON decisions (item_id, applied);
+CREATE INDEX IF NOT EXISTS decisions_applied ON decisions (applied, n);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL
+);
+"""
+
+# Sort name → (ORDER BY, key columns for the cursor, per-column direction: +1 asc, -1 desc).
+SORTS: dict[str, tuple[str, tuple[str, ...], tuple[int, ...]]] = {
+    "deadline": ("i.dkey ASC, i.priority DESC, i.id ASC", ("dkey", "priority", "id"), (1, -1, 1)),
+    "priority": ("i.priority DESC, i.id ASC", ("priority", "id"), (-1, 1)),
+    "reports": ("i.report_count DESC, i.id ASC", ("report_count", "id"), (-1, 1)),
+    "age": ("i.first_reported ASC, i.id ASC", ("first_reported", "id"), (1, 1)),
+}
+# When several sources report an item, the one a transparency report files it under.
+LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, Source.USER_REPORT)
+
+_CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_WORDS = re.compile(r"[^\W\d_]+")
+SUMMARY_COLUMNS = (
+    "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
+    "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
+    "CASE WHEN c.size > 1 THEN i.campaign END"
+)
+SUMMARY_WIDTH = 14
+
+
+class Refused(Exception):
+    """A request the rules refuse; the app turns it into the protocol's JSON error."""
+
+    def __init__(self, status: int, error: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.extra = extra
+
+
+def invalid(field: str, problem: str) -> Refused:
+    return Refused(422, "invalid", f"{field}: {problem}")
+
+
+def _time(t: float | None) -> str | None:
+    return None if t is None else iso(datetime.fromtimestamp(t, UTC))
+
+
+def _epoch(value: str) -> float:
+    return datetime.fromisoformat(value).timestamp()
+
+
+def _norm(text: str) -> str:
+    """Text with case, digits, punctuation, links and spacing removed: near-duplicates meet."""
+    text = re.sub(r"https?://\S+|@\w+", " ", text.casefold())
+    return " ".join(_WORDS.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    queue: str = "open"
+    sort: str = "deadline"
+    kind: str | None = None
+    source: str | None = None
+    country: str | None = None
+    reason: str | None = None
+    min_reports: int | None = None
+    q: str | None = None
+
+
+class Store:
+    """The reference backend's state. Methods take the asking moderator and raise `Refused`."""
+
+    def __init__(self, path: Path | str, policy: Policy, *, clock: Clock = time.time) -> None:
+        self.path = str(path)
+        self.policy = policy
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+        self._totals: dict[tuple[Any, ...], int] = {}
+        self._severity = {r.code: r.severity for r in policy.reasons}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._totals.clear()
+
+    def _emit(self, db: sqlite3.Connection, change: Json) -> int:
+        cur = db.execute("INSERT INTO changes (body) VALUES ('')")
+        seq = cur.lastrowid
+        assert seq is not None
+        change = {"seq": seq, **change}
+        db.execute("UPDATE changes SET body = ? WHERE seq = ?", (json.dumps(change, ensure_ascii=False), seq))
+        return seq
+
+    def seq(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT max(seq) FROM changes").fetchone()
+        return row[0] or 0
+
+    # -- who may see what ---------------------------------------------------------
+
+    def _targets_for(self, who: Principal) -> set[str] | None:
+        """Escalation targets whose items `who` may see; None means all."""
+        if who.sees_everything:
+            return None
+        return {t.code for t in self.policy.escalation_targets if t.role in who.roles}
+
+    def _visible(self, who: Principal, state: str, escalated_to: str | None) -> bool:
+        if state != State.ESCALATED:
+            return True
+        targets = self._targets_for(who)
+        return targets is None or escalated_to in targets
+
+    # -- ingest -------------------------------------------------------------------
+
+    def add_items(self, items: Iterable[Json], *, chunk: int = 2000) -> dict[str, int]:
+        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field."""
+        created = updated = 0
+        batch: list[tuple[int, Json]] = []
+        for i, raw in enumerate(items):
+            batch.append((i, raw))
+            if len(batch) >= chunk:
+                c, u = self._add_batch(batch)
+                created, updated, batch = created + c, updated + u, []
+        if batch:
+            c, u = self._add_batch(batch)
+            created, updated = created + c, updated + u
+        return {"created": created, "updated": updated, "seq": self.seq()}
+
+    def _add_batch(self, batch: list[tuple[int, Json]]) -> tuple[int, int]:
+        checked = [(i, _check_input(raw, f"items[{i}]")) for i, raw in batch]
+        created = updated = 0
+        with self._write() as db:
+            for _, item in checked:
+                row = db.execute("SELECT body, state FROM items WHERE id = ?", (item["id"],)).fetchone()
+                if row is None:
+                    self._insert(db, item)
+                    created += 1
+                else:
+                    old = json.loads(row[0])
+                    known = {r["id"] for r in old["reports"]}
+                    fresh = [r for r in item["reports"] if r["id"] not in known]
+                    if fresh:
+                        old["reports"].extend(fresh)
+                        self._update_reports(db, old)
+                        updated += 1
+        return created, updated
+
+    def _derived(self, item: Json) -> dict[str, Any]:
+        reports = item["reports"]
+        deadlines = self.policy.deadlines
+        users = sum(1 for r in reports if r["source"] == Source.USER_REPORT)
+        reasons = Counter(r["reason"] for r in reports)
+        reason = max(reasons, key=lambda c: (reasons[c], self._severity.get(c, 0), c))
+        best = 0.0
+        due: list[float] = []
+        for r in reports:
+            source = r["source"]
+            if source == Source.AUTHORITY_ORDER:
+                best = max(best, 90)
+            elif source == Source.TRUSTED_FLAGGER:
+                best = max(best, 70)
+            elif source == Source.AUTOMATED:
+                best = max(best, 40 + 30 * float(r["score"]))
+            else:
+                best = max(best, min(60, 20 + 2 * users))
+            if r.get("deadline"):
+                due.append(_epoch(r["deadline"]))
+            elif (span := deadlines.get(Source(source))) is not None:
+                due.append(_epoch(r["created_at"]) + span)
+        sources = {Source(r["source"]) for r in reports}
+        countries = sorted({r["country"] for r in reports if r["source"] == Source.AUTHORITY_ORDER})
+        lead = next(s for s in LEAD_ORDER if s in sources)
+        deadline = min(due) if due else None
+        return {
+            "priority": min(100, int(best) + 2 * self._severity.get(reason, 0)),
+            "deadline": deadline,
+            "dkey": NO_DEADLINE if deadline is None else deadline,
+            "first_reported": min(_epoch(r["created_at"]) for r in reports),
+            "report_count": len(reports),
+            "reason": reason,
+            "sources": "," + ",".join(s.value for s in LEAD_ORDER if s in sources) + ",",
+            "countries": "," + ",".join(countries) + ("," if countries else ""),
+            "lead_source": lead.value,
+            "lead_country": countries[0] if countries else None,
+        }
+
+    def _insert(self, db: sqlite3.Connection, item: Json) -> None:
+        text, title = item["text"], item.get("title")
+        snippet = (f"{title} — {text}" if item["kind"] == Kind.CHANNEL and title else text)[:SNIPPET]
+        norm = _norm(text)
+        campaign = None
+        if len(norm) >= 24:
+            campaign = "c-" + hashlib.sha256(norm.encode()).hexdigest()[:10]
+            db.execute(
+                "INSERT INTO campaigns (id, size) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET size = size + 1",
+                (campaign,),
+            )
+        author = item.get("author") or {}
+        d = self._derived(item)
+        db.execute(
+            "INSERT INTO items (id, kind, priority, deadline, dkey, first_reported, report_count, reason, sources, "
+            "countries, lead_source, lead_country, campaign, author_id, snippet, search, body) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (item["id"], item["kind"], d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"],
+             d["reason"], d["sources"], d["countries"], d["lead_source"], d["lead_country"], campaign,
+             author.get("id"), snippet, f"{title or ''}\n{text}".casefold(), json.dumps(item, ensure_ascii=False)),
+        )
+        self._emit(db, {"type": "new", "item_id": item["id"], "by": None, "at": _time(self.clock()),
+                        "item": self._summary(db, item["id"])})
+
+    def _update_reports(self, db: sqlite3.Connection, item: Json) -> None:
+        d = self._derived(item)
+        db.execute(
+            "UPDATE items SET priority=?, deadline=?, dkey=?, first_reported=?, report_count=?, reason=?, sources=?, "
+            "countries=?, lead_source=?, lead_country=?, body=? WHERE id=?",
+            (d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"], d["reason"],
+             d["sources"], d["countries"], d["lead_source"], d["lead_country"], json.dumps(item, ensure_ascii=False),
+             item["id"]),
+        )
+
+    # -- reading --------------------------------------------------------------------
+
+    def _summary(self, db: sqlite3.Connection, item_id: str) -> Json:
+        row = db.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign WHERE i.id = ?",
+            (item_id,),
+        ).fetchone()
+        return _summary_json(row)
+
+    def queue(self, who: Principal, f: QueueFilter, *, cursor: str | None, limit: int) -> Json:
+        order, keys, directions = SORTS[f.sort]
+        where, params = self._where(who, f)
+        page_where, page_params = list(where), list(params)
+        if cursor is not None:
+            after = _decode_cursor(cursor, f.sort, len(keys))
+            clause, values = _after(keys, directions, after)
+            page_where.append(clause)
+            page_params.extend(values)
+        key_cols = ", ".join(f"i.{k}" for k in keys)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {SUMMARY_COLUMNS}, {key_cols} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign "
+                f"WHERE {' AND '.join(page_where)} ORDER BY {order} LIMIT ?",
+                (*page_params, limit + 1),
+            ).fetchall()
+            total_key = (f, tuple(sorted(self._targets_for(who) or ())), who.sees_everything)
+            total = self._totals.get(total_key)
+            if total is None:
+                total = self._db.execute(f"SELECT count(*) FROM items i WHERE {' AND '.join(where)}", params).fetchone()[0]
+                self._totals[total_key] = total
+            seq = self.seq()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [_summary_json(r[:SUMMARY_WIDTH]) for r in rows]
+        next_cursor = _encode_cursor(f.sort, rows[-1][SUMMARY_WIDTH:]) if more and rows else None
+        return {"items": items, "next_cursor": next_cursor, "total": total, "seq": seq}
+
+    def _where(self, who: Principal, f: QueueFilter) -> tuple[list[str], list[Any]]:
+        where = ["i.state = ?"]
+        params: list[Any] = [State.OPEN.value if f.queue == "open" else State.ESCALATED.value]
+        if f.queue == "escalated":
+            targets = self._targets_for(who)
+            if targets is not None:
+                where.append(f"i.escalated_to IN ({','.join('?' * len(targets)) or 'NULL'})")
+                params.extend(sorted(targets))
+        if f.kind:
+            where.append("i.kind = ?")
+            params.append(f.kind)
+        if f.source:
+            where.append("instr(i.sources, ?) > 0")
+            params.append(f",{f.source},")
+        if f.country:
+            where.append("instr(i.countries, ?) > 0")
+            params.append(f",{f.country},")
+        if f.reason:
+            where.append("i.reason = ?")
+            params.append(f.reason)
+        if f.min_reports:
+            where.append("i.report_count >= ?")
+            params.append(f.min_reports)
+        if f.q:
+            where.append("instr(i.search, ?) > 0")
+            params.append(f.q.casefold())
+        return where, params
+
+    def item(self, who: Principal, item_id: str) -> Json:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT i.kind, i.state, i.version, i.priority, i.deadline, i.escalated_to, i.author_id, i.body, "
+                "i.claim_holder, i.claim_expires, i.campaign, c.size FROM items i "
+                "LEFT JOIN campaigns c ON c.id = i.campaign WHERE i.id = ?",
+                (item_id,),
+            ).fetchone()
+            if row is None:
+                raise Refused(404, "not_found", f"no item {item_id!r}")
+            kind, state, version, priority, deadline, escalated_to, author_id, body, holder, expires, campaign, size = row
+            if not self._visible(who, state, escalated_to):
+                raise Refused(403, "forbidden", f"item {item_id} is escalated to {escalated_to}; your roles do not cover it")
+            data = json.loads(body)
+            history = [
+                _history(json.loads(b), m)
+                for b, m in self._db.execute(
+                    "SELECT body, moderator FROM decisions WHERE item_id = ? AND applied = 1 ORDER BY n", (item_id,)
+                )
+            ]
+            author = data.get("author")
+            if author is not None:
+                author = dict(author)
+                author["strikes"] = self._db.execute(
+                    "SELECT count(*) FROM decisions d JOIN items i ON i.id = d.item_id "
+                    "WHERE i.author_id = ? AND d.applied = 1 AND json_extract(d.body, '$.action') = 'remove'",
+                    (author_id,),
+                ).fetchone()[0]
+                author["prior_decisions"] = [
+                    {"item_id": iid, "action": a, "reason": r, "decided_at": _time(t)}
+                    for iid, a, r, t in self._db.execute(
+                        "SELECT id, decided_action, decided_reason, decided_at FROM items "
+                        "WHERE author_id = ? AND id != ? AND state = 'closed' ORDER BY decided_at DESC LIMIT 50",
+                        (author_id, item_id),
+                    )
+                ]
+        now = self.clock()
+        claim = {"holder": holder, "expires_at": _time(expires)} if holder and expires > now else None
+        return {
+            "id": item_id, "kind": kind, "state": state, "version": version,
+            "text": data["text"], "title": data.get("title"), "language": data.get("language"),
+            "created_at": data.get("created_at"), "media": data.get("media") or [],
+            "author": author, "member_count": data.get("member_count"), "reports": data["reports"],
+            "priority": priority, "deadline": _time(deadline), "escalated_to": escalated_to,
+            "campaign": {"id": campaign, "size": size} if campaign and size and size > 1 else None,
+            "claim": claim, "history": history,
+        }
+
+    # -- claims -------------------------------------------------------------------
+
+    def claim(self, who: Principal, item_id: str, ttl: float) -> Json:
+        with self._write() as db:
+            state, escalated_to, holder, expires = self._claim_row(db, who, item_id)
+            now = self.clock()
+            if state == State.CLOSED:
+                raise Refused(409, "not_claimable", f"item {item_id} is already decided")
+            if holder and holder != who.id and expires > now:
+                raise Refused(409, "claimed", f"item {item_id} is claimed by {holder}", holder=holder,
+                              expires_at=_time(expires))
+            until = now + ttl
+            db.execute("UPDATE items SET claim_holder = ?, claim_expires = ? WHERE id = ?", (who.id, until, item_id))
+            if not (holder == who.id and expires > now):
+                self._emit(db, {"type": "claimed", "item_id": item_id, "by": who.id, "at": _time(now),
+                                "expires_at": _time(until)})
+        return {"item_id": item_id, "holder": who.id, "expires_at": _time(until)}
+
+    def release(self, who: Principal, item_id: str) -> None:
+        with self._write() as db:
+            _, _, holder, expires = self._claim_row(db, who, item_id)
+            now = self.clock()
+            if not holder or expires <= now:
+                return
+            if holder != who.id:
+                raise Refused(409, "claimed", f"item {item_id} is claimed by {holder}", holder=holder,
+                              expires_at=_time(expires))
+            db.execute("UPDATE items SET claim_holder = NULL, claim_expires = NULL WHERE id = ?", (item_id,))
+            self._emit(db, {"type": "released", "item_id": item_id, "by": who.id, "at": _time(now)})
+
+    def _claim_row(self, db: sqlite3.Connection, who: Principal, item_id: str) -> tuple[str, str | None, str | None, float]:
+        row = db.execute("SELECT state, escalated_to, claim_holder, claim_expires FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise Refused(404, "not_found", f"no item {item_id!r}")
+        if not self._visible(who, row[0], row[1]):
+            raise Refused(403, "forbidden", f"item {item_id} is escalated to {row[1]}; your roles do not cover it")
+        return row[0], row[1], row[2], row[3] or 0.0
+
+    # -- decisions ------------------------------------------------------------------
+
+    def decide(self, who: Principal, raws: Sequence[object]) -> list[Json]:
+        """One result per decision, in order; the whole batch is one transaction."""
+        with self._write() as db:
+            return [self._decide_one(db, who, raw, f"decisions[{i}]") for i, raw in enumerate(raws)]
+
+    def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:
+        key = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(key, str) or not key or len(key) > 128:
+            return {"id": key if isinstance(key, str) else "", "item_id": None, "result": "invalid",
+                    "error": "invalid", "detail": f"{path}.id: expected the decision's key, a string of 1-128 characters"}
+        item_id = raw.get("item_id") if isinstance(raw.get("item_id"), str) else None
+        body = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+        seen = db.execute("SELECT moderator, body, result FROM decisions WHERE key = ?", (key,)).fetchone()
+        if seen is not None:
+            if seen[0] == who.id and seen[1] == body:
+                return {"id": key, "item_id": item_id, "result": "duplicate", "original": json.loads(seen[2])}
+            return {"id": key, "item_id": item_id, "result": "invalid", "error": "key_reused",
+                    "detail": f"{path}.id: this key was already used for a different decision"}
+        result = self._judge(db, who, raw, path, key, item_id)
+        applied = result["result"] == "applied"
+        now = self.clock()
+        db.execute(
+            "INSERT INTO decisions (key, moderator, item_id, body, result, applied, applied_at) VALUES (?,?,?,?,?,?,?)",
+            (key, who.id, item_id, body, json.dumps(result), int(applied), now if applied else None),
+        )
+        return result
+
+    def _judge(self, db: sqlite3.Connection, who: Principal, raw: object, path: str, key: str, item_id: str | None) -> Json:
+        def refuse(result: str, error: str, detail: str, **extra: Any) -> Json:
+            return {"id": key, "item_id": item_id, "result": result, "error": error, "detail": detail, **extra}
+
+        try:
+            d = Decision.from_json(raw, path)
+        except PayloadError as exc:
+            return refuse("invalid", "invalid", str(exc))
+        row = db.execute(
+            "SELECT kind, state, version, escalated_to, claim_holder, claim_expires, decided_by, decided_action, "
+            "decided_reason, decided_at, body FROM items WHERE id = ?",
+            (d.item_id,),
+        ).fetchone()
+        if row is None:
+            return refuse("invalid", "unknown_item", f"{path}.item_id: no item {d.item_id!r}")
+        kind, state, version, escalated_to, holder, expires, by, action, reason, decided_at, body = row
+        if d.reason is not None:
+            code = self.policy.reason(d.reason)
+            if code is None:
+                return refuse("invalid", "unknown_reason", f"{path}.reason: {d.reason!r} is not a reason in the policy")
+            if Kind(kind) not in code.applies_to:
+                return refuse("invalid", "reason_not_applicable", f"{path}.reason: {d.reason!r} does not apply to a {kind}")
+        if d.escalate_to is not None and self.policy.target(d.escalate_to) is None:
+            return refuse("invalid", "unknown_target", f"{path}.escalate_to: {d.escalate_to!r} is not an escalation target")
+        if not self._visible(who, state, escalated_to):
+            return refuse("forbidden", "role", f"item {d.item_id} is escalated to {escalated_to}; your roles do not cover it")
+        now = self.clock()
+        claimed_by = holder if holder and (expires or 0) > now else None
+        current = {"state": state, "version": version, "decided_by": by, "action": action, "reason": reason,
+                   "decided_at": _time(decided_at), "claimed_by": claimed_by}
+        if state == State.CLOSED:
+            return refuse("conflict", "decided", f"item {d.item_id} was already decided by {by}", current=current)
+        if claimed_by and claimed_by != who.id:
+            return refuse("conflict", "claimed", f"item {d.item_id} is claimed by {claimed_by}", current=current)
+        if d.item_version != version:
+            return refuse("conflict", "version",
+                          f"item {d.item_id} changed since version {d.item_version} (now {version}, last by {by})",
+                          current=current)
+        if d.action is Action.REMOVE:
+            blocked = self._escalation_block(who, json.loads(body)["reports"], state, escalated_to)
+            if blocked is not None:
+                return refuse("forbidden", "escalation_required", blocked)
+        version += 1
+        if d.action is Action.ESCALATE:
+            new_state, target = State.ESCALATED.value, d.escalate_to
+        else:
+            new_state, target = State.CLOSED.value, escalated_to
+        db.execute(
+            "UPDATE items SET state=?, version=?, escalated_to=?, decided_by=?, decided_action=?, decided_reason=?, "
+            "decided_at=?, claim_holder=NULL, claim_expires=NULL WHERE id=?",
+            (new_state, version, target, who.id, d.action.value, d.reason, now, d.item_id),
+        )
+        change: Json = {"type": "escalated" if d.action is Action.ESCALATE else "decided", "item_id": d.item_id,
+                        "by": who.id, "at": _time(now), "action": d.action.value, "state": new_state, "version": version}
+        if d.action is Action.ESCALATE:
+            change["escalated_to"] = target
+            change["item"] = self._summary(db, d.item_id)
+        self._emit(db, change)
+        return {"id": key, "item_id": d.item_id, "result": "applied", "version": version, "state": new_state}
+
+    def _escalation_block(self, who: Principal, reports: list[Json], state: str, escalated_to: str | None) -> str | None:
+        """Why a removal must wait for an escalation, or None when it may go ahead."""
+        for rule in self.policy.escalation_required:
+            hits = [r for r in reports if r["source"] == rule.source
+                    and (rule.countries is None or r.get("country") in rule.countries)]
+            if not hits:
+                continue
+            target = self.policy.target(rule.target)
+            assert target is not None  # Policy.from_json checks rule targets
+            holds_role = who.sees_everything or target.role in who.roles
+            if state == State.ESCALATED and escalated_to == rule.target and holds_role:
+                continue
+            where = ", ".join(sorted({r["country"] for r in hits if r.get("country")}))
+            origin = f"{rule.source.value.replace('_', ' ')}s" + (f" from {where}" if where else "")
+            return f"{origin} need {target.label} before removal: escalate to {rule.target}"
+        return None
+
+    # -- feeds and aggregates ---------------------------------------------------------
+
+    def changes(self, since: int, limit: int) -> Json:
+        with self._lock:
+            rows = self._db.execute("SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)).fetchall()
+            seq = rows[-1][0] if rows else self.seq()
+        return {"changes": [json.loads(b) for _, b in rows], "seq": seq}
+
+    def audit(self, who: Principal, *, since: float | None, cursor: int, limit: int, moderator: str | None) -> Json:
+        if moderator is None and not who.sees_everything:
+            moderator = who.id
+        if moderator is not None and moderator != who.id and not who.sees_everything:
+            raise Refused(403, "forbidden", "only senior moderators and admins may read others' decisions")
+        where, params = ["applied = 1", "n > ?"], [cursor]
+        if since is not None:
+            where.append("applied_at >= ?")
+            params.append(since)
+        if moderator is not None:
+            where.append("moderator = ?")
+            params.append(moderator)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT n, body, moderator, applied_at FROM decisions WHERE {' AND '.join(where)} ORDER BY n LIMIT ?",
+                (*params, limit + 1),
+            ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [{**json.loads(b), "moderator": m, "applied_at": _time(t)} for _, b, m, t in rows]
+        return {"decisions": entries, "next_cursor": str(rows[-1][0]) if more else None}
+
+    def stats(self) -> Json:
+        now = self.clock()
+        with self._lock:
+            db = self._db
+            queues = {s.value: 0 for s in State}
+            queues.update(dict(db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()))
+            open_by: dict[str, int] = {}
+            overdue: dict[str, int] = {}
+            oldest: dict[str, Json] = {}
+            for source in Source:
+                tag = f",{source.value},"
+                n, late = db.execute(
+                    "SELECT count(*), coalesce(sum(deadline < ?), 0) FROM items WHERE state != 'closed' "
+                    "AND instr(sources, ?) > 0",
+                    (now, tag),
+                ).fetchone()
+                if n:
+                    open_by[source.value] = n
+                    overdue[source.value] = late
+                    iid, first, deadline = db.execute(
+                        "SELECT id, first_reported, deadline FROM items WHERE state != 'closed' "
+                        "AND instr(sources, ?) > 0 ORDER BY first_reported, id LIMIT 1",
+                        (tag,),
+                    ).fetchone()
+                    oldest[source.value] = {"item_id": iid, "first_reported_at": _time(first), "deadline": _time(deadline)}
+            decisions = [
+                {"action": a, "reason": r, "source": s, "country": c, "count": n}
+                for a, r, s, c, n in db.execute(
+                    "SELECT json_extract(d.body, '$.action'), json_extract(d.body, '$.reason'), i.lead_source, "
+                    "i.lead_country, count(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE d.applied = 1 "
+                    "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1, 2, 3, 4"
+                )
+            ]
+            seq = self.seq()
+        return {"queues": queues, "open_by_source": open_by, "overdue_by_source": overdue,
+                "oldest_open_by_source": oldest, "decisions": decisions, "seq": seq}
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+def _summary_json(row: Sequence[Any]) -> Json:
+    (iid, kind, state, version, priority, deadline, sources, countries, reason, count, snippet, first,
+     escalated_to, campaign) = row
+    return {
+        "id": iid, "kind": kind, "state": state, "version": version, "priority": priority,
+        "deadline": _time(deadline), "sources": [s for s in sources.split(",") if s],
+        "countries": [c for c in countries.split(",") if c], "reason": reason, "report_count": count,
+        "snippet": snippet, "first_reported_at": _time(first), "escalated_to": escalated_to, "campaign": campaign,
+    }
+
+
+def _history(decision: Json, moderator: str) -> Json:
+    return {"id": decision["id"], "action": decision["action"], "moderator": moderator,
+            "reason": decision.get("reason"), "escalate_to": decision.get("escalate_to"),
+            "note": decision.get("note"), "decided_at": decision["decided_at"]}
+
+
+def _encode_cursor(sort: str, keys: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, *keys]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str, n: int) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid("cursor", "not a cursor this server made") from None
+    if not isinstance(raw, list) or len(raw) != n + 1 or raw[0] != sort:
+        raise invalid("cursor", "made for another sort order; start again without a cursor")
+    values = raw[1:]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:-1]) or not isinstance(values[-1], str):
+        raise invalid("cursor", "not a cursor this server made")
+    return values
+
+
+def _after(keys: Sequence[str], directions: Sequence[int], values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """The keyset condition 'strictly after this row' for a mixed-direction order."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for i, (key, direction) in enumerate(zip(keys, directions, strict=True)):
+        equal = [f"i.{k} = ?" for k in keys[:i]]
+        clauses.append("(" + " AND ".join([*equal, f"i.{key} {'>' if direction > 0 else '<'} ?"]) + ")")
+        params.extend([*values[:i], values[i]])
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def _check_input(raw: object, path: str) -> Json:
+    """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
+    o = obj(raw, path)
+    iid = o.get("id")
+    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid) or len(iid) > 128:
+        raise PayloadError(f"{path}.id", "expected 1-128 printable ASCII characters without spaces")
+    kind = o.get("kind")
+    if kind not in (Kind.POST, Kind.CHANNEL):
+        raise PayloadError(f"{path}.kind", 'expected "post" or "channel"')
+    text = o.get("text")
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise PayloadError(f"{path}.text", f"expected a string of at most {MAX_TEXT} characters")
+    title = o.get("title")
+    if title is not None and (not isinstance(title, str) or len(title) > 2048):
+        raise PayloadError(f"{path}.title", "expected a string of at most 2048 characters, or null")
+    if kind == Kind.CHANNEL and not title:
+        raise PayloadError(f"{path}.title", "a channel needs a title (its name)")
+    language = o.get("language")
+    if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}", language)):
+        raise PayloadError(f"{path}.language", "expected a BCP 47 tag like de or pt-BR, or null")
+    for key in ("created_at",):
+        value = o.get(key)
+        if value is not None:
+            try:
+                _epoch(value)
+            except (TypeError, ValueError):
+                raise PayloadError(f"{path}.{key}", "expected an ISO 8601 time") from None
+    for i, m in enumerate(req_list(o, "media", path, max_items=1000, optional=True)):
+        Media.from_json(m, f"{path}.media[{i}]")
+    if o.get("author") is not None:
+        Profile.from_json(o["author"], f"{path}.author")
+    member_count = o.get("member_count")
+    if member_count is not None and (isinstance(member_count, bool) or not isinstance(member_count, int) or not 0 <= member_count <= 10**11):
+        raise PayloadError(f"{path}.member_count", "expected a whole number 0..1e11, or null")
+    reports = req_list(o, "reports", path, max_items=10_000)
+    if not reports:
+        raise PayloadError(f"{path}.reports", "an item needs at least one report")
+    for i, r in enumerate(reports):
+        Report.from_json(r, f"{path}.reports[{i}]")
+        comment = r.get("comment")
+        if isinstance(comment, str) and len(comment) > MAX_COMMENT:
+            raise PayloadError(f"{path}.reports[{i}].comment", f"longer than {MAX_COMMENT} characters")
+    keep = ("id", "kind", "text", "title", "language", "created_at", "media", "author", "member_count", "reports")
+    return {k: o.get(k) for k in keep}
