@@ -1,0 +1,734 @@
+"""The filter and sort expressions moderators type. The TUI's `/` and `s` prompts and
+`triage-tui batch --filter/--sort` share this one language, so a filter tried in the
+app means the same thing in a script.
+
+    kind:channel source:authority country:DE reason:spam reports>=5 age>2h "free text" -source:automated due<30m flag:bidi
+
+Terms are separated by whitespace and AND-ed. There is no OR and there are no
+parentheses: a comma list gives alternatives within one field (`source:tf,ao`), which
+covers what a queue filter needs without a precedence grammar to get wrong at 3 a.m.
+
+| term | matches an item when | example | sent to the server as |
+|---|---|---|---|
+| `kind:V[,V…]` | its kind is one of `post`, `channel` | `kind:channel` | `kind=` (one value) |
+| `source:V[,V…]` | one of its reports came from one of: `user_report` (`user`), `trusted_flagger` (`trusted`, `tf`), `authority_order` (`authority`, `order`, `ao`), `automated` (`auto`) | `source:tf,ao` | `source=` (one value) |
+| `country:CC[,CC…]` | one of its countries is one of these ISO 3166-1 alpha-2 codes (any case) | `country:de,at` | `country=` (one value) |
+| `reason:CODE[,CODE…]` | its reason is one of these policy codes (exact case) | `reason:spam,scam` | `reason=` (one value) |
+| `state:V[,V…]` | its state is one of `open`, `escalated`, `closed` | `state:escalated` | — |
+| `escalated:CODE[,CODE…]` | it is escalated to one of these targets | `escalated:legal` | — |
+| `flag:V[,V…]` | the sanitizer flagged its snippet with one of `control`, `bidi`, `invisible`, `combining`, `mixed_script`, `truncated`; `any`: with any flag | `flag:bidi` | — |
+| `campaign:ID[,ID…]` | it belongs to one of these campaigns; `any`: to any campaign | `campaign:any` | — |
+| `reports OP N` | its report count compares so; `reports:N` means exactly N (`reports=N`) | `reports>=5` | `min_reports=` (from `>=`, `>`, `=`) |
+| `priority OP N` | its priority (0–100) compares so; `priority:N` means exactly N | `priority>70` | — |
+| `age OP DUR` | the time since its first report compares so (`<`, `<=`, `>`, `>=` only) | `age>2h` | — |
+| `due OP DUR` | the time until its deadline compares so, negative once passed (`<`, `<=`, `>`, `>=` only); never matches an item without a deadline | `due<30m`, `due<-1h` | — |
+| `overdue` | its deadline has come (the list shows `!`): `due<=0` | `overdue` | — |
+| `word`, `"a phrase"` | its snippet contains the text, ignoring case; inside quotes `\\"` is a quote and `\\\\` a backslash | `"free bitcoin"` | `q=` (the longest) |
+| `-TERM` | TERM does not match | `-source:auto` | — |
+
+`OP` is one of `>=`, `>`, `<=`, `<`, `=`. A duration `DUR` is whole units in the order
+days, hours, minutes, seconds, each at most once (`30s`, `45m`, `2h`, `1d`, `1h30m`) or
+`0`, at most 36500d; `due` also takes a leading `-` ("overdue by"): `due<-1h`. Field
+names, enum values, `any` and `overdue` are case-insensitive. A word that would read
+as a term (`overdue`, `note:x`, `-5%`) is searched for as text when quoted. Bare `OR`,
+`AND` and `NOT` are errors rather than text searches, because whoever types them means
+logic and would otherwise silently get a filter that matches nothing.
+
+Sorts (`parse_sort`): `deadline` (earliest first, none last, ties by priority, highest
+first), `priority` (highest first), `reports` (most first), `age` (oldest first report
+first). Every order ends with the item id, as the server's do (protocol.md), so a
+client-side sort and a server page agree. A `-` prefix gives exactly the reverse order.
+
+`matches` is the whole truth; `server_params` is only the part of a filter the
+protocol's query parameters can express, for a backend to fetch fewer pages: every
+item the filter matches is on those pages, not every item on them matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import operator
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Final
+
+from triage_tui.model import ItemSummary, Kind, Source, State
+from triage_tui.sanitize import Flag
+
+__all__ = [
+    "FIELDS",
+    "CompareTerm",
+    "FilterError",
+    "Filter",
+    "OverdueTerm",
+    "SetTerm",
+    "Sort",
+    "SORTS",
+    "Term",
+    "TextTerm",
+    "parse",
+    "parse_sort",
+]
+
+Check = Callable[[ItemSummary, datetime], bool]
+
+
+class FilterError(ValueError):
+    """A filter or sort the user typed that does not parse; `start:end` is the bad token.
+
+    The span is in characters of the typed text (end exclusive), so the prompt can
+    highlight it and the shell can print `caret()` under the command line.
+    """
+
+    def __init__(self, message: str, start: int, end: int, text: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end
+        self.text = text
+
+    def caret(self) -> str:
+        """The expression, then `^^^` under the bad token, for a terminal.
+
+        The expression is the user's own input, but it may come from a script: control
+        and format characters (which could move the cursor or reorder the line) are
+        shown as `�`, and wide characters count two columns so the carets line up.
+        """
+        cells = [_cell(ch) for ch in self.text]
+        pad = sum(width for _, width in cells[: self.start])
+        width = sum(width for _, width in cells[self.start : self.end])
+        line = "".join(shown for shown, _ in cells)
+        return f"{line}\n{' ' * pad}{'^' * max(1, width)}"
+
+
+def _cell(ch: str) -> tuple[str, int]:
+    if ch.isspace():
+        return " ", 1
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return "\ufffd", 1
+    if category in ("Mn", "Me"):
+        return ch, 0
+    return ch, 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _shown(token: str) -> str:
+    """A token quoted in an error message: short, and printable even when it came from
+    argv as undecodable bytes (lone surrogates) or holds terminal controls."""
+    text = "".join(_cell(ch)[0] for ch in token[:40])
+    return text + "…" if len(token) > 40 else text
+
+
+# ---------------------------------------------------------------------------
+# Fields.
+
+
+class _Shape(enum.Enum):
+    SET = "set"  # field:a,b — one of the values
+    NUMBER = "number"  # field>=5
+    DURATION = "duration"  # field<30m
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    shape: _Shape
+    example: str
+    problem: str  # the error for a bad value: what the field takes
+    canonical: Callable[[str], str | None] | None = None  # SET only: a value's canonical form, None if invalid
+    server: str | None = None  # the protocol query parameter for a single positive value
+
+
+def _enum_value(kind: type[enum.StrEnum], aliases: dict[str, str] | None = None) -> Callable[[str], str | None]:
+    table = {m.value: m.value for m in kind}
+    table.update(aliases or {})
+    return lambda v: table.get(v.lower())
+
+
+def _pattern_value(pattern: str, *, upper: bool = False, any_word: bool = False) -> Callable[[str], str | None]:
+    compiled = re.compile(pattern)
+
+    def canonical(value: str) -> str | None:
+        if any_word and value.lower() == "any":
+            return "any"
+        if not compiled.fullmatch(value):
+            return None
+        return value.upper() if upper else value
+
+    return canonical
+
+
+_CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model._CODE_RE
+ANY: Final = "any"
+
+_FIELD_LIST: tuple[_Field, ...] = (
+    _Field("kind", _Shape.SET, "kind:post", "kind is post or channel", _enum_value(Kind), "kind"),
+    _Field(
+        "source", _Shape.SET, "source:tf",
+        "source is user_report (user), trusted_flagger (trusted, tf), authority_order (authority, order, ao) or automated (auto)",
+        _enum_value(Source, {"user": "user_report", "trusted": "trusted_flagger", "tf": "trusted_flagger",
+                             "authority": "authority_order", "order": "authority_order", "ao": "authority_order",
+                             "auto": "automated"}),
+        "source",
+    ),
+    _Field("country", _Shape.SET, "country:DE", "country is an ISO 3166-1 alpha-2 code such as DE",
+           _pattern_value(r"[A-Za-z]{2}", upper=True), "country"),
+    _Field("reason", _Shape.SET, "reason:spam", "reason is a policy code such as spam (letters, digits, _ . : # / -)",
+           _pattern_value(_CODE), "reason"),
+    _Field("state", _Shape.SET, "state:open", "state is open, escalated or closed", _enum_value(State)),
+    _Field("reports", _Shape.NUMBER, "reports>=5", "reports is a whole number, e.g. reports>=5"),
+    _Field("priority", _Shape.NUMBER, "priority>=70", "priority is a whole number from 0 to 100"),
+    _Field("age", _Shape.DURATION, "age>2h", ""),
+    _Field("due", _Shape.DURATION, "due<30m", ""),
+    _Field("flag", _Shape.SET, "flag:bidi",
+           "flag is control, bidi, invisible, combining, mixed_script, truncated or any",
+           _enum_value(Flag, {ANY: ANY})),
+    _Field("campaign", _Shape.SET, "campaign:any", "campaign is an id (printable ASCII) or any",
+           _pattern_value(r"[!-~]{1,512}", any_word=True)),
+    _Field("escalated", _Shape.SET, "escalated:legal",
+           "escalated is a target code such as legal (letters, digits, _ . : # / -)", _pattern_value(_CODE)),
+)
+_FIELDS: dict[str, _Field] = {f.name: f for f in _FIELD_LIST}
+FIELDS: tuple[str, ...] = tuple(_FIELDS)
+"""The field names, in the order error messages list them."""
+
+_PRIORITY_MAX = 100
+_NUMBER_DIGITS = 12  # bounds int() work and keeps numbers sane
+_MAX_DURATION = timedelta(days=36_500)  # a century: `now ± d` can never overflow
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq,
+}
+_OPS_TEXT = ">=, >, <=, < or ="
+
+
+# ---------------------------------------------------------------------------
+# Terms. Each is a frozen value (so filters compare and round-trip) that compiles to
+# one small closure; `negated` is part of the term. Spans are where it was typed and
+# take no part in equality.
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term of a filter. `span` is where it was typed, for a prompt to highlight."""
+
+    negated: bool
+    span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+
+    # Cheap checks run first: a text search lower-cases a 300-character snippet.
+    cost: ClassVar[int] = 0
+
+    def check(self) -> Check:
+        positive = self._positive()
+        if not self.negated:
+            return positive
+        return lambda item, now: not positive(item, now)
+
+    def _positive(self) -> Check:
+        raise NotImplementedError
+
+    def _body(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return ("-" if self.negated else "") + self._body()
+
+
+@dataclass(frozen=True, slots=True)
+class SetTerm(Term):
+    """`field:a,b`: the item's value for `field` (or one of them) is one of `values`."""
+
+    name: str = ""
+    values: tuple[str, ...] = ()
+
+    def _positive(self) -> Check:
+        wanted = frozenset(self.values)
+        match self.name:
+            case "kind":
+                kinds = frozenset(Kind(v) for v in wanted)
+                return lambda item, now: item.kind in kinds
+            case "state":
+                states = frozenset(State(v) for v in wanted)
+                return lambda item, now: item.state in states
+            case "source":
+                sources = frozenset(Source(v) for v in wanted)
+                return lambda item, now: not sources.isdisjoint(item.sources)
+            case "country":
+                return lambda item, now: not wanted.isdisjoint(item.countries)
+            case "reason":
+                return lambda item, now: item.reason in wanted
+            case "escalated":
+                return lambda item, now: item.escalated_to in wanted
+            case "flag":
+                if ANY in wanted:
+                    return lambda item, now: bool(item.flags)
+                flags = frozenset(Flag(v) for v in wanted)
+                return lambda item, now: not flags.isdisjoint(item.flags)
+            case "campaign":
+                if ANY in wanted:
+                    return lambda item, now: item.campaign is not None
+                return lambda item, now: item.campaign in wanted
+        raise AssertionError(self.name)
+
+    def _body(self) -> str:
+        return f"{self.name}:{','.join(self.values)}"
+
+
+@dataclass(frozen=True, slots=True)
+class CompareTerm(Term):
+    """`reports>=5`, `priority=90`, `age>2h`, `due<-1h`: a number or a duration compared."""
+
+    name: str = ""
+    op: str = "="
+    number: int = 0
+    duration: timedelta = timedelta(0)
+
+    def _positive(self) -> Check:
+        compare = _COMPARE[self.op]
+        n, d = self.number, self.duration
+        match self.name:
+            case "reports":
+                return lambda item, now: compare(item.report_count, n)
+            case "priority":
+                return lambda item, now: compare(item.priority, n)
+            case "age":
+                return lambda item, now: compare(now - item.first_reported_at, d)
+            case "due":
+                return lambda item, now: item.deadline is not None and compare(item.deadline - now, d)
+        raise AssertionError(self.name)
+
+    def _body(self) -> str:
+        value = str(self.number) if _FIELDS[self.name].shape is _Shape.NUMBER else _format_duration(self.duration)
+        return f"{self.name}{self.op}{value}"
+
+    def min_reports(self) -> int | None:
+        """The lowest report count this term allows, when it bounds it from below."""
+        if self.name != "reports":
+            return None
+        op = {"<": ">=", "<=": ">"}.get(self.op) if self.negated else self.op
+        if op in (">=", "="):
+            return self.number
+        if op == ">":
+            return self.number + 1
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueTerm(Term):
+    """`overdue`: the deadline has come. `<=`, like the list's `!` mark (`due_label`)."""
+
+    def _positive(self) -> Check:
+        return lambda item, now: item.deadline is not None and item.deadline <= now
+
+    def _body(self) -> str:
+        return "overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class TextTerm(Term):
+    """A word or phrase: a case-insensitive substring of the snippet."""
+
+    text: str = ""
+    cost: ClassVar[int] = 1
+
+    def _positive(self) -> Check:
+        # lower() on both sides, not a re.IGNORECASE search: 5x faster over 100k
+        # snippets, and the same rule protocol.md's `q` is asked to follow.
+        needle = self.text.lower()
+        return lambda item, now: needle in item.snippet.lower()
+
+    def _body(self) -> str:
+        if _bare_ok(self.text):
+            return self.text
+        return '"' + self.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def server_safe(self) -> bool:
+        """Whether the server's `q` (a search of the raw text) finds every item we would.
+
+        The snippet is sanitized: `⟨RLO⟩`, `␛` and the like stand for characters the raw
+        text holds differently, and a channel's snippet joins title and text with ` — `.
+        A phrase containing those can match a snippet without matching the server's text.
+        """
+        return not _SNIPPET_ONLY.search(self.text)
+
+
+_SNIPPET_ONLY = re.compile("[\u27e8\u27e9\u2400-\u2426]| \u2014 ")
+
+
+# ---------------------------------------------------------------------------
+# The filter.
+
+
+class Filter:
+    """A parsed filter: `matches` for the truth, `server_params` for narrowing pages."""
+
+    __slots__ = ("terms", "_check")
+
+    def __init__(self, terms: Iterable[Term] = ()) -> None:
+        self.terms: tuple[Term, ...] = tuple(terms)
+        self._check: Check = _all([t.check() for t in sorted(self.terms, key=lambda t: t.cost)])
+
+    def matches(self, item: ItemSummary, now: datetime) -> bool:
+        """Whether `item` passes every term; `now` is the time `age` and `due` count from."""
+        return self._check(item, now)
+
+    def select(self, items: Iterable[ItemSummary], now: datetime) -> list[ItemSummary]:
+        """The matching items, in their order: one `now` for the whole pass, as it should be."""
+        check = self._check
+        return [item for item in items if check(item, now)]
+
+    def server_params(self) -> dict[str, str]:
+        """The protocol query parameters this filter implies (kind, source, country,
+        reason, min_reports, q). Only positive terms with one value can be sent, and only
+        one per parameter: each sent parameter is implied by the filter, so the server's
+        pages hold every matching item. For `q` the longest phrase goes: it narrows most.
+        """
+        params: dict[str, str] = {}
+        least: int | None = None
+        phrases: list[str] = []
+        for term in self.terms:
+            if isinstance(term, CompareTerm):
+                bound = term.min_reports()
+                if bound is not None:
+                    least = bound if least is None else max(least, bound)
+            elif term.negated:
+                continue
+            elif isinstance(term, SetTerm):
+                param = _FIELDS[term.name].server
+                if param is not None and len(term.values) == 1:
+                    params.setdefault(param, term.values[0])
+            elif isinstance(term, TextTerm) and term.server_safe():
+                phrases.append(term.text)
+        if least:
+            params["min_reports"] = str(least)
+        if phrases:
+            params["q"] = max(phrases, key=len)
+        return params
+
+    def __bool__(self) -> bool:
+        """False for the empty filter, which matches everything."""
+        return bool(self.terms)
+
+    def __str__(self) -> str:
+        return " ".join(map(str, self.terms))
+
+    def __repr__(self) -> str:
+        return f"parse({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Filter) and self.terms == other.terms
+
+    def __hash__(self) -> int:
+        return hash(self.terms)
+
+
+def _all(checks: Sequence[Check]) -> Check:
+    if not checks:
+        return lambda item, now: True
+    if len(checks) == 1:
+        return checks[0]
+    compiled = tuple(checks)
+
+    def check(item: ItemSummary, now: datetime) -> bool:
+        for one in compiled:
+            if not one(item, now):
+                return False
+        return True
+
+    return check
+
+
+# ---------------------------------------------------------------------------
+# Parsing.
+
+_FIELD_TERM = re.compile(r"([A-Za-z_]+)([<>=!:]+)")
+_NUMBER = re.compile(r"[0-9]{1,%d}" % _NUMBER_DIGITS)
+_DURATION = re.compile(r"(-?)(?:0|(?:([0-9]{1,9})d)?(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,9})s)?)", re.IGNORECASE)
+_LOGIC = {
+    "OR": "no OR: terms are AND-ed; for alternatives use a comma list, e.g. source:tf,ao",
+    "AND": "no AND needed: terms are always AND-ed",
+    "NOT": "no NOT: put - before a term, e.g. -source:auto",
+}
+
+
+def parse(text: str) -> Filter:
+    """Parse a filter expression; the empty (or blank) expression matches everything.
+
+    Raises `FilterError` pointing at the first bad token.
+    """
+    return Filter(_Parser(text).terms())
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def error(self, message: str, start: int, end: int) -> FilterError:
+        return FilterError(message, start, end, self.text)
+
+    def terms(self) -> list[Term]:
+        text, n = self.text, len(self.text)
+        terms: list[Term] = []
+        i = 0
+        while i < n:
+            if text[i].isspace():
+                i += 1
+                continue
+            start = i
+            negated = text[i] == "-"
+            if negated:
+                i += 1
+                if i == n or text[i].isspace():
+                    raise self.error("'-' needs a term after it, e.g. -source:auto", start, i)
+            if text[i] == '"':
+                i = self.phrase(start, i, negated, terms)
+            else:
+                end = i
+                while end < n and not text[end].isspace():
+                    end += 1
+                terms.append(self.word(start, i, end, negated))
+                i = end
+        return terms
+
+    def phrase(self, start: int, quote: int, negated: bool, terms: list[Term]) -> int:
+        """A quoted phrase from `quote`; appends it and returns where it ends."""
+        text, n = self.text, len(self.text)
+        chars: list[str] = []
+        i = quote + 1
+        while True:
+            if i == n:
+                raise self.error('unterminated quote: close the phrase with "', quote, n)
+            ch = text[i]
+            if ch == "\\" and i + 1 < n and text[i + 1] in '"\\':
+                chars.append(text[i + 1])
+                i += 2
+            elif ch == '"':
+                break
+            else:
+                chars.append(ch)
+                i += 1
+        i += 1
+        if i < n and not text[i].isspace():
+            end = i
+            while end < n and not text[end].isspace():
+                end += 1
+            raise self.error("put a space after the closing quote", i, end)
+        if not chars:
+            raise self.error("empty phrase", start, i)
+        terms.append(TextTerm(negated, (start, i), text="".join(chars)))
+        return i
+
+    def word(self, start: int, at: int, end: int, negated: bool) -> Term:
+        """An unquoted term: text[at:end], negated when a `-` at `start` came before it."""
+        word = self.text[at:end]
+        span = (start, end)
+        if word.startswith("-"):
+            raise self.error("a term can be negated only once", start, end)
+        if '"' in word:
+            quote = at + word.index('"')
+            raise self.error("a quote can only start a term: put a space before it", quote, quote + 1)
+        if word in _LOGIC:
+            raise self.error(_LOGIC[word], start, end)
+        if word.lower() == "overdue":
+            return OverdueTerm(negated, span)
+        m = _FIELD_TERM.match(word)
+        if m is None:
+            return TextTerm(negated, span, text=word)
+        name, op = m.groups()
+        f = _FIELDS.get(name.lower())
+        if f is None:
+            guess = difflib.get_close_matches(name.lower(), FIELDS, n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            raise self.error(f"unknown field '{_shown(name)}'{hint} — fields: {', '.join(FIELDS)}", at, at + len(name))
+        if f.shape is _Shape.SET and op[0] in ":=":
+            op = op[0]  # the rest is the value, so that a code may start with ':'
+        op_at = at + m.start(2)
+        op_span = (op_at, op_at + len(op))
+        if op not in _COMPARE and op != ":":
+            hint = f" (to negate, put - before the term: -{f.name}=…)" if op == "!=" else ""
+            raise self.error(f"bad comparison '{_shown(op)}' — use {_OPS_TEXT}{hint}", *op_span)
+        value_at = op_at + len(op)
+        value = self.text[value_at:end]
+        if f.shape is _Shape.SET and op not in (":", "="):
+            raise self.error(f"{f.name} takes ':', as in {f.example}, not '{op}'", *op_span)
+        if f.shape is _Shape.DURATION and op in (":", "="):
+            raise self.error(f"{f.name} needs <, <=, > or >=, e.g. {f.example}", *op_span)
+        if not value:
+            raise self.error(f"{f.name} needs a value, e.g. {f.example}", start, end)
+        match f.shape:
+            case _Shape.SET:
+                return SetTerm(negated, span, name=f.name, values=self.values(f, value, value_at))
+            case _Shape.NUMBER:
+                number = int(value) if _NUMBER.fullmatch(value) else -1
+                if number < 0 or (f.name == "priority" and number > _PRIORITY_MAX):
+                    raise self.error(f.problem, value_at, end)
+                return CompareTerm(negated, span, name=f.name, op="=" if op == ":" else op, number=number)
+            case _Shape.DURATION:
+                duration = self.duration(f, value, value_at)
+                return CompareTerm(negated, span, name=f.name, op=op, duration=duration)
+        raise AssertionError(f.shape)
+
+    def values(self, f: _Field, value: str, at: int) -> tuple[str, ...]:
+        """A comma list's canonical values, in the order typed, without repeats."""
+        out: list[str] = []
+        pos = at
+        for k, part in enumerate(value.split(",")):
+            if not part:
+                comma = pos - 1 if k else pos  # the comma beside the gap
+                raise self.error(f"empty value in the {f.name} list", comma, comma + 1)
+            assert f.canonical is not None
+            canonical = f.canonical(part)
+            if canonical is None:
+                raise self.error(f.problem, pos, pos + len(part))
+            if canonical not in out:
+                out.append(canonical)
+            pos += len(part) + 1
+        return tuple(out)
+
+    def duration(self, f: _Field, value: str, at: int) -> timedelta:
+        span = (at, at + len(value))
+        m = _DURATION.fullmatch(value)
+        if m is None or (not any(m.groups()[1:]) and value.lstrip("-") != "0"):
+            raise self.error(f"bad duration '{_shown(value)}' — use e.g. 30s, 45m, 2h, 1d or 1h30m", *span)
+        sign, days, hours, minutes, seconds = m.groups()
+        duration = timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0))
+        if duration > _MAX_DURATION:
+            raise self.error(f"duration too long: at most {_MAX_DURATION.days}d", *span)
+        if sign:
+            if f.name != "due":
+                raise self.error(f"{f.name} cannot be negative", *span)
+            duration = -duration
+        return duration
+
+
+def _format_duration(duration: timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    if seconds == 0:
+        return "0"
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(abs(seconds), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    parts = ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s"))
+    return sign + "".join(f"{n}{unit}" for n, unit in parts if n)
+
+
+def _bare_ok(text: str) -> bool:
+    """Whether `text` reads back, unquoted, as this same text term."""
+    return not (
+        any(ch.isspace() for ch in text)
+        or '"' in text
+        or text.startswith("-")
+        or text in _LOGIC
+        or text.lower() == "overdue"
+        or _FIELD_TERM.match(text)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sorts.
+
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+class _Desc:
+    """An id that sorts backwards: strings cannot be negated like the numbers beside it.
+
+    Tuples compare element by element with `==` then `<`, and `sorted`, `bisect` and
+    `QueueList.upsert` need no more, so the wrapper has only those two.
+    """
+
+    __slots__ = ("id",)
+
+    def __init__(self, item_id: str) -> None:
+        self.id = item_id
+
+    def __lt__(self, other: _Desc) -> bool:
+        return other.id < self.id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.id == other.id
+
+
+# Each order and its exact reverse. The reverse keys negate every component (a
+# deadline or time as its distance before the far future, which is exact) rather
+# than wrap the whole tuple, so comparing them stays in C but for ties on the id.
+def _deadline(item: ItemSummary) -> tuple[Any, ...]:
+    deadline = item.deadline
+    if deadline is None:
+        return (True, _FAR, -item.priority, item.id)
+    return (False, deadline, -item.priority, item.id)
+
+
+def _deadline_reversed(item: ItemSummary) -> tuple[Any, ...]:
+    deadline = item.deadline
+    if deadline is None:
+        return (False, timedelta(0), item.priority, _Desc(item.id))
+    return (True, _FAR - deadline, item.priority, _Desc(item.id))
+
+
+SortKey = Callable[[ItemSummary], tuple[Any, ...]]
+
+_SORT_KEYS: dict[str, tuple[SortKey, SortKey]] = {
+    "deadline": (_deadline, _deadline_reversed),
+    "priority": (lambda item: (-item.priority, item.id), lambda item: (item.priority, _Desc(item.id))),
+    "reports": (lambda item: (-item.report_count, item.id), lambda item: (item.report_count, _Desc(item.id))),
+    "age": (
+        lambda item: (item.first_reported_at, item.id),
+        lambda item: (_FAR - item.first_reported_at, _Desc(item.id)),
+    ),
+}
+SORTS: tuple[str, ...] = tuple(_SORT_KEYS)
+"""The sort names: the protocol's `sort=` values."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """A queue order; `key` is for `sorted(items, key=sort.key)` and `QueueList(sort_key=…)`.
+
+    `-name` is the exact reverse of `name`, tie-breaks and items without a deadline
+    included, so flipping the sort never moves an item relative to its neighbours.
+    """
+
+    name: str = "deadline"
+    reverse: bool = False
+    key: SortKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", _SORT_KEYS[self.name][self.reverse])
+
+    def sort(self, items: Iterable[ItemSummary]) -> list[ItemSummary]:
+        """`items` in this order: the same as `sorted(items, key=self.key)`, but a reversed
+        order sorts on the forward key with `reverse=True` (ids are unique, so that is the
+        exact reverse), which keeps the comparisons in C: 6x faster on 100k items."""
+        return sorted(items, key=_SORT_KEYS[self.name][False], reverse=self.reverse)
+
+    @property
+    def protocol_name(self) -> str | None:
+        """The protocol's `sort=` value for this order, or None when the server has no such
+        order (a reversed one) and the client must sort the loaded items itself."""
+        return None if self.reverse else self.name
+
+    def __str__(self) -> str:
+        return ("-" if self.reverse else "") + self.name
+
+
+def parse_sort(text: str) -> Sort:
+    """Parse `deadline`, `-age`, …; blank means the protocol's default, `deadline`."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    word = text[start:end]
+    if not word:
+        return Sort()
+    reverse = word.startswith("-")
+    name = (word[1:] if reverse else word).lower()
+    if name not in _SORT_KEYS:
+        raise FilterError(
+            f"unknown sort '{_shown(word)}' — sorts: {', '.join(SORTS)}; - before one reverses it, e.g. -age",
+            start, end, text,
+        )
+    return Sort(name, reverse)
