@@ -1,0 +1,880 @@
+"""`QueueList`: the triage queue as a Line-API virtual list.
+
+A queue holds 100k+ items and must stay instant (DESIGN.md, "Scale"). DataTable,
+ListView and OptionList build something per row up front and take seconds to open
+such a queue; this widget keeps a plain Python list of `ItemSummary` objects and, on
+each paint, builds only the rows on screen (`render_line`), from Rich `Segment`s
+assembled piece by piece, cached in a small LRU.
+
+Untrusted text (the snippet) arrives sanitized by the model (`sanitize.py`) and is only
+ever placed in a `Segment` as plain text: no markup is parsed, so `[@click=app.quit]`
+or `[/` shows literally. As a second line of defence any control character that
+reaches the widget anyway is drawn as a visible symbol, never sent to the terminal.
+
+Colour is never the only signal: the cursor row has a `▶` marker, tagged rows a `*`,
+overdue deadlines a `!`, items with sanitizer findings a `⚠`, masked rows say so.
+"""
+
+from __future__ import annotations
+
+import bisect
+from itertools import compress
+from operator import not_
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from triage_tui.model import ItemSummary, Kind, Source
+from triage_tui.model import now as utc_now
+
+__all__ = ["QueueList", "due_label"]
+
+Clock = Callable[[], datetime]
+MaskPredicate = Callable[[ItemSummary], bool]
+SortKey = Callable[[ItemSummary], Any]
+
+_BADGES: tuple[tuple[Source, str], ...] = (
+    (Source.AUTHORITY_ORDER, "AO"),
+    (Source.TRUSTED_FLAGGER, "TF"),
+    (Source.AUTOMATED, "AU"),
+    (Source.USER_REPORT, "UR"),
+)
+_KIND = {Kind.POST: "post", Kind.CHANNEL: "chan"}
+
+# Control characters that must never reach the terminal. The sanitizer has already
+# replaced them (only \n and \t survive it); this is the belt to its braces, applied
+# only to the handful of rows being built.
+_DISPLAY = {i: chr(0x2400 + i) for i in range(0x20)}
+_DISPLAY.update({0x09: " ", 0x7F: "\u2421", 0x2028: "\u23ce", 0x2029: "\u23ce"})
+_DISPLAY.update({i: "\ufffd" for i in range(0x80, 0xA0)})
+_DISPLAY.pop(0x0A)  # newlines are split out and drawn as a dim ⏎
+_DISPLAY_TABLE = str.maketrans(_DISPLAY)
+
+NEWLINE = "\u23ce"  # ⏎
+WARNING = "\u26a0"  # ⚠
+ELLIPSIS = "\u2026"  # …
+CURSOR_MARK = "\u25b6"  # ▶
+TAG_MARK = "*"
+OVERDUE_MARK = "!"
+
+
+class _Layout(NamedTuple):
+    due: int
+    badges: int
+    reason: int
+    count: int
+    compact: bool
+
+
+# Columns: "▶* " due " " kind " " badges " " reason " " count " " ⚠ " " snippet
+_FULL = _Layout(due=7, badges=11, reason=18, count=5, compact=False)
+_COMPACT = _Layout(due=7, badges=5, reason=10, count=5, compact=True)
+
+
+def _fixed_width(layout: _Layout) -> int:
+    return 3 + layout.due + 1 + 4 + 1 + layout.badges + 1 + layout.reason + 1 + layout.count + 1 + 1 + 1
+
+
+_MIN_SNIPPET = 20
+_FULL_FROM = _fixed_width(_FULL) + _MIN_SNIPPET
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    if days < 100:
+        return f"{days}d{hours:02d}h"
+    return ">99d"
+
+
+def due_label(deadline: datetime, now: datetime) -> tuple[str, bool]:
+    """A deadline as a countdown (`45m`, `2h05m`, `3d04h`) and whether it has passed.
+
+    Overdue labels start with `!` (`!12m`: twelve minutes late), so the state reads
+    without colour. The label changes once a minute, which is what the row cache keys on.
+    """
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return OVERDUE_MARK + _span(-seconds), True
+    return _span(seconds), False
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells, cut with an ellipsis if it does not fit."""
+    if width <= 0:
+        return ""
+    length = len(text) if text.isascii() else cell_len(text)
+    if length <= width:
+        return text + " " * (width - length)
+    return set_cell_size(text, width - 1) + ELLIPSIS
+
+
+def _count(n: int) -> str:
+    if n < 10_000:
+        return f"\u00d7{n}"
+    if n < 1_000_000:
+        return f"\u00d7{n // 1000}k"
+    return f"\u00d7{n // 1_000_000}M"
+
+
+class _Styles(NamedTuple):
+    base: Style
+    cursor: Style
+    tagged: Style
+    overdue: Style
+    due: Style
+    soon: Style
+    priority: Style
+    masked: Style
+    badge: Style
+    authority: Style
+    flag: Style
+    dim: Style
+
+
+class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
+    """The moderation queue: one line per item, only visible lines rendered.
+
+    The index is a plain list of `ItemSummary`; `set_items` replaces it, `remove` and
+    `upsert` apply the live change feed while keeping the cursor on the same item (or,
+    when that item left, on the one that followed it).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="queue.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="queue.page_up"),
+        Binding("g,home", "first", "First", show=False, id="queue.first"),
+        Binding("G,end", "last", "Last", show=False, id="queue.last"),
+        Binding("space", "toggle_tag", "Tag", id="queue.tag"),
+        Binding("v", "reveal", "Reveal", id="queue.reveal"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue-list--cursor",
+        "queue-list--tagged",
+        "queue-list--overdue",
+        "queue-list--due",
+        "queue-list--due-soon",
+        "queue-list--priority",
+        "queue-list--masked",
+        "queue-list--badge",
+        "queue-list--authority",
+        "queue-list--flag",
+        "queue-list--dim",
+    }
+    """
+    | Class | Styles |
+    |---|---|
+    | `queue-list--cursor` | the cursor row (blurred and `:focus` variants) |
+    | `queue-list--tagged` | tagged rows |
+    | `queue-list--overdue` | the countdown of an item past its deadline |
+    | `queue-list--due` | a countdown |
+    | `queue-list--due-soon` | a countdown under an hour |
+    | `queue-list--priority` | the priority of an item without a deadline |
+    | `queue-list--masked` | the placeholder of a masked (sensitive) item |
+    | `queue-list--badge` | source badges |
+    | `queue-list--authority` | the authority-order badge |
+    | `queue-list--flag` | the `⚠` of items with sanitizer findings |
+    | `queue-list--dim` | kinds, counts, `⏎` newline markers |
+    """
+
+    DEFAULT_CSS = """
+    QueueList {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .queue-list--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .queue-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .queue-list--tagged {
+            background: $secondary 30%;
+        }
+        & > .queue-list--overdue {
+            color: $text-error;
+            text-style: bold;
+        }
+        & > .queue-list--due {
+            color: $foreground;
+        }
+        & > .queue-list--due-soon {
+            color: $text-warning;
+            text-style: bold;
+        }
+        & > .queue-list--priority {
+            color: $text-muted;
+        }
+        & > .queue-list--masked {
+            color: $text-muted;
+            text-style: italic;
+        }
+        & > .queue-list--badge {
+            color: $text-secondary;
+        }
+        & > .queue-list--authority {
+            color: $text-error;
+            text-style: bold;
+        }
+        & > .queue-list--flag {
+            color: $text-warning;
+            text-style: bold;
+        }
+        & > .queue-list--dim {
+            color: $text-muted;
+        }
+    }
+    """
+
+    class CursorMoved(Message):
+        """The cursor is on a different item (or the item under it changed version)."""
+
+        def __init__(self, queue_list: QueueList, item: ItemSummary | None, index: int | None) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.item = item
+            self.index = index
+
+        @property
+        def control(self) -> QueueList:
+            return self.queue_list
+
+    class Tagged(Message):
+        """The set of tagged item ids changed; `tagged` is the whole new set."""
+
+        def __init__(self, queue_list: QueueList, tagged: frozenset[str]) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.tagged = tagged
+
+        @property
+        def control(self) -> QueueList:
+            return self.queue_list
+
+    class Revealed(Message):
+        """The moderator asked to see masked items (`v`): the screen may reveal details too."""
+
+        def __init__(self, queue_list: QueueList, ids: frozenset[str]) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.ids = ids
+
+        @property
+        def control(self) -> QueueList:
+            return self.queue_list
+
+    def __init__(
+        self,
+        items: Sequence[ItemSummary] = (),
+        *,
+        masked: MaskPredicate | None = None,
+        clock: Clock = utc_now,
+        sort_key: SortKey | None = None,
+        advance_on_tag: bool = True,
+        cache_size: int = 512,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """
+        Args:
+            items: The initial index.
+            masked: True for items to hide until revealed (sensitive reasons).
+            clock: Returns the current UTC time; countdowns are computed from it.
+            sort_key: The order of the index, if it has one: `upsert` inserts new items
+                where this key puts them (by bisection). Without it they are appended.
+            advance_on_tag: Move the cursor down after `space` toggles a tag.
+            cache_size: How many built rows to keep.
+        """
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._items: list[ItemSummary] = list(items)
+        self._ids: list[str] | None = None  # built lazily; kept in step once built
+        self._cursor = 0
+        self._tagged: set[str] = set()
+        self._revealed: set[str] = set()
+        self._masked: MaskPredicate | None = masked
+        self._clock: Clock = clock
+        self._sort_key = sort_key
+        self.advance_on_tag = advance_on_tag
+        self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(cache_size)
+        self._styles: _Styles | None = None
+        self._built_with: _Styles | None = None  # the styles the cached rows were built with
+        self._frame_now: datetime | None = None
+        self._frame_width: int | None = None
+        self._posted: tuple[str, int] | None = None
+        self._shown_labels: tuple[str, ...] = ()
+        self.virtual_size = Size(0, len(self._items))
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def items(self) -> Sequence[ItemSummary]:
+        """The index, in display order (read-only view; change it with the methods)."""
+        return self._items
+
+    @property
+    def item_count(self) -> int:
+        # Not __len__: an empty widget must not be falsy (Textual tests `if widget:`).
+        return len(self._items)
+
+    @property
+    def cursor_index(self) -> int | None:
+        """Index of the cursor row, or None when the queue is empty."""
+        return self._cursor if self._items else None
+
+    @property
+    def cursor_item(self) -> ItemSummary | None:
+        return self._items[self._cursor] if self._items else None
+
+    @property
+    def tagged(self) -> set[str]:
+        """Ids of the tagged items (a copy)."""
+        return set(self._tagged)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = clock
+        self.refresh()
+
+    def set_mask(self, masked: MaskPredicate | None) -> None:
+        """Change the predicate that decides which items are masked (e.g. a new policy)."""
+        self._masked = masked
+        self.refresh()
+
+    def is_masked(self, item: ItemSummary) -> bool:
+        return self._masked is not None and item.id not in self._revealed and self._masked(item)
+
+    def reveal(self, ids: Iterable[str]) -> None:
+        """Show the snippets of these (masked) items."""
+        before = len(self._revealed)
+        self._revealed.update(ids)
+        if len(self._revealed) != before:
+            self.refresh()
+
+    def conceal(self, ids: Iterable[str] | None = None) -> None:
+        """Mask these items again (all revealed items when `ids` is None)."""
+        if ids is None:
+            self._revealed.clear()
+        else:
+            self._revealed.difference_update(ids)
+        self.refresh()
+
+    def index_of(self, item_id: str) -> int | None:
+        """Position of an item in the index (a C-speed scan of the id list)."""
+        try:
+            return self._id_list().index(item_id)
+        except ValueError:
+            return None
+
+    def set_items(self, items: Sequence[ItemSummary], *, cursor: str | None = None) -> None:
+        """Replace the index, e.g. with a new page, filter or sort.
+
+        The cursor goes to the item `cursor` names, else stays on the item it was on,
+        else goes to the top. Tags on items no longer in the index are dropped, so an
+        action on "all tagged" never reaches items the moderator cannot see.
+        """
+        previous = self.cursor_item
+        old_index, old_top = self._cursor, self.scroll_offset.y
+        self._items = list(items)
+        self._ids = None
+        target_id = cursor if cursor is not None else (previous.id if previous else None)
+        index = 0
+        if target_id is not None:
+            if old_index < len(self._items) and self._items[old_index].id == target_id:
+                index = old_index  # a refresh in the same order: no scan needed
+            else:
+                found = self.index_of(target_id)
+                index = found if found is not None else 0
+        self._cursor = index
+        if self._tagged:
+            kept = self._tagged.intersection(self._id_list())
+            if kept != self._tagged:
+                self._tagged = kept
+                self.post_message(self.Tagged(self, frozenset(kept)))
+        self._structure_changed(top=index - (old_index - old_top))
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove items (decided or claimed elsewhere). Returns how many were removed.
+
+        The cursor stays on its item; if that item left, it moves to the one that
+        followed it (or the new last item). Rows on screen do not jump when items
+        above them leave.
+        """
+        targets = set(ids)
+        if not targets or not self._items:
+            return 0
+        id_list = self._id_list()
+        flags: list[bool] | None = None
+        if len(targets) <= 3:  # a few C-speed scans beat one membership pass
+            positions = []
+            for item_id in targets:
+                try:
+                    positions.append(id_list.index(item_id))
+                except ValueError:
+                    pass
+            positions.sort()
+        else:
+            flags = list(map(targets.__contains__, id_list))
+            positions = list(compress(range(len(flags)), flags))
+        if not positions:
+            return 0
+        top = self.scroll_offset.y
+        above_cursor = bisect.bisect_left(positions, self._cursor)
+        above_top = bisect.bisect_left(positions, top)
+        if flags is None or len(positions) <= 32:
+            for p in reversed(positions):
+                del self._items[p]
+                del id_list[p]
+        else:
+            self._items = list(compress(self._items, map(not_, flags)))
+            self._ids = list(compress(id_list, map(not_, flags)))
+        self._cursor = max(0, min(self._cursor - above_cursor, len(self._items) - 1))
+        if self._tagged & targets:
+            self._tagged -= targets
+            self.post_message(self.Tagged(self, frozenset(self._tagged)))
+        self._structure_changed(top=top - above_top)
+        return len(positions)
+
+    def upsert(self, summary: ItemSummary) -> None:
+        """Add a new item, or replace the item with the same id (a newer version).
+
+        With a `sort_key`, new (or re-keyed) items go where the key puts them;
+        otherwise new items are appended and replaced items keep their place.
+        """
+        id_list = self._id_list()
+        key = self._sort_key
+        old_index = self.index_of(summary.id)
+        if old_index is not None:
+            old = self._items[old_index]
+            self._forget_rows(summary.id)
+            if key is None or key(old) == key(summary):
+                self._items[old_index] = summary
+                self.refresh_line(old_index)
+                self._post_cursor()
+                return
+            # Its place in the order changed: take it out, put it back where it goes.
+            was_cursor = old_index == self._cursor
+            del self._items[old_index]
+            del id_list[old_index]
+            top = self.scroll_offset.y - (old_index < self.scroll_offset.y)
+            if old_index < self._cursor:
+                self._cursor -= 1
+            index = self._insert_point(summary)
+            self._items.insert(index, summary)
+            id_list.insert(index, summary.id)
+            if was_cursor:
+                self._cursor = index
+                top = None  # follow the item
+            elif index <= self._cursor:
+                self._cursor += 1
+            if top is not None and index < top:
+                top += 1
+            self._structure_changed(top=top)
+            return
+        index = self._insert_point(summary) if key is not None else len(self._items)
+        top = self.scroll_offset.y
+        was_empty = not self._items
+        self._items.insert(index, summary)
+        id_list.insert(index, summary.id)
+        if not was_empty and index <= self._cursor:
+            self._cursor += 1
+        if index < top:
+            top += 1
+        self._structure_changed(top=top)
+
+    # ------------------------------------------------------------------ tags
+
+    def toggle_tag(self, item_id: str | None = None) -> None:
+        """Tag or untag an item (the cursor item by default)."""
+        if item_id is None:
+            item = self.cursor_item
+            if item is None:
+                return
+            item_id = item.id
+        if item_id in self._tagged:
+            self._tagged.discard(item_id)
+        else:
+            self._tagged.add(item_id)
+        self._tags_changed()
+
+    def tag_ids(self, ids: Iterable[str]) -> int:
+        """Tag these items (those in the index); returns how many tags were added."""
+        new = set(ids) - self._tagged
+        if not new:
+            return 0
+        new.intersection_update(self._id_list())
+        if not new:
+            return 0
+        self._tagged |= new
+        self._tags_changed()
+        return len(new)
+
+    def clear_tags(self) -> None:
+        if self._tagged:
+            self._tagged.clear()
+            self._tags_changed()
+
+    def _tags_changed(self) -> None:
+        self.refresh()
+        self.post_message(self.Tagged(self, frozenset(self._tagged)))
+
+    # ------------------------------------------------------------------ actions
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row `index` (clamped) and scroll it into view."""
+        if not self._items:
+            return
+        index = max(0, min(index, len(self._items) - 1))
+        old = self._cursor
+        if index != old:
+            self._cursor = index
+            self.refresh_line(old)
+            self.refresh_line(index)
+        self._scroll_to_cursor()
+        self._post_cursor()
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._page(+1)
+
+    def action_page_up(self) -> None:
+        self._page(-1)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self._items) - 1)
+
+    def action_toggle_tag(self) -> None:
+        self.toggle_tag()
+        if self.advance_on_tag:
+            self.action_cursor_down()
+
+    def action_reveal(self) -> None:
+        """Reveal the tagged items, or the cursor item when none is tagged."""
+        ids = set(self._tagged) if self._tagged else ({self.cursor_item.id} if self.cursor_item else set())
+        if ids:
+            self.reveal(ids)
+            self.post_message(self.Revealed(self, frozenset(ids)))
+
+    def _page(self, direction: int) -> None:
+        if not self._items:
+            return
+        height = max(1, self.scrollable_content_region.height)
+        top = self.scroll_offset.y + direction * height
+        self.scroll_to(y=top, animate=False, force=True)
+        self.move_cursor(self._cursor + direction * height)
+
+    # ------------------------------------------------------------------ internals
+
+    def _id_list(self) -> list[str]:
+        if self._ids is None:
+            self._ids = [item.id for item in self._items]
+        return self._ids
+
+    def _insert_point(self, summary: ItemSummary) -> int:
+        key = self._sort_key
+        assert key is not None
+        return bisect.bisect_right(self._items, key(summary), key=key)
+
+    def _forget_rows(self, item_id: str) -> None:
+        for cache_key in [k for k in self._row_cache.keys() if k[0] == item_id]:
+            self._row_cache.discard(cache_key)
+
+    def _structure_changed(self, top: int | None) -> None:
+        """After the index changed shape: resize, keep the view steady, show the cursor."""
+        self.virtual_size = Size(0, len(self._items))
+        self._scroll_update(self.virtual_size)
+        if top is not None and self.scrollable_content_region.height > 0:
+            max_top = max(0, len(self._items) - self.scrollable_content_region.height)
+            top = max(0, min(top, max_top))
+            if top != self.scroll_offset.y:
+                self.scroll_to(y=top, animate=False, force=True)
+        self._scroll_to_cursor()
+        self.refresh()
+        self._post_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0 or not self._items:
+            return
+        top = self.scroll_offset.y
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, force=True)
+        elif self._cursor >= top + height:
+            self.scroll_to(y=self._cursor - height + 1, animate=False, force=True)
+
+    def _post_cursor(self) -> None:
+        item = self.cursor_item
+        state = None if item is None else (item.id, item.version)
+        if state != self._posted:
+            self._posted = state
+            self.post_message(self.CursorMoved(self, item, self.cursor_index))
+
+    def _on_mount(self, event: events.Mount) -> None:
+        self.set_interval(1.0, self._tick, name="queue-list-countdown")
+        self._post_cursor()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._invalidate_styles()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._invalidate_styles()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._invalidate_styles()
+
+    def refresh_rows(self) -> None:
+        """Rebuild every row on its next paint (after a keymap change, say)."""
+        self._row_cache.clear()
+        self._invalidate_styles()
+
+    def _invalidate_styles(self) -> None:
+        """Styles may have changed (focus, hover, theme): look again at the next paint.
+
+        The row cache is dropped then only if the resolved styles really differ, so a
+        hover or a no-op style update does not rebuild every row.
+        """
+        self._styles = None
+        self.refresh()
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and self.scroll_offset.y + offset.y < len(self._items):
+            self.move_cursor(self.scroll_offset.y + offset.y)
+
+    def _visible_labels(self, now: datetime) -> tuple[str, ...]:
+        top = self.scroll_offset.y
+        rows = self._items[top : top + self.scrollable_content_region.height]
+        return tuple(due_label(it.deadline, now)[0] for it in rows if it.deadline is not None)
+
+    def _tick(self) -> None:
+        """Once a second: repaint if a visible countdown changed its minute."""
+        labels = self._visible_labels(self._clock())
+        if labels != self._shown_labels:
+            self._shown_labels = labels
+            self.refresh()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _get_styles(self) -> _Styles:
+        if self._styles is None:
+            full = self.get_component_rich_style
+
+            def part(name: str) -> Style:
+                return self.get_component_rich_style(name, partial=True)
+
+            styles = _Styles(
+                base=self.rich_style,
+                cursor=full("queue-list--cursor"),
+                tagged=full("queue-list--tagged"),
+                overdue=part("queue-list--overdue"),
+                due=part("queue-list--due"),
+                soon=part("queue-list--due-soon"),
+                priority=part("queue-list--priority"),
+                masked=part("queue-list--masked"),
+                badge=part("queue-list--badge"),
+                authority=part("queue-list--authority"),
+                flag=part("queue-list--flag"),
+                dim=part("queue-list--dim"),
+            )
+            if styles != self._built_with:
+                self._row_cache.clear()
+                self._built_with = styles
+            self._styles = styles
+        return self._styles
+
+    def _reveal_key(self) -> str:
+        """The key that reveals, as the footer would show it (after the app's keymap)."""
+        binding = next((b for _, b in self._bindings if b.action == "reveal"), None)
+        if binding is None:
+            return "v"
+        if not self.is_attached:
+            return binding.key
+        keymap: dict[str, str] = getattr(self.app, "_keymap", {}) or {}
+        keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+        return self.app.get_key_display(binding.with_key(keys.split(",")[0].strip()))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._get_styles()  # drops the row cache if the styles changed
+        self._frame_now = self._clock()
+        self._frame_width = self.scrollable_content_region.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_now = None
+            self._frame_width = None
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self._frame_width if self._frame_width is not None else self.scrollable_content_region.width
+        items = self._items
+        if not 0 <= index < len(items):
+            return Strip.blank(width, self._get_styles().base)
+        item = items[index]
+        cursor = index == self._cursor
+        tagged = item.id in self._tagged
+        masked = self.is_masked(item)
+        now = self._frame_now or self._clock()
+        due: tuple[str, bool] | None = None
+        if item.deadline is not None:
+            due = due_label(item.deadline, now)
+        cache_key = (item.id, item.version, width, cursor, tagged, masked, due)
+        strip = self._row_cache.get(cache_key)
+        if strip is None:
+            strip = self._build_row(item, width, now, cursor=cursor, tagged=tagged, masked=masked, due=due)
+            self._row_cache.set(cache_key, strip)
+        return strip
+
+    def _build_row(self, item: ItemSummary, width: int, now: datetime, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None) -> Strip:
+        """One row as segments whose cell widths we track, made into a single Strip."""
+        st = self._get_styles()
+        row = st.tagged if tagged else st.base
+        top = st.cursor if cursor else None
+        layout = _FULL if width >= _FULL_FROM else _COMPACT
+        segments: list[Segment] = []
+        cells = 0
+
+        def style(extra: Style | None = None) -> Style:
+            s = row if extra is None else row + extra
+            return s if top is None else s + top
+
+        plain = style()
+
+        def add(text: str, seg_style: Style, length: int | None = None) -> None:
+            """Append, merging with the previous segment when the style is the same."""
+            nonlocal cells
+            cells += len(text) if length is None else length
+            if segments and segments[-1].style is seg_style:
+                segments[-1] = Segment(segments[-1].text + text, seg_style)
+            else:
+                segments.append(Segment(text, seg_style))
+
+        add(CURSOR_MARK if cursor else " ", plain)
+        add(TAG_MARK if tagged else " ", style(Style(bold=True)) if tagged else plain)
+        add(" ", plain)
+
+        if due is not None:
+            label, overdue = due
+            soon = not overdue and (item.deadline - now).total_seconds() < 3600  # type: ignore[operator]
+            due_style = st.overdue if overdue else (st.soon if soon else st.due)
+        else:
+            label, due_style = f"P{item.priority}", st.priority
+        add(label.rjust(layout.due)[: layout.due], style(due_style))
+        add(" ", plain)
+        add(_KIND.get(item.kind, str(item.kind)[:4]).ljust(4), style(st.dim))
+        add(" ", plain)
+
+        sources = set(item.sources)
+        if layout.compact:
+            present = [(source, badge) for source, badge in _BADGES if source in sources]
+            shown = present if len(present) <= 2 else present[:1]
+            used = 0
+            for i, (source, badge) in enumerate(shown):
+                if i:
+                    add(" ", plain)
+                add(badge, style(st.authority if source is Source.AUTHORITY_ORDER else st.badge))
+                used += len(badge) + (1 if i else 0)
+            if len(present) > 2:
+                more = f"+{len(present) - 1}"
+                add(more, style(st.badge))
+                used += len(more)
+            add(" " * (layout.badges - used), plain)
+        else:
+            for i, (source, badge) in enumerate(_BADGES):
+                if i:
+                    add(" ", plain)
+                if source in sources:
+                    add(badge, style(st.authority if source is Source.AUTHORITY_ORDER else st.badge))
+                else:
+                    add("  ", plain)
+        add(" ", plain)
+        if item.reason:
+            add(_fit(item.reason, layout.reason), plain)
+        else:
+            add(_fit("\u2014", layout.reason), style(st.dim))
+        add(" ", plain)
+        add(_count(item.report_count).rjust(layout.count), style(st.dim))
+        add(" ", plain)
+        add(WARNING if item.flags else " ", style(st.flag) if item.flags else plain)
+        add(" ", plain)
+
+        if cells > width:  # narrower than the fixed columns: crop them (rare)
+            strip = Strip(segments, cells).crop(0, max(0, width - 1))
+            return Strip([*strip, Segment(ELLIPSIS, plain)] if width else [], width)
+
+        room = width - cells
+        if masked:
+            pieces = [(f"\u2592\u2592 masked \u2014 {self._reveal_key()} to reveal", style(st.masked))]
+        else:
+            dim = style(st.dim)
+            pieces = []
+            for i, line in enumerate(item.snippet.split("\n")):
+                if i:
+                    pieces.append((NEWLINE, dim))
+                if line:
+                    pieces.append((line.translate(_DISPLAY_TABLE), plain))
+        lengths = [len(text) if text.isascii() else cell_len(text) for text, _ in pieces]
+        if sum(lengths) <= room:
+            for (text, seg_style), length in zip(pieces, lengths):
+                add(text, seg_style, length)
+            room -= sum(lengths)
+        elif room > 0:
+            budget = room - 1  # keep a cell for the ellipsis
+            for (text, seg_style), length in zip(pieces, lengths):
+                if length > budget:
+                    if budget:
+                        add(set_cell_size(text, budget), seg_style, budget)
+                    break
+                add(text, seg_style, length)
+                budget -= length
+            add(ELLIPSIS, plain, 1)
+            room = 0
+        if room > 0:
+            add(" " * room, plain)
+        return Strip(segments, width)
