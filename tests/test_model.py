@@ -256,3 +256,30 @@ def test_arbitrary_json_is_a_payload_error_or_a_model(root: str, parse: Callable
             parse(candidate, root)
         except m.PayloadError as exc:
             assert exc.path.startswith(root)
+
+
+def test_audit_notes_from_the_backend_are_sanitized() -> None:
+    from triage_tui.model import AuditEntry
+
+    entry = AuditEntry.from_json(
+        {"id": "k1", "item_id": "it-1", "item_version": 1, "action": "approve", "decided_at": "2026-11-28T20:00:00Z",
+         "note": "ok\x1b]52;c;ZXZpbA==\x07 [@click=app.quit]x[/]", "moderator": "mod-ben", "applied_at": "2026-11-28T20:00:01Z"},
+        "audit.decisions[0]",
+    )
+    assert entry.decision.note is not None
+    assert "\x1b" not in entry.decision.note and "\x07" not in entry.decision.note
+    assert "[@click=app.quit]x[/]" in entry.decision.note  # shown literally, as evidence
+
+
+def test_a_duplicate_cannot_nest_originals() -> None:
+    from triage_tui.model import DecisionResult
+
+    inner = {"id": "k", "item_id": "it-1", "result": "applied", "version": 2, "state": "closed"}
+    once = DecisionResult.from_json({"id": "k", "item_id": "it-1", "result": "duplicate", "original": inner})
+    assert once.effective.outcome == "applied"
+    deep: dict[str, Any] = inner
+    for _ in range(3):
+        deep = {"id": "k", "item_id": "it-1", "result": "duplicate", "original": deep}
+    with pytest.raises(m.PayloadError) as err:
+        DecisionResult.from_json(deep)
+    assert err.value.path == "result.original.original"

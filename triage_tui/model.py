@@ -9,6 +9,7 @@ text is sanitized here, once (see `sanitize.py`), so nothing downstream has to a
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import re
@@ -793,9 +794,11 @@ class DecisionResult:
         return self.original if self.outcome is Outcome.DUPLICATE and self.original else self
 
     @classmethod
-    def from_json(cls, value: object, path: str = "result") -> DecisionResult:
+    def from_json(cls, value: object, path: str = "result", *, nested: bool = False) -> DecisionResult:
         o = obj(value, path)
         original = o.get("original")
+        if nested and original is not None:
+            raise PayloadError(f"{path}.original", "an original answer cannot itself repeat another")
         return cls(
             id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
             item_id=opt_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
@@ -805,7 +808,7 @@ class DecisionResult:
             error=opt_str(o, "error", path, max_len=MAX_CODE, pattern=_CODE_RE),
             detail=_untrusted(o, "detail", path, set(), max_len=MAX_COMMENT, limit=MAX_COMMENT),
             current=None if o.get("current") is None else CurrentState.from_json(o["current"], f"{path}.current"),
-            original=None if original is None else DecisionResult.from_json(original, f"{path}.original"),
+            original=None if original is None else DecisionResult.from_json(original, f"{path}.original", nested=True),
         )
 
 
@@ -822,8 +825,11 @@ class AuditEntry:
     @classmethod
     def from_json(cls, value: object, path: str) -> AuditEntry:
         o = obj(value, path)
+        decision = Decision.from_json(o, path)
+        if decision.note is not None:  # written by another moderator, or by a hostile backend
+            decision = dataclasses.replace(decision, note=clean(decision.note, limit=MAX_COMMENT).text)
         return cls(
-            decision=Decision.from_json(o, path),
+            decision=decision,
             moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=_ID_RE),
             applied_at=req_time(o, "applied_at", path),
         )
@@ -856,10 +862,11 @@ class Moderator:
     @classmethod
     def from_json(cls, value: object, path: str = "me") -> Moderator:
         o = obj(value, path)
+        mid = req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE)
         name = _untrusted(o, "name", path, set(), max_len=MAX_NAME, limit=MAX_NAME, optional=False)
         assert name is not None
         roles = frozenset(_check_str(r, f"{path}.roles[{i}]", MAX_CODE, _CODE_RE) for i, r in enumerate(req_list(o, "roles", path, max_items=100)))
-        return cls(id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE), name=name, roles=roles)
+        return cls(id=mid, name=name, roles=roles)
 
 
 @dataclass(frozen=True, slots=True)

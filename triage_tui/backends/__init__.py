@@ -1,0 +1,109 @@
+"""The `Backend` protocol: what the core and the UI may ask of any moderation backend.
+
+The UI never knows which backend it talks to; it reads `capabilities` to hide what a
+backend cannot do (claims on Ozone, say) and catches `backends.errors.BackendError`.
+This module stays light — no httpx — because the CLI's `--version` and batch paths
+import it; concrete backends load on first use (`backends.TriageBackend`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
+
+from triage_tui.model import AuditPage, ChangeBatch, Claim, Decision, DecisionResult, Item, Moderator, Policy, QueuePage, Stats
+
+if TYPE_CHECKING:
+    from triage_tui.backends.triage import TriageBackend
+
+__all__ = ["Backend", "Capabilities", "QueueQuery", "TriageBackend"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a backend supports; the UI hides or disables the rest."""
+
+    claims: bool = False  # leases on items (POST/DELETE …/claim)
+    versions: bool = False  # item versions: stale decisions come back as conflicts
+    escalation: bool = False  # escalate to a specialist team
+    scoped_removal: bool = False  # withhold in some countries only
+    change_feed: bool = False  # long-poll of changes made by others
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """One queue view: which queue, in which order, narrowed by which filters (AND).
+
+    Frozen and hashable so a view can be a cache key; `params()` is its protocol form.
+    """
+
+    queue: Literal["open", "escalated"] = "open"
+    sort: str = "deadline"
+    kind: str | None = None
+    source: str | None = None
+    country: str | None = None
+    reason: str | None = None
+    min_reports: int | None = None
+    q: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.queue not in ("open", "escalated"):
+            raise ValueError(f"queue must be 'open' or 'escalated', not {self.queue!r}")
+        if self.min_reports is not None and (isinstance(self.min_reports, bool) or not isinstance(self.min_reports, int) or self.min_reports < 0):
+            raise ValueError(f"min_reports must be a whole number >= 0, not {self.min_reports!r}")
+
+    def params(self) -> dict[str, str]:
+        """Query parameters; filters that are None are left out (the server refuses unknown ones)."""
+        out = {"queue": self.queue, "sort": self.sort}
+        for name in ("kind", "source", "country", "reason", "min_reports", "q"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = str(value)
+        return out
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A moderation backend. Every method raises only `errors.BackendError` subclasses
+    (and ValueError for arguments the caller got wrong)."""
+
+    name: str
+    capabilities: Capabilities
+
+    async def me(self) -> Moderator: ...
+
+    async def policy(self) -> Policy: ...
+
+    async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200) -> QueuePage: ...
+
+    async def changes(self, since: int, *, wait: float = 0, limit: int = 500) -> ChangeBatch: ...
+
+    async def item(self, item_id: str) -> Item: ...
+
+    async def claim(self, item_id: str, ttl: float = 300) -> Claim: ...
+
+    async def release(self, item_id: str) -> None: ...
+
+    async def decide(self, decisions: Sequence[Decision]) -> tuple[DecisionResult, ...]: ...
+
+    async def audit(self, *, since: datetime | None = None, cursor: str | None = None, limit: int = 200, moderator: str | None = None) -> AuditPage: ...
+
+    async def stats(self) -> Stats: ...
+
+    async def aclose(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+
+def __getattr__(name: str) -> Any:
+    """Concrete backends load lazily: importing this package must not import httpx."""
+    if name == "TriageBackend":
+        from triage_tui.backends.triage import TriageBackend
+
+        return TriageBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

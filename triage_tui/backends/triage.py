@@ -1,0 +1,322 @@
+"""The triage protocol v1 client (docs/protocol.md) over one `httpx.AsyncClient`.
+
+Everything the network can do wrong ends here as a `backends.errors` exception, and
+everything it returns goes through the model's `from_json` parsers, so callers get
+either typed, sanitized data or a typed error — never an httpx exception, a KeyError
+or a half-parsed dict.
+
+Safety rules, each for a reason:
+- TLS is always verified (certifi, or the profile's `ca_file`); plain `http://` is
+  allowed only to loopback, where a local or tunnelled backend lives.
+- Redirects are not followed: a 3xx could send the token to another origin, and a
+  moved backend is something the moderator's profile should say, not guess.
+- Every call has explicit timeouts; the long-poll gets `wait` + 10 s to read.
+- Answers are read with a size cap: a broken or hostile backend cannot make us hold
+  gigabytes (decompressed size counts).
+- The token lives in `auth.BearerAuth`; it is in no URL, no repr, no message, and the
+  HTTP libraries' log records are scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import certifi
+import httpx
+
+from triage_tui import __version__
+from triage_tui.backends import Capabilities, QueueQuery
+from triage_tui.backends.auth import BearerAuth, Secret, check_token
+from triage_tui.backends.errors import BackendError, Unreachable, bad_payload, error_for_response, safe_text
+from triage_tui.model import (
+    AuditPage,
+    ChangeBatch,
+    Claim,
+    Decision,
+    DecisionResult,
+    Item,
+    Moderator,
+    PayloadError,
+    Policy,
+    QueuePage,
+    Stats,
+    iso,
+    parse_results,
+)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+LONG_POLL_MARGIN = 10.0
+MAX_WAIT = 60.0
+MAX_BATCH = 500
+MAX_BODY = 64 * 1024 * 1024  # a 1000-item page or a 1M-character item fits many times over
+MAX_ERROR_BODY = 64 * 1024  # enough for any error JSON; the rest of a huge error page is ignored
+_ID_RE = re.compile(r"[!-~]{1,512}")
+_USERINFO_RE = re.compile(r"//[^/?#]*@")
+
+
+def _shown(url: str) -> str:
+    """A URL fit for a message: any user:password@ part masked."""
+    return _USERINFO_RE.sub("//***@", url)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or the name localhost: traffic that never leaves the machine."""
+    host = host.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> httpx.URL:
+    """The backend URL, or a ValueError naming it and saying what is wrong."""
+    shown = _shown(str(base_url))
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"backend URL {shown!r} is not a valid URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"backend URL {shown!r} must be https://host[:port][/path]")
+    if url.userinfo:
+        raise ValueError(f"backend URL {shown!r} carries credentials; give the token in the profile, never in a URL")
+    if url.query or url.fragment:
+        raise ValueError(f"backend URL {shown!r} must not have a query or fragment")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise ValueError(
+            f"refusing plain http:// for backend URL {shown!r}: the token would cross the network "
+            "unencrypted; use https:// (http:// is allowed only to 127.0.0.0/8, ::1 and localhost)"
+        )
+    return url
+
+
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verification on, always: the default CA bundle (certifi) or the profile's own CA file."""
+    try:
+        return ssl.create_default_context(cafile=ca_file or certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ValueError(f"ca_file {ca_file!r}: cannot load CA certificates ({reason})") from None
+
+
+def _in_range(name: str, value: float, lo: float, hi: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be {lo:g}..{hi:g}, not {value!r}")
+
+
+def _item_path(item_id: str, suffix: str = "") -> str:
+    """`/v1/items/<id>`, the id percent-encoded whole so it can never become another path."""
+    if not isinstance(item_id, str) or not _ID_RE.fullmatch(item_id) or item_id in (".", ".."):
+        raise ValueError(f"not an item id: {safe_text(str(item_id)[:60])!r}")
+    return f"/v1/items/{quote(item_id, safe='')}{suffix}"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class TriageBackend:
+    """The reference protocol's backend. Use as `async with TriageBackend(url, token) as b:`."""
+
+    name = "triage"
+    capabilities = Capabilities(claims=True, versions=True, escalation=True, scoped_removal=True, change_feed=True)
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | Secret,
+        *,
+        ca_file: str | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        secret = check_token(token)
+        del token  # from here on only the masked Secret is in this frame (tracebacks with locals)
+        url = check_base_url(base_url)
+        self.base_url = str(url).rstrip("/")
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._auth = BearerAuth(secret, origin=url)
+        self._client = httpx.AsyncClient(
+            base_url=url,
+            auth=self._auth,
+            headers={"User-Agent": f"triage-tui/{__version__}", "Accept": "application/json"},
+            timeout=self._timeout,
+            verify=_ssl_context(ca_file),
+            follow_redirects=False,
+            transport=transport,
+            # Environment proxies only for https (CONNECT tunnels): a loopback http:// token
+            # must not be handed to an HTTP_PROXY in clear.
+            trust_env=url.scheme == "https",
+        )
+
+    def __repr__(self) -> str:
+        # getattr: a traceback with locals may repr a backend whose __init__ raised.
+        return f"TriageBackend({getattr(self, 'base_url', '<not constructed>')!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- the protocol ------------------------------------------------------
+
+    async def me(self) -> Moderator:
+        return await self._get("/v1/me", Moderator.from_json)
+
+    async def policy(self) -> Policy:
+        return await self._get("/v1/policy", Policy.from_json)
+
+    async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200) -> QueuePage:
+        _in_range("limit", limit, 1, 1000)
+        params = query.params()
+        params["limit"] = str(int(limit))
+        if cursor is not None:
+            params["cursor"] = cursor
+        return await self._get("/v1/queue", QueuePage.from_json, params=params)
+
+    async def changes(self, since: int, *, wait: float = 0, limit: int = 500) -> ChangeBatch:
+        _in_range("since", since, 0, 2**62)
+        _in_range("wait", wait, 0, MAX_WAIT)
+        _in_range("limit", limit, 1, 1000)
+        t = self._timeout
+        # The server may hold the answer `wait` seconds; never give the read less than that plus a margin.
+        timeout = httpx.Timeout(connect=t.connect, read=max(t.read or 0.0, wait + LONG_POLL_MARGIN), write=t.write, pool=t.pool)
+        params = {"since": str(int(since)), "wait": f"{wait:g}", "limit": str(int(limit))}
+        return await self._get("/v1/queue/changes", ChangeBatch.from_json, params=params, timeout=timeout)
+
+    async def item(self, item_id: str) -> Item:
+        return await self._get(_item_path(item_id), Item.from_json)
+
+    async def claim(self, item_id: str, ttl: float = 300) -> Claim:
+        _in_range("ttl", ttl, 5, 3600)
+        path = _item_path(item_id, "/claim")
+        data = await self._call("POST", path, body={"ttl": ttl})
+        return self._parse(data, lambda v: Claim.from_json(v, "claim"), f"POST {path}")
+
+    async def release(self, item_id: str) -> None:
+        await self._call("DELETE", _item_path(item_id, "/claim"), want_body=False)
+
+    async def decide(self, decisions: Sequence[Decision]) -> tuple[DecisionResult, ...]:
+        """One batch, one transaction on the server; results come back in order, one per decision."""
+        if not decisions:
+            return ()
+        if len(decisions) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} decisions per request, not {len(decisions)}")
+        where = "POST /v1/decisions"
+        data = await self._call("POST", "/v1/decisions", body={"decisions": [d.to_json() for d in decisions]})
+        results = self._parse(data, parse_results, where)
+        if len(results) != len(decisions):
+            raise bad_payload(PayloadError("response.results", f"expected {len(decisions)} results, got {len(results)}"), where=where)
+        for i, (d, r) in enumerate(zip(decisions, results, strict=True)):
+            if r.id != d.id:
+                raise bad_payload(PayloadError(f"response.results[{i}].id", "does not match the decision sent at that position"), where=where)
+        return results
+
+    async def audit(self, *, since: datetime | None = None, cursor: str | None = None, limit: int = 200, moderator: str | None = None) -> AuditPage:
+        _in_range("limit", limit, 1, 1000)
+        params = {"limit": str(int(limit))}
+        if since is not None:
+            params["since"] = iso(since)
+        if cursor is not None:
+            params["cursor"] = cursor
+        if moderator is not None:
+            params["moderator"] = moderator
+        return await self._get("/v1/decisions", AuditPage.from_json, params=params)
+
+    async def stats(self) -> Stats:
+        return await self._get("/v1/stats", Stats.from_json)
+
+    # -- transport -----------------------------------------------------------
+
+    async def _get(self, path: str, parse: Callable[[object], T], *, params: dict[str, str] | None = None, timeout: httpx.Timeout | None = None) -> T:
+        data = await self._call("GET", path, params=params, timeout=timeout)
+        return self._parse(data, parse, f"GET {path}")
+
+    def _parse(self, data: object, parse: Callable[[object], T], where: str) -> T:
+        try:
+            return parse(data)
+        except PayloadError as exc:
+            raise bad_payload(exc, where=where, redact=self._auth.redact) from None
+        except RecursionError:  # nesting json.loads accepts but the model's recursion does not
+            raise bad_payload(PayloadError("body", "nested too deeply"), where=where) from None
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: object = None,
+        timeout: httpx.Timeout | None = None,
+        want_body: bool = True,
+    ) -> object:
+        """Send one request; return the decoded JSON of a 2xx, or raise a BackendError."""
+        where = f"{method} {path}"
+        request = self._client.build_request(
+            method, path, params=params, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+        )
+        try:
+            response = await self._client.send(request, stream=True)
+            try:
+                ok = 200 <= response.status_code < 300
+                raw = await _read(response, MAX_BODY if ok else MAX_ERROR_BODY, strict=ok)
+            finally:
+                await response.aclose()
+        except BackendError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise Unreachable(f"{where}: no answer from {self.base_url} in time ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            said = safe_text(str(exc), self._auth.redact) or type(exc).__name__
+            raise Unreachable(f"{where}: cannot reach {self.base_url}: {said}") from None
+
+        if not ok:
+            raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where, redact=self._auth.redact)
+        if not want_body:
+            return None
+        if not raw.strip():
+            raise bad_payload(PayloadError("body", "empty; expected a JSON object"), where=where, status=response.status_code)
+        try:
+            return json.loads(raw, parse_constant=_no_constants)
+        except (ValueError, RecursionError) as exc:
+            problem = f"not valid JSON ({safe_text(str(exc), self._auth.redact, limit=200)})"
+            raise bad_payload(PayloadError("body", problem), where=where, status=response.status_code) from None
+
+
+async def _read(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
+    """The (decoded) body, at most `limit` bytes: over it, `strict` raises; otherwise it is cut."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            if strict:
+                where = f"{response.request.method} {response.request.url.path}"
+                raise bad_payload(PayloadError("body", f"larger than {limit} bytes"), where=where, status=response.status_code)
+            return b""
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_or_none(raw: bytes) -> object:
+    """An error body as JSON if it is JSON; a proxy's HTML error page is just None."""
+    try:
+        return json.loads(raw, parse_constant=_no_constants) if raw.strip() else None
+    except (ValueError, RecursionError):
+        return None
