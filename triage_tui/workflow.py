@@ -1,0 +1,127 @@
+"""The triage rules that do not depend on a screen: which items an action acts on, what
+the policy refuses, how decisions are built, and what a change from the feed does to
+the queue a moderator is looking at.
+
+Kept out of `ui/` so batch mode shares them and so they are tested without Textual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from triage_tui.model import (
+    Action,
+    ChangeBatch,
+    ChangeType,
+    Decision,
+    EscalationRule,
+    ItemSummary,
+    Kind,
+    Policy,
+    Reason,
+    Scope,
+    State,
+)
+
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+
+
+def guard(policy: Policy, item: ItemSummary) -> EscalationRule | None:
+    """The rule that forbids removing `item` now (it must be escalated first), if any.
+
+    The same rule as `Policy.escalation_needed`, read from the summary the queue already
+    holds so the refusal is instant and needs no network."""
+    for rule in policy.escalation_required:
+        if rule.source not in item.sources:
+            continue
+        if rule.countries is not None and not rule.countries & set(item.countries):
+            continue
+        if item.state is State.ESCALATED and item.escalated_to == rule.target:
+            continue
+        return rule
+    return None
+
+
+def refusal(policy: Policy, rule: EscalationRule, items: Sequence[ItemSummary]) -> str:
+    """Why a removal is refused, in the moderator's words, naming what to do instead."""
+    target = policy.target(rule.target)
+    team = str(target.label) if target else rule.target
+    origin = rule.source.value.replace("_", " ") + "s"
+    if rule.countries is not None:
+        hit = sorted({c for i in items for c in i.countries if c in rule.countries})
+        origin += f" from {', '.join(hit) or ', '.join(sorted(rule.countries))}"
+    return f"Removal refused: {origin} need {team} before removal. Escalate to {rule.target} (e) instead."
+
+
+def reasons_for(policy: Policy, items: Iterable[ItemSummary]) -> tuple[Reason, ...]:
+    """Reasons that apply to every kind among `items` (a bulk removal needs one reason for all)."""
+    kinds = {i.kind for i in items} or {Kind.POST}
+    return tuple(r for r in policy.reasons if kinds <= r.applies_to)
+
+
+class ScopeError(ValueError):
+    pass
+
+
+def parse_scope(text: str) -> Scope:
+    """`global` (or blank), or countries separated by commas or spaces: `DE, at`."""
+    words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
+    if not words or (len(words) == 1 and words[0].lower() == "global"):
+        return "global"
+    bad = [w for w in words if not _COUNTRY.fullmatch(w)]
+    if bad:
+        raise ScopeError(f"{bad[0]!r} is not a country code: type global, or codes like DE, AT")
+    return tuple(dict.fromkeys(w.upper() for w in words))
+
+
+def decisions_for(items: Sequence[ItemSummary], action: Action, *, reason: str | None = None, scope: Scope = "global", escalate_to: str | None = None, note: str | None = None) -> list[Decision]:
+    """One decision per item, each with its own key made now: the key press is the decision."""
+    return [
+        Decision.new(i.id, i.version, action, reason=reason, scope=scope, escalate_to=escalate_to, note=note)
+        for i in items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedElsewhere:
+    item_id: str
+    by: str | None
+    action: str
+
+
+@dataclass(slots=True)
+class FeedEffect:
+    """What a batch of changes does to the open queue."""
+
+    removed: set[str] = field(default_factory=set)
+    added: list[ItemSummary] = field(default_factory=list)
+    elsewhere: list[DecidedElsewhere] = field(default_factory=list)
+    claims: dict[str, str | None] = field(default_factory=dict)
+
+
+def feed_effect(batch: ChangeBatch, me: str, queue: State = State.OPEN) -> FeedEffect:
+    """Read a change batch for a moderator viewing `queue`: items decided or escalated
+    by others leave it, new items join it, claims are noted. Our own decisions already
+    left the list when the key was pressed."""
+    effect = FeedEffect()
+    for change in batch.changes:
+        if change.type in (ChangeType.DECIDED, ChangeType.ESCALATED):
+            stays = change.type is ChangeType.ESCALATED and queue is State.ESCALATED and change.item is not None
+            if stays and change.item is not None:
+                effect.added.append(change.item)
+                continue
+            effect.removed.add(change.item_id)
+            effect.added = [i for i in effect.added if i.id != change.item_id]
+            if change.by != me:
+                action = change.action.value if change.action else change.type.value
+                effect.elsewhere.append(DecidedElsewhere(change.item_id, change.by, action))
+        elif change.type is ChangeType.NEW and change.item is not None and change.item.state is queue:
+            effect.added.append(change.item)
+            effect.removed.discard(change.item_id)
+        elif change.type is ChangeType.CLAIMED:
+            effect.claims[change.item_id] = change.by
+        elif change.type is ChangeType.RELEASED:
+            effect.claims[change.item_id] = None
+    return effect
