@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-items", type=_positive, default=DEMO_ITEMS, metavar="N",
         help=f"how many demo items --demo generates (default {DEMO_ITEMS})",
     )
+    parser.add_argument(
+        "--demo-as", default="ana", metavar="NAME",
+        help="the demo moderator to sign in as: ana or ben (open queue), lea (legal), cas (child safety), "
+        "sam (senior), root (admin); the specialist teams see the escalated queue (default ana)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser(
@@ -84,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from triage_tui.demo import run_demo
 
-        return run_demo(items=args.demo_items)
+        return run_demo(items=args.demo_items, moderator=args.demo_as)
     parser.print_usage(sys.stderr)
     print("triage-tui: error: nothing to do yet without --demo or a command; see --help", file=sys.stderr)
     return Exit.USAGE

@@ -123,7 +123,9 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             left = end - time.monotonic()
             if answer["changes"] or left <= 0:
                 return JSONResponse(answer)
-            await notifier.wait(min(left, 1.0))
+            await notifier.wait(min(left, 0.5))
+            if await request.is_disconnected():  # the client gave up: stop holding the request
+                return Response(status_code=204)
 
     async def item(request: Request, who: Principal) -> Response:
         return JSONResponse(await run_in_threadpool(store.item, who, request.path_params["item_id"]))

@@ -24,7 +24,8 @@ class EmbeddedServer:
     def __init__(self, store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store
         self.app = create_app(store, tokens, policy_json=policy_json)
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="triage-reference-backend", daemon=True)
         self.url = ""

@@ -166,7 +166,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("g,home", "first", "First", show=False, id="queue.first"),
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("space", "toggle_tag", "Tag", id="queue.tag"),
-        Binding("v", "reveal", "Reveal", id="queue.reveal"),
+        Binding("v", "reveal", "Reveal", show=False, id="queue.reveal"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -370,6 +370,10 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     def clock(self, clock: Clock) -> None:
         self._clock = clock
         self.refresh()
+
+    def set_sort_key(self, sort_key: SortKey | None) -> None:
+        """The order `upsert` keeps; call `set_items` with items in that order too."""
+        self._sort_key = sort_key
 
     def set_mask(self, masked: MaskPredicate | None) -> None:
         """Change the predicate that decides which items are masked (e.g. a new policy)."""

@@ -1,0 +1,334 @@
+"""The triage screen through Pilot, against the real reference server over real HTTP.
+
+Every path a moderator takes: approve, remove with a reason and a scope, escalate with
+a note, bulk on tagged items, undo, filter (and a malformed one), sort, reveal, the
+policy guard, quitting with unsent decisions, and an item decided by someone else
+while it is on screen. What the server ends up holding is checked through its audit log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.content import Content
+from textual.pilot import Pilot
+
+from tests.conftest import FakeClock, RunningServer, start_server
+from triage_tui.backends.triage import TriageBackend
+from triage_tui.model import Action, Decision
+from triage_tui.outbox import Outbox
+from triage_tui.ui.app import TriageApp
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonPicker
+from triage_tui.ui.screens.help import HelpScreen
+from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC).timestamp()
+FAST = Settings(undo_seconds=0.2, confirm_above=10)
+
+
+def make_app(server: RunningServer, outbox_path: Path, settings: Settings = FAST, *, who: str = "ana", clock: Callable[[], datetime] | None = None) -> TriageApp:
+    backend = TriageBackend(server.url, server.tokens[who])
+    extra = {"clock": clock} if clock is not None else {}
+    return TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=settings, **extra)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def screen_of(pilot: Pilot[Any]) -> TriageScreen:
+    return next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
+
+
+async def loaded(pilot: Pilot[Any]) -> TriageScreen:
+    await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+    screen = screen_of(pilot)
+    await until(pilot, lambda: screen._loaded and screen.policy is not None and screen.queue.item_count > 0)
+    return screen
+
+
+async def put_cursor(pilot: Pilot[Any], item_id: str) -> None:
+    screen = screen_of(pilot)
+    index = screen.queue.index_of(item_id)
+    assert index is not None, item_id
+    screen.queue.move_cursor(index)
+    await pilot.pause()
+
+
+def audit(server: RunningServer) -> list[dict[str, Any]]:
+    r = httpx.get(f"{server.url}/v1/decisions", headers=server.auth("sam"), params={"limit": 1000})
+    r.raise_for_status()
+    return r.json()["decisions"]
+
+
+async def applied(pilot: Pilot[Any], server: RunningServer, count: int) -> list[dict[str, Any]]:
+    await until(pilot, lambda: len(audit(server)) >= count)
+    return audit(server)
+
+
+@pytest.fixture
+def outbox_path(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.db"
+
+
+async def test_approve_decides_the_cursor_item_and_moves_on(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first, second = screen.queue.items[0].id, screen.queue.items[1].id
+        await pilot.press("a")
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == second
+        assert screen.queue.index_of(first) is None
+        log = await applied(pilot, server, 1)
+        assert [(d["item_id"], d["action"], d["moderator"]) for d in log] == [(first, "approve", "mod-ana")]
+
+
+async def test_remove_with_a_reason_and_a_country_scope(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await put_cursor(pilot, "it-0000001")
+        await pilot.press("r")
+        picker = pilot.app.screen
+        assert isinstance(picker, ReasonPicker)
+        codes = [r.code for r in picker.reasons]
+        for _ in range(codes.index("violent_extremism")):
+            await pilot.press("down")
+        await pilot.press("tab", *["backspace"] * 6, *"DE, at", "enter")
+        log = await applied(pilot, server, 1)
+        assert [(d["item_id"], d["action"], d["reason"], d["scope"]) for d in log] == [("it-0000001", "remove", "violent_extremism", ["DE", "AT"])]
+
+
+async def test_a_digit_picks_the_reason_at_once(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000009")
+        await pilot.press("r", "1")
+        assert not isinstance(pilot.app.screen, ReasonPicker)
+        assert screen.queue.index_of("it-0000009") is None
+        log = await applied(pilot, server, 1)
+        assert (log[0]["reason"], log[0]["scope"]) == ("spam", "global")
+
+
+async def test_escalate_with_a_note(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await put_cursor(pilot, "it-0000006")
+        await pilot.press("e")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, EscalateDialog)
+        child = [t.code for t in dialog.targets].index("child_safety")
+        await pilot.press(str(child + 1), *"hash match, needs CS", "enter")
+        log = await applied(pilot, server, 1)
+        assert [(d["action"], d["escalate_to"], d["note"]) for d in log] == [("escalate", "child_safety", "hash match, needs CS")]
+
+
+async def test_bulk_on_tagged_items_with_confirmation_above_the_threshold(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, confirm_above=2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        ids = [i.id for i in screen.queue.items[:3]]
+        await pilot.press("space", "space", "space")
+        assert screen.queue.tagged == set(ids)
+        await pilot.press("a")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+        log = await applied(pilot, server, 3)
+        assert sorted(d["item_id"] for d in log) == sorted(ids)
+        assert not screen.queue.tagged and all(screen.queue.index_of(i) is None for i in ids)
+
+
+async def test_undo_within_the_window_sends_nothing(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=30))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first = screen.queue.items[0].id
+        await pilot.press("a")
+        assert screen.queue.index_of(first) is None
+        await pilot.press("u")
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first
+        assert screen.outbox.unsent(server.url, "mod-ana") == 0
+        await pilot.pause(0.5)
+    assert audit(server) == []
+
+
+async def test_filter_and_a_malformed_filter(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        everything = screen.queue.item_count
+        await pilot.press("slash", *"reports>>x", "enter")
+        error = str(screen.query_one("#filter-error").render())
+        assert "^" in error and screen.queue.item_count == everything
+        await pilot.press(*["backspace"] * 10, *"source:ao country:DE", "enter")
+        shown = list(screen.queue.items)
+        assert shown and all("authority_order" in i.sources and "DE" in i.countries for i in shown)
+        assert "it-0000001" in {i.id for i in shown}
+        await pilot.press("escape")
+        assert screen.queue.item_count == everything
+
+
+async def test_tag_by_filter(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("T", *"campaign:any", "enter")
+        campaign = {i.id for i in screen.queue.items if i.campaign}
+        assert campaign and screen.queue.tagged == campaign
+
+
+async def test_sort_cycles_through_the_orders(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("s")
+        assert str(screen._sort) == "priority"
+        priorities = [i.priority for i in screen.queue.items]
+        assert priorities == sorted(priorities, reverse=True)
+        await pilot.press("s")
+        counts = [i.report_count for i in screen.queue.items]
+        assert counts == sorted(counts, reverse=True)
+
+
+async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000027")  # self-harm: sensitive in the policy
+        item = screen.queue.cursor_item
+        assert item is not None and screen.queue.is_masked(item)
+        await until(pilot, lambda: "it-0000027" in screen._details)
+        assert "masked" in detail_text(screen).lower()
+        await pilot.press("v")
+        assert not screen.queue.is_masked(item)
+        assert "masked" not in detail_text(screen).lower()
+
+
+def detail_text(screen: TriageScreen) -> str:
+    content = screen.detail.body.content
+    assert isinstance(content, Content)
+    return content.plain
+
+
+async def test_policy_guard_refuses_removal_and_offers_escalation(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000003")  # RU order: legal review first
+        await pilot.press("r")
+        confirm = pilot.app.screen
+        assert isinstance(confirm, ConfirmDialog) and "RU" in confirm.question and "legal" in confirm.question.lower()
+        await pilot.press("y")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, EscalateDialog) and dialog.preselect == "legal"
+        await pilot.press(*"RU order", "enter")
+        log = await applied(pilot, server, 1)
+        assert [(d["item_id"], d["action"], d["escalate_to"]) for d in log] == [("it-0000003", "escalate", "legal")]
+        assert screen.queue.index_of("it-0000003") is None
+
+
+async def test_quit_with_unsent_decisions_asks_first(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=60))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "q")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog) and "1 decision is not sent" in dialog.question
+        await pilot.press("n")
+        assert pilot.app.is_running and not isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("q", "y")
+        await until(pilot, lambda: not pilot.app.is_running)
+    assert Outbox(outbox_path).unsent(server.url, "mod-ana") == 1  # kept for the next start
+
+
+async def test_an_item_decided_elsewhere_leaves_the_screen_with_a_notice(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        current = screen.queue.items[0]
+        d = Decision.new(current.id, current.version, Action.REMOVE, reason="spam").to_json()
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+        assert r.json()["results"][0]["result"] == "applied"
+        await until(pilot, lambda: screen.queue.index_of(current.id) is None)
+        notices = [n.message for n in pilot.app._notifications]
+        assert any(current.id in m and "mod-ben" in m for m in notices)
+
+
+async def test_help_lists_every_binding_by_group(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(pilot.app.screen, HelpScreen)
+        text = str(pilot.app.screen.query_one("#help-body").render())
+        for binding_id, _keys, description in screen.binding_rows():
+            assert description in text, binding_id
+        for group in ("Move", "Decide", "Select", "Find", "Item", "App"):
+            assert group in text
+
+
+# -- snapshots: a fixed clock on both sides so countdowns do not move ---------------------
+
+
+@pytest.fixture
+def fixed_server(tmp_path: Path) -> Any:
+    embedded, running = start_server(tmp_path / "fixed.db", FakeClock(NOW))
+    yield running
+    embedded.stop()
+    running.store.close()
+
+
+def fixed_app(server: RunningServer, outbox_path: Path) -> TriageApp:
+    return make_app(server, outbox_path, clock=lambda: datetime.fromtimestamp(NOW, UTC))
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    screen = await loaded(pilot)
+    first = screen.queue.items[0].id
+    await until(pilot, lambda: first in screen._details)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_snapshot_main_screen(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=size, run_before=settle)
+
+
+def test_snapshot_help(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 40), run_before=before)
+
+
+def test_snapshot_reason_picker(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await put_cursor(pilot, "it-0000001")
+        await pilot.press("r")
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_snapshot_escalate_dialog(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("e")
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
+

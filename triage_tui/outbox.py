@@ -1,0 +1,226 @@
+"""The durable outbox: every decision is on disk before the screen moves on.
+
+A dropped SSH session kills the app with SIGHUP and no cleanup runs, so the only
+decisions that survive are the ones already committed here — hence WAL with
+`synchronous=FULL` and a commit in `add_many` before it returns. Rows move
+held (the undo window) → pending → sent | conflict | needs_attention; a moderator's
+undo makes a row `undone` and a deliberate drop makes it `dropped`: rows are never
+deleted, so nothing disappears without a recorded choice.
+
+Two app instances for one moderator (two SSH sessions) share the file; a row is sent
+only by whoever holds its lease, so no row is sent twice at once. A resend after a
+lost answer is harmless anyway: the key makes the server apply it at most once.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from triage_tui.model import Decision, PayloadError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    backend TEXT NOT NULL,
+    moderator TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    hold_until REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_attempt_at REAL NOT NULL,
+    lease_owner TEXT,
+    lease_until REAL,
+    result TEXT,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (backend, moderator, state, next_attempt_at);
+"""
+
+
+class RowState(enum.StrEnum):
+    HELD = "held"
+    PENDING = "pending"
+    SENT = "sent"
+    CONFLICT = "conflict"
+    NEEDS_ATTENTION = "needs_attention"
+    UNDONE = "undone"
+    DROPPED = "dropped"
+
+
+UNSENT = (RowState.HELD, RowState.PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    item_id: str
+    state: RowState
+    decision: Decision | None  # None when the stored payload no longer parses
+    attempts: int
+    last_error: str | None
+    next_attempt_at: float
+    result: dict[str, Any] | None
+    note: str | None
+
+
+def default_path() -> Path:
+    from triage_tui.paths import state_dir
+
+    return state_dir() / "outbox.db"
+
+
+class Outbox:
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _tx(self, sql_and_params: Iterable[tuple[str, Sequence[Any]]]) -> list[sqlite3.Cursor]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursors = [self._db.execute(sql, params) for sql, params in sql_and_params]
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return cursors
+
+    # -- writing ---------------------------------------------------------------------
+
+    def add_many(self, decisions: Sequence[Decision], *, backend: str, moderator: str, hold_seconds: float, now: float) -> None:
+        """Commit the decisions (one fsync for the batch); returns only once they are on disk."""
+        state = RowState.HELD if hold_seconds > 0 else RowState.PENDING
+        until = now + max(0.0, hold_seconds)
+        self._tx(
+            ("INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+             "VALUES (?,?,?,?,?,?,?,?,?)",
+             (d.id, backend, moderator, d.item_id, json.dumps(d.to_json()), state.value, now, until, until))
+            for d in decisions
+        )
+
+    def undo(self, key: str, now: float) -> bool:
+        """Take a decision back while it is still held; False once it may have been sent."""
+        (cur,) = self._tx([("UPDATE outbox SET state = 'undone', note = 'undone by the moderator' "
+                            "WHERE key = ? AND state = 'held' AND hold_until > ?", (key, now))])
+        return cur.rowcount == 1
+
+    def release_held(self, now: float) -> int:
+        (cur,) = self._tx([("UPDATE outbox SET state = 'pending' WHERE state = 'held' AND hold_until <= ?", (now,))])
+        return cur.rowcount
+
+    def lease(self, backend: str, moderator: str, *, owner: str, now: float, limit: int, lease_seconds: float) -> list[Row]:
+        """Claim up to `limit` due rows for `owner`, oldest first; no two owners get the same row."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                keys = [k for (k,) in self._db.execute(
+                    "SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
+                    "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY seq LIMIT ?",
+                    (backend, moderator, now, now, limit),
+                )]
+                self._db.executemany("UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE key = ?",
+                                     [(owner, now + lease_seconds, k) for k in keys])
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return self._rows_by_key(keys)
+
+    def finish(self, key: str, state: RowState, *, result: dict[str, Any] | None = None, error: str | None = None) -> None:
+        """Record the server's answer (sent, conflict, needs_attention) and free the lease."""
+        self._tx([("UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
+                   "lease_owner = NULL, lease_until = NULL WHERE key = ?",
+                   (state.value, json.dumps(result) if result is not None else None, error, key))])
+
+    def retry(self, key: str, *, error: str, next_attempt_at: float) -> None:
+        self._tx([("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+                   "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'",
+                   (error, next_attempt_at, key))])
+
+    def unlease(self, keys: Iterable[str]) -> None:
+        """Give rows back untouched (sending is paused: they were never tried)."""
+        self._tx(("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE key = ?", (k,)) for k in keys)
+
+    def drop(self, key: str, note: str) -> bool:
+        """The moderator's deliberate choice not to send a conflicted or parked decision."""
+        (cur,) = self._tx([("UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
+                            (note, key))])
+        return cur.rowcount == 1
+
+    def redecide(self, key: str, decision: Decision, *, backend: str, moderator: str, now: float) -> bool:
+        """Replace a conflicted or parked decision with a new one (new key, current version)."""
+        with self._lock:
+            if not self.drop(key, f"re-decided as {decision.id}"):
+                return False
+            self.add_many([decision], backend=backend, moderator=moderator, hold_seconds=0, now=now)
+        return True
+
+    # -- reading ----------------------------------------------------------------------
+
+    def counts(self, backend: str, moderator: str) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute(
+                "SELECT state, count(*) FROM outbox WHERE backend = ? AND moderator = ? GROUP BY state", (backend, moderator)
+            ).fetchall())
+
+    def unsent(self, backend: str, moderator: str) -> int:
+        counts = self.counts(backend, moderator)
+        return sum(counts.get(s.value, 0) for s in UNSENT)
+
+    def next_due(self, backend: str, moderator: str) -> float | None:
+        """When the sender next has something to do: a hold ending or a retry coming due."""
+        with self._lock:
+            (due,) = self._db.execute(
+                "SELECT min(CASE state WHEN 'held' THEN hold_until ELSE next_attempt_at END) FROM outbox "
+                "WHERE backend = ? AND moderator = ? AND state IN ('held', 'pending')", (backend, moderator)
+            ).fetchone()
+        return due
+
+    def rows(self, backend: str, moderator: str, states: Iterable[RowState]) -> list[Row]:
+        wanted = [s.value for s in states]
+        with self._lock:
+            keys = [k for (k,) in self._db.execute(
+                f"SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state IN ({','.join('?' * len(wanted))}) ORDER BY seq",
+                (backend, moderator, *wanted),
+            )]
+        return self._rows_by_key(keys)
+
+    def _rows_by_key(self, keys: Sequence[str]) -> list[Row]:
+        if not keys:
+            return []
+        with self._lock:
+            found = {r[0]: r for r in self._db.execute(
+                f"SELECT key, item_id, state, payload, attempts, last_error, next_attempt_at, result, note FROM outbox "
+                f"WHERE key IN ({','.join('?' * len(keys))})", tuple(keys),
+            )}
+        rows = []
+        for key in keys:
+            k, item_id, state, payload, attempts, error, next_at, result, note = found[key]
+            try:
+                decision: Decision | None = Decision.from_json(json.loads(payload), "outbox.payload")
+            except (PayloadError, ValueError) as exc:
+                decision, error = None, f"stored decision is unreadable: {exc}"
+            rows.append(Row(k, item_id, RowState(state), decision, attempts, error, next_at,
+                            json.loads(result) if result else None, note))
+        return rows

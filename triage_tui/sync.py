@@ -1,0 +1,150 @@
+"""The sender: moves decisions from the outbox to the backend, exactly once in effect.
+
+Each step leases due rows, sends them as one batch with their own keys, and files
+every answer: applied (or a duplicate of an applied one) is sent; a conflict is kept
+for the moderator — who decided, what — and never resubmitted; an invalid or
+forbidden decision is parked as needs_attention. Network trouble, 5xx and 429 are
+retried with full-jitter exponential backoff, never sooner than Retry-After; a 401
+pauses sending until `resume()`, because every later request would fail the same way.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from triage_tui.backends import Backend
+from triage_tui.backends.errors import BackendError, BadPayload, InvalidRequest, Unauthorized
+from triage_tui.model import DecisionResult, Outcome
+from triage_tui.outbox import Outbox, Row, RowState
+
+IDLE = 30.0  # seconds to sleep with nothing due (a new decision wakes the sender sooner)
+
+
+@dataclass(slots=True)
+class StepReport:
+    sent: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    attention: int = 0
+    retried: int = 0
+    paused: str | None = None
+    problem: str | None = None
+    next_in: float = IDLE
+
+
+def conflict_line(row: Row, result: DecisionResult) -> str:
+    """One sentence for the moderator: what they tried, who got there first, what they did."""
+    tried = row.decision.action.value if row.decision else "decision"
+    current = result.current
+    if result.error == "claimed" and current is not None and current.claimed_by:
+        return f"{row.item_id}: your {tried} was not applied — {current.claimed_by} holds a claim on it."
+    if current is not None and current.decided_by:
+        what = current.action.value if current.action else "changed it"
+        return f"{row.item_id}: your {tried} was not applied — {current.decided_by} already did: {what}."
+    return f"{row.item_id}: your {tried} was not applied — the item changed since you saw it."
+
+
+class Sender:
+    def __init__(
+        self,
+        outbox: Outbox,
+        backend: Backend,
+        *,
+        backend_name: str,
+        moderator: str,
+        owner: str | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        batch: int = 100,
+        base_delay: float = 0.5,
+        max_delay: float = 60.0,
+        lease_seconds: float = 120.0,
+    ) -> None:
+        self.outbox = outbox
+        self.backend = backend
+        self.backend_name = backend_name
+        self.moderator = moderator
+        self.owner = owner or str(uuid.uuid4())
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.batch = batch
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.lease_seconds = lease_seconds
+        self.paused: str | None = None
+
+    def resume(self) -> None:
+        self.paused = None
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        """Full jitter: uniform in [0, min(cap, base·2^attempts)], but not before Retry-After."""
+        delay = self.rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** min(attempts, 30)))
+        return max(delay, retry_after or 0.0)
+
+    async def step(self) -> StepReport:
+        now = self.clock()
+        self.outbox.release_held(now)
+        report = StepReport(paused=self.paused, problem=self.paused)
+        if self.paused is None:
+            rows = self.outbox.lease(self.backend_name, self.moderator, owner=self.owner, now=now,
+                                     limit=self.batch, lease_seconds=self.lease_seconds)
+            unreadable = [r for r in rows if r.decision is None]
+            for row in unreadable:
+                self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=row.last_error)
+                report.attention += 1
+            rows = [r for r in rows if r.decision is not None]
+            if rows:
+                await self._send(rows, report)
+        due = self.outbox.next_due(self.backend_name, self.moderator)
+        report.next_in = IDLE if due is None else max(0.0, due - self.clock())
+        return report
+
+    async def _send(self, rows: list[Row], report: StepReport) -> None:
+        try:
+            results = await self.backend.decide([r.decision for r in rows if r.decision is not None])
+        except Unauthorized as exc:
+            self.outbox.unlease(r.key for r in rows)
+            self.paused = report.paused = report.problem = f"sending paused: the backend rejected the token ({exc})"
+            return
+        except InvalidRequest as exc:
+            for row in rows:
+                self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=str(exc))
+            report.attention += len(rows)
+            report.problem = f"the backend refused the batch: {exc}"
+            return
+        except BackendError as exc:
+            if not (exc.retryable or isinstance(exc, BadPayload)):
+                for row in rows:
+                    self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=str(exc))
+                report.attention += len(rows)
+                report.problem = str(exc)
+                return
+            retry_after = getattr(exc, "retry_after", None)
+            now = self.clock()
+            for row in rows:
+                self.outbox.retry(row.key, error=str(exc), next_attempt_at=now + self.backoff(row.attempts, retry_after))
+            report.retried += len(rows)
+            report.problem = f"not sent yet, retrying: {exc}"
+            return
+        for row, result in zip(rows, results, strict=True):
+            self._file(row, result, report)
+
+    def _file(self, row: Row, result: DecisionResult, report: StepReport) -> None:
+        answer = result.effective
+        stored = {"result": answer.outcome.value, "error": answer.error, "detail": answer.detail,
+                  "decided_by": answer.current.decided_by if answer.current else None,
+                  "action": answer.current.action.value if answer.current and answer.current.action else None,
+                  "claimed_by": answer.current.claimed_by if answer.current else None}
+        if answer.outcome is Outcome.APPLIED:
+            self.outbox.finish(row.key, RowState.SENT, result=stored)
+            report.sent += 1
+        elif answer.outcome is Outcome.CONFLICT:
+            line = conflict_line(row, answer)
+            self.outbox.finish(row.key, RowState.CONFLICT, result=stored, error=line)
+            report.conflicts.append(line)
+        else:
+            self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, result=stored, error=answer.detail or answer.error)
+            report.attention += 1

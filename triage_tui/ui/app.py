@@ -1,0 +1,79 @@
+"""The Textual app: thin. It holds the backend and the outbox and shows the triage
+screen, which owns the flow; the command palette lists every action of the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from triage_tui.backends import Backend
+from triage_tui.model import State
+from triage_tui.model import now as utc_now
+from triage_tui.outbox import Outbox
+from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+
+class TriageApp(App[None]):
+    TITLE = "triage-tui"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
+    ]
+
+    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__()
+        self.clock = clock
+        self.backend = backend
+        self.outbox = outbox
+        self.backend_name = backend_name
+        self.queue = queue
+        self.settings = settings
+
+    def on_mount(self) -> None:
+        self.push_screen(TriageScreen(self.backend, self.outbox, backend_name=self.backend_name, queue=self.queue, settings=self.settings, clock=self.clock))
+
+    async def on_unmount(self) -> None:
+        await self.backend.aclose()
+
+    async def action_quit(self) -> None:
+        """Quitting goes through the screen, which warns about unsent decisions."""
+        screen = self.screen
+        if isinstance(screen, TriageScreen):
+            screen.action_quit()
+        else:
+            self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        triage = next((s for s in self.screen_stack if isinstance(s, TriageScreen)), None)
+        if triage is None:
+            return
+        for binding_id, keys, description in triage.binding_rows():
+            action = _action_of(triage, binding_id)
+            if action is None:
+                continue
+            yield SystemCommand(description, f"{keys}  ({binding_id})", _runner(triage, action))
+
+
+def _action_of(screen: TriageScreen, binding_id: str) -> str | None:
+    from triage_tui.ui.widgets.queue_list import QueueList
+
+    for binding in (*QueueList.BINDINGS, *TriageScreen.BINDINGS):
+        if isinstance(binding, Binding) and binding.id == binding_id:
+            target = "queue." if binding in QueueList.BINDINGS else ""
+            return target + binding.action
+    return None
+
+
+def _runner(screen: TriageScreen, action: str):  # noqa: ANN202 - a zero-argument callback
+    async def run() -> None:
+        if action.startswith("queue."):
+            await screen.app.run_action(action.removeprefix("queue."), default_namespace=screen.queue)
+        else:
+            await screen.app.run_action(action, default_namespace=screen)
+
+    return run

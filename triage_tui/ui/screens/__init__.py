@@ -1,0 +1,1 @@
+"""Screens: each owns its flow (the triage screen, its dialogs, help)."""

@@ -1,0 +1,702 @@
+"""The triage screen: the queue, the item, one key per decision.
+
+The screen owns the flow. Workers do the I/O (connect, load pages, follow the change
+feed, fetch details, claim, send the outbox) and post messages; only the message
+handlers touch widgets. A decision is written to the durable outbox before the list
+moves on — the outbox, not this screen, is what survives a dropped SSH session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from triage_tui.backends import Backend, QueueQuery
+from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
+from triage_tui.filters import SORTS, Filter, FilterError, Sort, parse, parse_sort
+from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, Policy, State
+from triage_tui.model import now as utc_now
+from triage_tui.outbox import Outbox
+from triage_tui.sync import Sender
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
+from triage_tui.ui.screens.help import HelpScreen
+from triage_tui.ui.widgets.detail import DetailPane
+from triage_tui.ui.widgets.queue_list import QueueList
+from triage_tui.ui.widgets.status import StatusLine
+from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
+
+PAGE = 1000
+PREFETCH = 3
+DETAIL_CACHE = 256
+CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
+CLAIM_TTL = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    undo_seconds: float = 8.0
+    confirm_above: int = 10
+    claim_on_open: bool = True
+    mask_sensitive: bool = True
+
+
+@dataclass(slots=True)
+class UndoEntry:
+    action: Action
+    keys: list[str]
+    items: list[ItemSummary]
+
+
+# -- messages from workers ---------------------------------------------------------
+
+
+class Connected(Message):
+    def __init__(self, me: Moderator, policy: Policy) -> None:
+        super().__init__()
+        self.me = me
+        self.policy = policy
+
+
+class PageLoaded(Message):
+    def __init__(self, items: Sequence[ItemSummary], *, first: bool, total: int, done: bool) -> None:
+        super().__init__()
+        self.items = items
+        self.first = first
+        self.total = total
+        self.done = done
+
+
+class FeedArrived(Message):
+    def __init__(self, batch: ChangeBatch) -> None:
+        super().__init__()
+        self.batch = batch
+
+
+class LinkState(Message):
+    """The connection to the backend changed: online, or why not."""
+
+    def __init__(self, online: bool, problem: str | None = None) -> None:
+        super().__init__()
+        self.online = online
+        self.problem = problem
+
+
+class DetailLoaded(Message):
+    def __init__(self, item_id: str, item: Item | None, problem: str | None) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.item = item
+        self.problem = problem
+
+
+class ClaimAnswer(Message):
+    def __init__(self, item_id: str, holder: str | None, problem: str | None) -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.holder = holder
+        self.problem = problem
+
+
+class SyncState(Message):
+    def __init__(self, text: str | None, conflicts: list[str]) -> None:
+        super().__init__()
+        self.text = text
+        self.conflicts = conflicts
+
+
+class TriageScreen(Screen[None]):
+    """One queue (open, or escalated to my teams) over one backend."""
+
+    DEFAULT_CSS = """
+    TriageScreen { layout: vertical; }
+    #main { height: 1fr; }
+    #queue { width: 1fr; min-width: 30; }
+    #detail { width: 1fr; border-left: vkey $foreground 30%; }
+    TriageScreen.narrow #main { layout: vertical; }
+    TriageScreen.narrow #queue { height: 2fr; width: 100%; }
+    TriageScreen.narrow #detail { height: 3fr; width: 100%; border-left: none; border-top: hkey $foreground 30%; }
+    #filter-bar { height: auto; display: none; border-top: hkey $accent; }
+    #filter-bar.open { display: block; }
+    #filter-error { color: $text-error; }
+    """
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("a", "approve", "Approve", id="decide.approve"),
+        Binding("r", "remove", "Remove", id="decide.remove"),
+        Binding("e", "escalate", "Escalate", id="decide.escalate"),
+        Binding("u", "undo", "Undo", id="decide.undo"),
+        Binding("slash", "filter", "Filter", id="find.filter"),
+        Binding("s", "sort", "Sort", id="find.sort"),
+        Binding("T", "tag_filter", "Tag by filter", show=False, id="select.tag_filter"),
+        Binding("escape", "clear", "Clear tags/filter", show=False, id="select.clear"),
+        Binding("c", "claim", "Claim/release", show=False, id="item.claim"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__()
+        self.backend = backend
+        self.outbox = outbox
+        self.backend_name = backend_name
+        self.queue_state = queue
+        self.settings = settings
+        self.clock = clock
+        self.me: Moderator | None = None
+        self.policy: Policy | None = None
+        self.sender: Sender | None = None
+        self._all: dict[str, ItemSummary] = {}
+        self._loaded = False
+        self._total = 0
+        self._filter = Filter()
+        self._sort = Sort()
+        self._filter_mode = "filter"
+        self._details: OrderedDict[str, Item] = OrderedDict()
+        self._fetching: set[str] = set()
+        self._undo: list[UndoEntry] = []
+        self._claimed: str | None = None
+        self._claims: dict[str, str] = {}
+        self._claim_timer: Timer | None = None
+        self._online = False
+        self._problem: str | None = "connecting…"
+        self._sync_text: str | None = None
+        self._wake = asyncio.Event()
+
+    # -- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="main"):
+            yield QueueList(id="queue", clock=self.clock, sort_key=self._sort.key, masked=self._masked)
+            yield DetailPane(id="detail")
+        with Vertical(id="filter-bar"):
+            yield Input(id="filter-input", placeholder='e.g. source:authority country:DE reports>=5 "free text"', compact=True)
+            yield Static(Content(""), id="filter-error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(QueueList).focus()
+        self._connect()
+        self.set_interval(1.0, self._tick)
+        self._layout_for(self.size.width)
+
+    def on_resize(self) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.set_class(width < 120, "narrow")
+
+    @property
+    def queue(self) -> QueueList:
+        return self.query_one(QueueList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    # -- workers: I/O only, then a message -----------------------------------------------
+
+    @work(exclusive=True, group="connect")
+    async def _connect(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                me = await self.backend.me()
+                policy = await self.backend.policy()
+                break
+            except Unauthorized as exc:
+                self.post_message(LinkState(False, f"token rejected: {exc}"))
+                return
+            except BackendError as exc:
+                self.post_message(LinkState(False, str(exc)))
+                await asyncio.sleep(random.uniform(0, delay))
+                delay = min(60.0, delay * 2)
+        self.post_message(Connected(me, policy))
+        query = QueueQuery(queue=self.queue_state.value, sort="deadline")
+        cursor: str | None = None
+        first = True
+        seq = 0
+        while True:
+            try:
+                page = await self.backend.queue(query, cursor=cursor, limit=PAGE)
+            except BackendError as exc:
+                self.post_message(LinkState(False, str(exc)))
+                await asyncio.sleep(2.0)
+                continue
+            if first:
+                seq = page.seq
+                self._follow(seq)
+            self.post_message(PageLoaded(page.items, first=first, total=page.total, done=page.next_cursor is None))
+            first = False
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    @work(exclusive=True, group="feed")
+    async def _follow(self, since: int) -> None:
+        delay = 1.0
+        while True:
+            try:
+                batch = await self.backend.changes(since, wait=25)
+            except BackendError as exc:
+                self.post_message(LinkState(False, str(exc)))
+                await asyncio.sleep(random.uniform(0, delay))
+                delay = min(60.0, delay * 2)
+                continue
+            delay = 1.0
+            self.post_message(LinkState(True))
+            if batch.changes:
+                self.post_message(FeedArrived(batch))
+            since = batch.seq
+
+    async def _fetch(self, item_id: str) -> None:
+        try:
+            item = await self.backend.item(item_id)
+        except BackendError as exc:
+            self.post_message(DetailLoaded(item_id, None, str(exc)))
+        else:
+            self.post_message(DetailLoaded(item_id, item, None))
+
+    async def _claim(self, item_id: str, release: str | None) -> None:
+        if release is not None:
+            try:
+                await self.backend.release(release)
+            except BackendError:
+                pass  # the lease lapses by itself
+        try:
+            claim = await self.backend.claim(item_id, ttl=CLAIM_TTL)
+        except ClaimConflict as exc:
+            self.post_message(ClaimAnswer(item_id, exc.holder, str(exc)))
+        except BackendError as exc:
+            self.post_message(ClaimAnswer(item_id, None, str(exc)))
+        else:
+            self.post_message(ClaimAnswer(item_id, claim.holder, None))
+
+    async def _release(self, item_id: str) -> None:
+        try:
+            await self.backend.release(item_id)
+        except BackendError:
+            pass
+
+    @work(exclusive=True, group="sync")
+    async def _sync(self) -> None:
+        assert self.sender is not None
+        while True:
+            report = await self.sender.step()
+            self.post_message(SyncState(report.problem, report.conflicts))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.2, report.next_in))
+            except TimeoutError:
+                pass
+
+    # -- message handlers: the only code that touches widgets ------------------------------
+
+    def on_connected(self, message: Connected) -> None:
+        self.me, self.policy = message.me, message.policy
+        self._online, self._problem = True, None
+        self.sender = Sender(self.outbox, self.backend, backend_name=self.backend_name, moderator=message.me.id)
+        self._sync()
+        self.queue.refresh_rows()  # masks depend on the policy
+        self._refresh_status()
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        unsent = self._unsent_items()
+        fresh = [i for i in message.items if i.id not in unsent]
+        for item in fresh:
+            self._all[item.id] = item
+        self._total = message.total
+        self._loaded = message.done
+        if message.first or self._filter or self._sort != Sort():
+            self._rebuild(keep_cursor=not message.first)
+        else:
+            self.queue.set_items([*self.queue.items, *fresh], cursor=self._cursor_id())
+        self._refresh_status()
+
+    def on_feed_arrived(self, message: FeedArrived) -> None:
+        if self.me is None:
+            return
+        effect = feed_effect(message.batch, self.me.id, self.queue_state)
+        current = self._cursor_id()
+        for item_id in effect.removed:
+            self._all.pop(item_id, None)
+            self._details.pop(item_id, None)
+        if effect.removed:
+            self.queue.remove(effect.removed)
+        now = self.clock()
+        for item in effect.added:
+            self._all[item.id] = item
+            if self._filter.matches(item, now):
+                self.queue.upsert(item)
+        for item_id, holder in effect.claims.items():
+            if holder is None:
+                self._claims.pop(item_id, None)
+            else:
+                self._claims[item_id] = holder
+        for gone in effect.elsewhere:
+            if gone.item_id == current:
+                self.notify(
+                    f"{gone.item_id} was just decided by {gone.by or 'someone'} ({gone.action}); it left your queue.",
+                    title="Decided elsewhere", severity="warning", markup=False,
+                )
+        self._show_cursor_detail()
+        self._refresh_status()
+
+    def on_link_state(self, message: LinkState) -> None:
+        self._online, self._problem = message.online, message.problem
+        self._refresh_status()
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self._fetching.discard(message.item_id)
+        if message.item is not None:
+            self._details[message.item_id] = message.item
+            self._details.move_to_end(message.item_id)
+            while len(self._details) > DETAIL_CACHE:
+                self._details.popitem(last=False)
+        if message.item_id == self._cursor_id():
+            if message.item is not None:
+                self._show_item(message.item)
+            else:
+                self.detail.show_error(message.item_id, message.problem or "could not load")
+
+    def on_claim_answer(self, message: ClaimAnswer) -> None:
+        if message.problem is None:
+            self._claimed = message.item_id
+        elif message.holder and message.holder != (self.me.id if self.me else None):
+            self._claims[message.item_id] = message.holder
+            if message.item_id == self._cursor_id():
+                self.notify(f"{message.item_id} is being handled by {message.holder}.", title="Claimed", severity="warning", markup=False)
+        self._refresh_status()
+
+    def on_sync_state(self, message: SyncState) -> None:
+        self._sync_text = message.text
+        for line in message.conflicts:
+            self.notify(line, title="Conflict: not applied", severity="error", timeout=15, markup=False)
+        self._refresh_status()
+
+    @on(QueueList.CursorMoved)
+    def _cursor_moved(self, event: QueueList.CursorMoved) -> None:
+        self._show_cursor_detail()
+        if self._claim_timer is not None:
+            self._claim_timer.stop()
+        if event.item is not None and self.settings.claim_on_open and self.backend.capabilities.claims and self.me is not None:
+            item_id = event.item.id
+            self._claim_timer = self.set_timer(CLAIM_AFTER, lambda: self._claim_if_current(item_id))
+
+    @on(QueueList.Revealed)
+    def _revealed(self) -> None:
+        self._show_cursor_detail()
+
+    @on(QueueList.Tagged)
+    def _tagged(self) -> None:
+        self._refresh_status()
+
+    # -- the detail pane ----------------------------------------------------------------
+
+    def _cursor_id(self) -> str | None:
+        item = self.queue.cursor_item
+        return item.id if item is not None else None
+
+    def _show_cursor_detail(self) -> None:
+        items = self.queue.items
+        index = self.queue.cursor_index
+        if index is None or not items:
+            self.detail.show(None, policy=self.policy, now=self.clock(), revealed=False)
+            return
+        item_id = items[index].id
+        cached = self._details.get(item_id)
+        if cached is not None:
+            self._details.move_to_end(item_id)
+            self._show_item(cached)
+        else:
+            self.detail.show_loading(item_id)
+            self._want(item_id)
+        for ahead in items[index + 1 : index + 1 + PREFETCH]:
+            self._want(ahead.id)
+
+    def _want(self, item_id: str) -> None:
+        if item_id in self._details or item_id in self._fetching:
+            return
+        self._fetching.add(item_id)
+        self.run_worker(self._fetch(item_id), group="detail", exit_on_error=False)
+
+    def _show_item(self, item: Item) -> None:
+        summary = self._all.get(item.id)
+        revealed = not self.settings.mask_sensitive or (summary is not None and not self.queue.is_masked(summary))
+        self.detail.show(item, policy=self.policy, now=self.clock(), revealed=revealed)
+
+    def _masked(self, item: ItemSummary) -> bool:
+        if not self.settings.mask_sensitive or self.policy is None or item.reason is None:
+            return False
+        reason = self.policy.reason(item.reason)
+        return reason is not None and reason.sensitive
+
+    def _claim_if_current(self, item_id: str) -> None:
+        if item_id != self._cursor_id() or item_id == self._claimed:
+            return
+        previous, self._claimed = self._claimed, None
+        self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
+
+    # -- the queue shown: filter and sort over the loaded index -------------------------------
+
+    def _rebuild(self, *, keep_cursor: bool = True) -> None:
+        cursor = self._cursor_id() if keep_cursor else None
+        items = self._sort.sort(self._filter.select(self._all.values(), self.clock()))
+        self.queue.set_items(items, cursor=cursor)
+        self._show_cursor_detail()
+
+    def _unsent_items(self) -> set[str]:
+        return {key_item for entry in self._undo for key_item in (i.id for i in entry.items)}
+
+    # -- status -------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = self.clock()
+        self.detail.tick(now)
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        counts = self.outbox.counts(self.backend_name, self.me.id) if self.me else {}
+        overdue = 0
+        now = self.clock()
+        for item in self._all.values():
+            if item.deadline is not None and item.deadline <= now:
+                overdue += 1
+        self.query_one(StatusLine).show(
+            queue=self.queue_state.value,
+            total=len(self._all) if self._loaded else max(self._total, len(self._all)),
+            loading=not self._loaded,
+            shown=self.queue.item_count,
+            tagged=len(self.queue.tagged),
+            unsent=counts.get("held", 0) + counts.get("pending", 0),
+            conflicts=counts.get("conflict", 0),
+            attention=counts.get("needs_attention", 0),
+            overdue=overdue,
+            online=self._online,
+            problem=self._problem or self._sync_text,
+            sort=str(self._sort),
+            filter=str(self._filter) if self._filter else None,
+            me=self.me.name if self.me else None,
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _targets(self) -> list[ItemSummary]:
+        tagged = self.queue.tagged
+        if tagged:
+            return [i for i in self.queue.items if i.id in tagged]
+        item = self.queue.cursor_item
+        return [item] if item is not None else []
+
+    def _ready(self) -> bool:
+        if self.policy is None or self.me is None:
+            self.notify("Still connecting to the backend.", severity="warning", markup=False)
+            return False
+        return True
+
+    async def _confirm_bulk(self, verb: str, items: list[ItemSummary]) -> bool:
+        if len(items) <= self.settings.confirm_above:
+            return True
+        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {len(items)} tagged items?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
+
+    @work(exclusive=True, group="action")
+    async def action_approve(self) -> None:
+        items = self._targets()
+        if not items or not self._ready() or not await self._confirm_bulk("Approve", items):
+            return
+        self._decide(items, Action.APPROVE)
+
+    @work(exclusive=True, group="action")
+    async def action_remove(self) -> None:
+        items = self._targets()
+        if not items or not self._ready():
+            return
+        assert self.policy is not None
+        blocked = [(i, rule) for i in items if (rule := guard(self.policy, i)) is not None]
+        if blocked:
+            rule = blocked[0][1]
+            why = refusal(self.policy, rule, [i for i, _ in blocked])
+            if len(blocked) < len(items):
+                why = f"{len(blocked)} of {len(items)} items: {why}"
+            self.notify(why, title="Policy", severity="error", timeout=12, markup=False)
+            if len(blocked) == len(items) and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
+                await self._escalate(items, preselect=rule.target, why=why)
+            return
+        reasons = reasons_for(self.policy, items)
+        if not reasons:
+            self.notify("No reason in the policy applies to all of these kinds.", severity="error", markup=False)
+            return
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items)))
+        if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
+            return
+        self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
+
+    @work(exclusive=True, group="action")
+    async def action_escalate(self) -> None:
+        items = self._targets()
+        if items and self._ready():
+            await self._escalate(items)
+
+    async def _escalate(self, items: list[ItemSummary], *, preselect: str | None = None, why: str | None = None) -> None:
+        assert self.policy is not None
+        choice = await self.app.push_screen_wait(EscalateDialog(self.policy.escalation_targets, len(items), preselect=preselect, why=why))
+        if not isinstance(choice, EscalateChoice) or not await self._confirm_bulk("Escalate", items):
+            return
+        self._decide(items, Action.ESCALATE, escalate_to=choice.target, note=choice.note)
+
+    def _decide(self, items: list[ItemSummary], action: Action, **fields: object) -> None:
+        """Write the decisions to the outbox, then (and only then) move on."""
+        assert self.me is not None
+        decisions = decisions_for(items, action, **fields)  # type: ignore[arg-type]
+        now = self.clock().timestamp()
+        self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id, hold_seconds=self.settings.undo_seconds, now=now)
+        ids = {i.id for i in items}
+        self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
+        del self._undo[:-20]
+        for item_id in ids:
+            self._all.pop(item_id, None)
+        self.queue.clear_tags()
+        self.queue.remove(ids)
+        self._wake.set()
+        what = items[0].id if len(items) == 1 else f"{len(items)} items"
+        past = {Action.APPROVE: "Approved", Action.REMOVE: "Removed", Action.ESCALATE: "Escalated"}[action]
+        self.notify(f"{past} {what}. u undoes for {self.settings.undo_seconds:g} s.", timeout=min(8.0, self.settings.undo_seconds), markup=False)
+        self._show_cursor_detail()
+        self._refresh_status()
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        entry = self._undo.pop()
+        now = self.clock().timestamp()
+        back = [item for key, item in zip(entry.keys, entry.items, strict=True) if self.outbox.undo(key, now)]
+        for item in back:
+            self._all[item.id] = item
+            if self._filter.matches(item, self.clock()):
+                self.queue.upsert(item)
+        if back:
+            index = self.queue.index_of(back[0].id)
+            if index is not None:
+                self.queue.move_cursor(index)
+        late = len(entry.items) - len(back)
+        if late:
+            self.notify(f"Undid {len(back)}; {late} already left the undo window and will be sent.", severity="warning", markup=False)
+        else:
+            what = back[0].id if len(back) == 1 else f"{len(back)} items"
+            self.notify(f"Undone: {entry.action.value} of {what}.", markup=False)
+        self._show_cursor_detail()
+        self._refresh_status()
+
+    def action_filter(self) -> None:
+        self._open_filter("filter", str(self._filter))
+
+    def action_tag_filter(self) -> None:
+        self._open_filter("tag", "")
+
+    def _open_filter(self, mode: str, value: str) -> None:
+        self._filter_mode = mode
+        bar = self.query_one("#filter-bar")
+        bar.add_class("open")
+        field = self.query_one("#filter-input", Input)
+        field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
+        field.value = value
+        self.query_one("#filter-error", Static).update(Content("enter applies · esc closes"))
+        field.focus()
+
+    def _close_filter(self) -> None:
+        self.query_one("#filter-bar").remove_class("open")
+        self.queue.focus()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            parsed = parse(event.value)
+        except FilterError as exc:
+            caret = exc.caret().split("\n")[-1] if exc.text else ""
+            self.query_one("#filter-error", Static).update(Content.assemble((caret + "\n", "bold"), Content(exc.message)))
+            return
+        self._close_filter()
+        if self._filter_mode == "tag":
+            now = self.clock()
+            count = self.queue.tag_ids(i.id for i in self.queue.items if parsed.matches(i, now))
+            self.notify(f"Tagged {count} items matching {parsed or 'everything'}.", markup=False)
+        else:
+            self._filter = parsed
+            self._rebuild()
+        self._refresh_status()
+
+    def action_clear(self) -> None:
+        bar = self.query_one("#filter-bar")
+        if bar.has_class("open"):
+            self._close_filter()
+        elif self.queue.tagged:
+            self.queue.clear_tags()
+        elif self._filter:
+            self._filter = Filter()
+            self._rebuild()
+        self._refresh_status()
+
+    def action_sort(self) -> None:
+        names = list(SORTS)
+        self._sort = parse_sort(names[(names.index(self._sort.name) + 1) % len(names)])
+        self.queue.set_sort_key(self._sort.key)
+        self._rebuild()
+        self.notify(f"Sorted by {self._sort}.", markup=False)
+        self._refresh_status()
+
+    def action_claim(self) -> None:
+        item_id = self._cursor_id()
+        if item_id is None or not self._ready():
+            return
+        if not self.backend.capabilities.claims:
+            self.notify("This backend has no claims.", markup=False)
+            return
+        if self._claimed == item_id:
+            self._claimed = None
+            self.run_worker(self._release(item_id), group="claim", exclusive=True, exit_on_error=False)
+            self.notify(f"Released {item_id}.", markup=False)
+        else:
+            previous, self._claimed = self._claimed, None
+            self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(id, keys, description) for every binding on this screen and its list."""
+        rows: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for source in (QueueList.BINDINGS, self.BINDINGS, self.app.BINDINGS):
+            for binding in source:
+                assert isinstance(binding, Binding)
+                if binding.id is None or binding.id in seen:
+                    continue
+                seen.add(binding.id)
+                keys = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action)) for k in binding.key.split(","))
+                rows.append((binding.id, keys, binding.description))
+        return rows
+
+    @work(exclusive=True, group="action")
+    async def action_quit(self) -> None:
+        unsent = self.outbox.unsent(self.backend_name, self.me.id) if self.me else 0
+        if unsent:
+            question = f"{unsent} decision{'s are' if unsent != 1 else ' is'} not sent yet. Quit anyway?"
+            detail = "They stay in the outbox on this machine and are sent first when triage-tui starts again."
+            if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
+                return
+        self.app.exit()
