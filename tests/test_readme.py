@@ -23,3 +23,20 @@ def test_quickstart_is_two_commands_and_ci_runs_them() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert install in ci
     assert any(line.startswith(run_tests) for line in ci), f"{run_tests!r} not in .ci/run"
+
+
+def test_every_key_in_the_readme_is_bound() -> None:
+    from textual.binding import Binding
+
+    from triage_tui.ui.screens.triage import TriageScreen
+    from triage_tui.ui.widgets.queue_list import QueueList
+
+    names = {"↓": "down", "↑": "up", "PgDn": "pagedown", "PgUp": "pageup", "/": "slash", "?": "question_mark", "esc": "escape"}
+    bound = {k.strip() for b in (*QueueList.BINDINGS, *TriageScreen.BINDINGS) if isinstance(b, Binding) for k in b.key.split(",")}
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### The triage screen", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert len(rows) >= 12
+    for row in rows:
+        for key in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            assert names.get(key, key) in bound, key

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.content import Content
 from textual.pilot import Pilot
 
 from tests.conftest import FakeClock, RunningServer, start_server
@@ -217,9 +216,7 @@ async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, 
 
 
 def detail_text(screen: TriageScreen) -> str:
-    content = screen.detail.body.content
-    assert isinstance(content, Content)
-    return content.plain
+    return screen.detail.content.plain
 
 
 async def test_policy_guard_refuses_removal_and_offers_escalation(server: RunningServer, outbox_path: Path) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
 
 from triage_tui.model import (
     AuthorityOrder,
@@ -189,12 +190,16 @@ def _report(n: int, report: Report, now: datetime, policy: Policy | None, *, mas
             yield "”\n"
 
 
-class DetailPane(VerticalScroll):
-    """The right-hand pane; `show` is called on every cursor move, `tick` once a second."""
+class DetailPane(ScrollView, can_focus=False):
+    """The right-hand pane; `show` is called on every cursor move, `tick` once a second.
+
+    A Line-API view (as Toolong draws logs): the item is rendered to strips once per
+    show, and a cursor move repaints only this pane — no layout pass of the screen,
+    which is what keeps a key press cheap with a large item on screen.
+    """
 
     DEFAULT_CSS = """
     DetailPane { padding: 0 1; }
-    DetailPane > #detail-body { width: 100%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -202,38 +207,57 @@ class DetailPane(VerticalScroll):
         self._item: Item | None = None
         self._policy: Policy | None = None
         self._revealed = False
-
-    def compose(self) -> ComposeResult:
-        yield Static(Content("Loading the queue…"), id="detail-body")
-
-    @property
-    def body(self) -> Static:
-        return self.query_one("#detail-body", Static)
+        self._content = Content("Loading the queue…")
+        self._strips: list[Strip] = []
 
     @property
     def item(self) -> Item | None:
         return self._item
 
+    @property
+    def content(self) -> Content:
+        """What the pane shows now (for tests and for copying as evidence)."""
+        return self._content
+
     def show(self, item: Item | None, *, policy: Policy | None, now: datetime, revealed: bool) -> None:
         if item is None:
             self._item = None
-            self.body.update(Content.assemble(("Nothing here.", "bold"), " The queue is empty, or nothing matches the filter."))
+            self._set(Content.assemble(("Nothing here.", "bold"), " The queue is empty, or nothing matches the filter."), home=True)
             return
-        if self._item is None or item.id != self._item.id:
-            self.scroll_home(animate=False)
+        home = self._item is None or item.id != self._item.id
         self._item, self._policy, self._revealed = item, policy, revealed
-        self.body.update(render_item(item, policy, now, revealed=revealed))
+        self._set(render_item(item, policy, now, revealed=revealed), home=home)
 
     def show_loading(self, item_id: str) -> None:
         self._item = None
-        self.scroll_home(animate=False)
-        self.body.update(Content.assemble(("Loading ", "dim"), item_id, ("…", "dim")))
+        self._set(Content.assemble(("Loading ", "dim"), item_id, ("…", "dim")), home=True)
 
     def show_error(self, item_id: str, message: str) -> None:
         self._item = None
-        self.body.update(Content.assemble(("Could not load ", "bold $text-error"), item_id, ": ", Content(message)))
+        self._set(Content.assemble(("Could not load ", "bold $text-error"), item_id, ": ", Content(message)), home=True)
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdowns."""
-        if self._item is not None:
-            self.body.update(render_item(self._item, self._policy, now, revealed=self._revealed))
+        if self._item is not None and (self._item.deadline is not None or any(r.deadline for r in self._item.reports)):
+            self._set(render_item(self._item, self._policy, now, revealed=self._revealed), home=False)
+
+    def _set(self, content: Content, *, home: bool) -> None:
+        self._content = content
+        self._build()
+        if home and self.scroll_offset.y:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def _build(self) -> None:
+        width = self.scrollable_content_region.width
+        self._strips = Visual.to_strips(self, self._content, width, None, self.visual_style, pad=True) if width > 0 else []
+        self.virtual_size = Size(max(width, 1), len(self._strips))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._build()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        if 0 <= index < len(self._strips):
+            return self._strips[index]
+        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
