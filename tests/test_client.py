@@ -7,14 +7,11 @@ httpx, httpcore, sockets, timeouts — runs as in production; only the answers a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -37,116 +34,9 @@ from triage_tui.backends.errors import (
     Unreachable,
     parse_retry_after,
 )
+from tests.faultproxy import Canned, FaultProxy, Received
 from triage_tui.backends.triage import TriageBackend
 from triage_tui.model import Action, AuthorityOrder, ChangeType, Decision, Kind, Outcome, Source, State
-
-# ---------------------------------------------------------------------------
-# The fault proxy.
-
-
-@dataclass
-class Received:
-    method: str
-    target: str
-    headers: dict[str, str]  # names lower-cased
-    body: bytes
-
-
-@dataclass
-class Canned:
-    status: int = 200
-    body: bytes | dict[str, object] | list[object] = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    hang: bool = False  # accept the request and never answer
-
-    def encode(self) -> bytes:
-        body = self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
-        head = [f"HTTP/1.1 {self.status} Canned", f"Content-Length: {len(body)}"]
-        if not isinstance(self.body, bytes):
-            head.append("Content-Type: application/json")
-        head += [f"{k}: {v}" for k, v in self.headers.items()]
-        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-
-
-Fault = Canned | Callable[[Received], Canned]
-
-
-class FaultProxy:
-    """A loopback HTTP/1.1 server that records every request, answers `faults[path]`
-    (or `default`) with a canned response, and forwards anything else to `upstream`."""
-
-    def __init__(self, upstream: str | None = None, *, default: Fault | None = None) -> None:
-        self.upstream = httpx.URL(upstream) if upstream else None
-        self.faults: dict[str, Fault] = {}
-        self.default = default
-        self.received: list[Received] = []
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._closing = asyncio.Event()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def __aenter__(self) -> FaultProxy:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        # Let handlers end on their own (cancelling them makes asyncio log errors on 3.11).
-        self._server.close()
-        self._closing.set()
-        for writer in list(self._writers):
-            writer.close()
-        await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 5)
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
-        self._writers.add(writer)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                request_line, *lines = head.decode("latin-1").split("\r\n")
-                method, target, _ = request_line.split(" ", 2)
-                headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines if ln)}
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
-                got = Received(method, target, headers, body)
-                self.received.append(got)
-                fault = self.faults.get(target.split("?")[0], self.default)
-                if fault is None:
-                    writer.write(await self._forward(got))
-                    await writer.drain()
-                    return
-                canned = fault(got) if callable(fault) else fault
-                if canned.hang:
-                    await self._closing.wait()
-                    return
-                writer.write(canned.encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            pass
-        finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
-            self._writers.discard(writer)
-            writer.close()
-
-    async def _forward(self, got: Received) -> bytes:
-        assert self.upstream is not None, f"no fault for {got.target} and no upstream"
-        reader, writer = await asyncio.open_connection(self.upstream.host, self.upstream.port)
-        headers = {**got.headers, "host": f"{self.upstream.host}:{self.upstream.port}", "connection": "close"}
-        head = f"{got.method} {got.target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        writer.write(head.encode("latin-1") + got.body)
-        await writer.drain()
-        answer = await reader.read()
-        writer.close()
-        return answer
-
 
 def closed_port() -> int:
     with socket.socket() as s:
