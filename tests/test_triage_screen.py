@@ -21,10 +21,11 @@ from textual.pilot import Pilot
 from tests.conftest import FakeClock, RunningServer, start_server
 from triage_tui.backends.triage import TriageBackend
 from triage_tui.model import Action, Decision
-from triage_tui.outbox import Outbox
+from triage_tui.outbox import Outbox, RowState
 from triage_tui.ui.app import TriageApp
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonPicker
 from triage_tui.ui.screens.help import HelpScreen
+from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC).timestamp()
@@ -262,6 +263,36 @@ async def test_an_item_decided_elsewhere_leaves_the_screen_with_a_notice(server:
         await until(pilot, lambda: screen.queue.index_of(current.id) is None)
         notices = [n.message for n in pilot.app._notifications]
         assert any(current.id in m and "mod-ben" in m for m in notices)
+
+
+async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=1.0, claim_on_open=False))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await loaded(pilot)
+        first, second = screen.queue.items[0], screen.queue.items[1]
+        await pilot.press("a", "a")  # both held for a second
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            theirs = [Decision.new(first.id, 1, Action.REMOVE, reason="spam").to_json()]
+            await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": theirs})
+            await other.post(f"/v1/items/{second.id}/claim", headers=server.auth("ben"))
+            outbox = screen.outbox
+            await until(pilot, lambda: outbox.counts(server.url, "mod-ana").get("conflict") == 2)
+            notices = [n.message for n in pilot.app._notifications]
+            assert any(first.id in m and "mod-ben already did: remove" in m for m in notices)
+            assert any(second.id in m and "mod-ben holds a claim" in m for m in notices)
+            await other.delete(f"/v1/items/{second.id}/claim", headers=server.auth("ben"))
+        await pilot.press("S")
+        sync = pilot.app.screen
+        assert isinstance(sync, SyncScreen)
+        assert [r.item_id for r in sync.rows] == [first.id, second.id]
+        await pilot.press("r")  # first: closed by ben, cannot be re-decided
+        assert "cannot be re-decided" in str(sync.query_one("#sync-message").render())
+        await pilot.press("d", "r")  # drop the first (recorded); re-decide the second now that ben let go
+        recorded = {r.item_id: r.note or "" for r in outbox.rows(server.url, "mod-ana", [RowState.DROPPED])}
+        assert "dropped by mod-ana" in recorded[first.id] and "re-decided as" in recorded[second.id]
+        await pilot.press("escape")
+        log = await applied(pilot, server, 2)
+        assert [(d["item_id"], d["moderator"], d["action"]) for d in log] == [(first.id, "mod-ben", "remove"), (second.id, "mod-ana", "approve")]
 
 
 async def test_help_lists_every_binding_by_group(server: RunningServer, outbox_path: Path) -> None:

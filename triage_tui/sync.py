@@ -137,7 +137,8 @@ class Sender:
         stored = {"result": answer.outcome.value, "error": answer.error, "detail": answer.detail,
                   "decided_by": answer.current.decided_by if answer.current else None,
                   "action": answer.current.action.value if answer.current and answer.current.action else None,
-                  "claimed_by": answer.current.claimed_by if answer.current else None}
+                  "claimed_by": answer.current.claimed_by if answer.current else None,
+                  "version": answer.current.version if answer.current else None}
         if answer.outcome is Outcome.APPLIED:
             self.outbox.finish(row.key, RowState.SENT, result=stored)
             report.sent += 1

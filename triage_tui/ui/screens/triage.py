@@ -34,6 +34,7 @@ from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
 from triage_tui.ui.screens.help import HelpScreen
+from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
@@ -145,6 +146,7 @@ class TriageScreen(Screen[None]):
         Binding("T", "tag_filter", "Tag by filter", show=False, id="select.tag_filter"),
         Binding("escape", "clear", "Clear tags/filter", show=False, id="select.clear"),
         Binding("c", "claim", "Claim/release", show=False, id="item.claim"),
+        Binding("S", "sync", "Unsent & conflicts", show=False, id="app.sync"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -385,7 +387,7 @@ class TriageScreen(Screen[None]):
     def on_sync_state(self, message: SyncState) -> None:
         self._sync_text = message.text
         for line in message.conflicts:
-            self.notify(line, title="Conflict: not applied", severity="error", timeout=15, markup=False)
+            self.notify(f"{line} S lists unsent and conflicted decisions.", title="Conflict: not applied", severity="error", timeout=15, markup=False)
         self._refresh_status()
 
     @on(QueueList.CursorMoved)
@@ -673,6 +675,15 @@ class TriageScreen(Screen[None]):
         else:
             previous, self._claimed = self._claimed, None
             self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
+
+    def action_sync(self) -> None:
+        if self.me is None:
+            return
+        self.app.push_screen(SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id), lambda _: self._synced())
+
+    def _synced(self) -> None:
+        self._wake.set()
+        self._refresh_status()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.binding_rows()))
