@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import secrets
-import socket
-import subprocess
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import Input, Static  # noqa: E402
 
+from _backend import backend_process  # noqa: E402
 from triage_tui.backends.triage import TriageBackend  # noqa: E402
 from triage_tui.outbox import Outbox  # noqa: E402
 from triage_tui.server.demo import seed_demo  # noqa: E402
@@ -119,36 +116,6 @@ async def triage(url: str, token: str, tmp: Path, count: int) -> dict[str, Any]:
             filt.append(time.perf_counter() - t)
             await pilot.press("escape")  # back to the whole queue
     return {"first": first, "loaded": loaded, "down": down, "page": page, "filter": filt}
-
-
-@contextlib.contextmanager
-def backend_process(db: Path) -> Iterator[tuple[str, str]]:
-    """`triage-tui serve` in its own process: Pilot waits for the whole process to be idle,
-    so a backend in this process would bill its work to the app's key presses."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    token = secrets.token_urlsafe(24)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port), "--token", f"{token}:mod-ana:moderator"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the backend did not start")
-            time.sleep(0.1)
-        yield url, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def main() -> int:

@@ -126,6 +126,10 @@ class Outbox:
         return cur.rowcount == 1
 
     def release_held(self, now: float) -> int:
+        with self._lock:
+            due = self._db.execute("SELECT 1 FROM outbox WHERE state = 'held' AND hold_until <= ? LIMIT 1", (now,)).fetchone()
+        if due is None:  # the common case: no write, no fsync
+            return 0
         (cur,) = self._tx([("UPDATE outbox SET state = 'pending' WHERE state = 'held' AND hold_until <= ?", (now,))])
         return cur.rowcount
 
@@ -147,16 +151,23 @@ class Outbox:
             self._db.execute("COMMIT")
         return self._rows_by_key(keys)
 
-    def finish(self, key: str, state: RowState, *, result: dict[str, Any] | None = None, error: str | None = None) -> None:
-        """Record the server's answer (sent, conflict, needs_attention) and free the lease."""
-        self._tx([("UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
-                   "lease_owner = NULL, lease_until = NULL WHERE key = ?",
-                   (state.value, json.dumps(result) if result is not None else None, error, key))])
+    def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]]) -> None:
+        """Record the server's answers — (key, sent|conflict|needs_attention, result, error) —
+        in one transaction, and free the leases."""
+        self._tx(
+            ("UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
+             "lease_owner = NULL, lease_until = NULL WHERE key = ?",
+             (state.value, json.dumps(result) if result is not None else None, error, key))
+            for key, state, result, error in outcomes
+        )
 
-    def retry(self, key: str, *, error: str, next_attempt_at: float) -> None:
-        self._tx([("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-                   "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'",
-                   (error, next_attempt_at, key))])
+    def retry(self, retries: Iterable[tuple[str, str, float]]) -> None:
+        """(key, error, next attempt time) for rows to try again later; one transaction."""
+        self._tx(
+            ("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+             "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'", (error, at, key))
+            for key, error, at in retries
+        )
 
     def unlease(self, keys: Iterable[str]) -> None:
         """Give rows back untouched (sending is paused: they were never tried)."""

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError, BadPayload, InvalidRequest, Unauthorized
@@ -92,9 +93,8 @@ class Sender:
             rows = self.outbox.lease(self.backend_name, self.moderator, owner=self.owner, now=now,
                                      limit=self.batch, lease_seconds=self.lease_seconds)
             unreadable = [r for r in rows if r.decision is None]
-            for row in unreadable:
-                self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=row.last_error)
-                report.attention += 1
+            self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, r.last_error) for r in unreadable)
+            report.attention += len(unreadable)
             rows = [r for r in rows if r.decision is not None]
             if rows:
                 await self._send(rows, report)
@@ -110,29 +110,26 @@ class Sender:
             self.paused = report.paused = report.problem = f"sending paused: the backend rejected the token ({exc})"
             return
         except InvalidRequest as exc:
-            for row in rows:
-                self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=str(exc))
+            self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows)
             report.attention += len(rows)
             report.problem = f"the backend refused the batch: {exc}"
             return
         except BackendError as exc:
             if not (exc.retryable or isinstance(exc, BadPayload)):
-                for row in rows:
-                    self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, error=str(exc))
+                self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows)
                 report.attention += len(rows)
                 report.problem = str(exc)
                 return
             retry_after = getattr(exc, "retry_after", None)
             now = self.clock()
-            for row in rows:
-                self.outbox.retry(row.key, error=str(exc), next_attempt_at=now + self.backoff(row.attempts, retry_after))
+            self.outbox.retry((r.key, str(exc), now + self.backoff(r.attempts, retry_after)) for r in rows)
             report.retried += len(rows)
             report.problem = f"not sent yet, retrying: {exc}"
             return
-        for row, result in zip(rows, results, strict=True):
-            self._file(row, result, report)
+        self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)])
 
-    def _file(self, row: Row, result: DecisionResult, report: StepReport) -> None:
+    def _file(self, row: Row, result: DecisionResult, report: StepReport) -> tuple[str, RowState, dict[str, Any], str | None]:
+        """What to record for one answer (and count it in the report)."""
         answer = result.effective
         stored = {"result": answer.outcome.value, "error": answer.error, "detail": answer.detail,
                   "decided_by": answer.current.decided_by if answer.current else None,
@@ -140,12 +137,11 @@ class Sender:
                   "claimed_by": answer.current.claimed_by if answer.current else None,
                   "version": answer.current.version if answer.current else None}
         if answer.outcome is Outcome.APPLIED:
-            self.outbox.finish(row.key, RowState.SENT, result=stored)
             report.sent += 1
-        elif answer.outcome is Outcome.CONFLICT:
+            return row.key, RowState.SENT, stored, None
+        if answer.outcome is Outcome.CONFLICT:
             line = conflict_line(row, answer)
-            self.outbox.finish(row.key, RowState.CONFLICT, result=stored, error=line)
             report.conflicts.append(line)
-        else:
-            self.outbox.finish(row.key, RowState.NEEDS_ATTENTION, result=stored, error=answer.detail or answer.error)
-            report.attention += 1
+            return row.key, RowState.CONFLICT, stored, line
+        report.attention += 1
+        return row.key, RowState.NEEDS_ATTENTION, stored, answer.detail or answer.error
