@@ -15,6 +15,7 @@ from triage_tui import __version__
 from triage_tui.exitcodes import Exit
 
 DEMO_ITEMS = 5000
+TOKEN_ENV = "TRIAGE_TUI_TOKEN"
 
 
 def _positive(text: str) -> int:
@@ -56,7 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="the demo moderator to sign in as: ana or ben (open queue), lea (legal), cas (child safety), "
         "sam (senior), root (admin); the specialist teams see the escalated queue (default ana)",
     )
+    parser.add_argument(
+        "--url", metavar="URL",
+        help=f"open the triage screen on the backend at URL; the bearer token comes from ${TOKEN_ENV}",
+    )
+    parser.add_argument(
+        "--queue", choices=("open", "escalated"), default="open",
+        help="with --url: the open queue, or the items escalated to your teams (default open)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sync = sub.add_parser(
+        "sync",
+        help="send the decisions waiting in the outbox",
+        description="Send the decisions waiting in this machine's outbox for the backend at --url "
+        f"(token from ${TOKEN_ENV}). Prints what was sent, what conflicted and what needs attention.",
+    )
+    sync.add_argument("--url", required=True, metavar="URL", help="the backend whose decisions to send")
+    sync.add_argument("--wait", action="store_true", help="keep retrying until every decision is sent or refused")
+    sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     serve = sub.add_parser(
         "serve",
@@ -90,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage_tui.demo import run_demo
 
         return run_demo(items=args.demo_items, moderator=args.demo_as)
+    if args.command == "sync" or args.url:
+        from triage_tui.connect import run_app, run_sync
+
+        return run_sync(args) if args.command == "sync" else run_app(args)
     parser.print_usage(sys.stderr)
-    print("triage-tui: error: nothing to do yet without --demo or a command; see --help", file=sys.stderr)
+    print("triage-tui: error: give --demo, --url URL or a command; see --help", file=sys.stderr)
     return Exit.USAGE
