@@ -248,3 +248,72 @@ async def test_held_rows_wait_for_the_undo_window(server: RunningServer, outbox:
     assert (await s.step()).sent == 1
     await s.backend.aclose()
 
+
+
+# -- run(): sleeping until something is due --------------------------------------------
+
+
+async def test_run_sleeps_until_due_and_wakes_on_a_new_decision(server: RunningServer, outbox: Outbox) -> None:
+    import asyncio
+
+    clock = Clock()
+    slept: list[float] = []
+    stop = asyncio.Event()
+    s: Sender
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:  # first sleep: the moderator decides; the sender is woken
+            outbox.add_many([decision(22)], backend="ref", moderator="mod-ana", hold_seconds=8, now=clock())
+            s.wake()
+            await asyncio.Event().wait()  # the wake, not this sleep, ends the wait
+        clock.now += seconds
+        if len(slept) >= 3:
+            stop.set()
+
+    backend = TriageBackend(server.url, server.tokens["ana"])
+    s = Sender(outbox, backend, backend_name="ref", moderator="mod-ana", clock=clock, sleep=fake_sleep)
+    reports: list[Any] = []
+    await asyncio.wait_for(s.run(stop, reports.append), 20)
+    await backend.aclose()
+    assert slept[0] == 30.0  # nothing due: idle
+    assert 7.9 <= slept[1] <= 8.0  # woken: the new decision is held for its undo window
+    assert [r.sent for r in reports] == [0, 0, 1]
+    assert [d["item_id"] for d in audit(server)] == ["it-0000022"]
+
+
+async def test_paused_or_leased_elsewhere_is_not_a_hot_loop(server: RunningServer, outbox: Outbox) -> None:
+    clock = Clock()
+    async with FaultProxy(server.url) as proxy:
+        proxy.faults["/v1/decisions"] = Canned(401, {"error": "unauthorized", "detail": "revoked"})
+        outbox.add_many([decision(23)], backend="ref", moderator="mod-ana", hold_seconds=0, now=clock())
+        s = sender(outbox, proxy.url, server, clock)
+        assert (await s.step()).paused
+        assert (await s.step()).next_in >= 30.0  # nothing will change until resume()
+        await s.backend.aclose()
+    other = Outbox(outbox.path)
+    other.lease("ref", "mod-ana", owner="elsewhere", now=clock(), limit=10, lease_seconds=120)
+    s2 = sender(outbox, server.url, server, clock)
+    report = await s2.step()
+    assert report.sent == 0 and report.next_in == 120.0  # the other instance's lease, not 0
+    await s2.backend.aclose()
+
+
+async def test_a_cancelled_send_gives_its_rows_back(server: RunningServer, outbox: Outbox) -> None:
+    import asyncio
+
+    clock = Clock()
+    async with FaultProxy(server.url) as proxy:
+        proxy.faults["/v1/decisions"] = Canned(hang=True)
+        outbox.add_many([decision(24)], backend="ref", moderator="mod-ana", hold_seconds=0, now=clock())
+        s = sender(outbox, proxy.url, server, clock, timeout=30)
+        task = asyncio.create_task(s.step())
+        while not proxy.received:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await s.backend.aclose()
+    s2 = sender(outbox, server.url, server, clock)  # the next start, straight away
+    assert (await s2.step()).sent == 1
+    await s2.backend.aclose()

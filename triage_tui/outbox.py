@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -74,6 +75,19 @@ class Row:
     note: str | None
 
 
+_INSERT = ("INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+           "VALUES (?,?,?,?,?,?,?,?,?)")
+_MINE = " AND (? IS NULL OR (lease_owner = ? AND state = 'pending'))"
+
+
+def _values(d: Decision, backend: str, moderator: str, state: RowState, now: float, until: float) -> tuple[Any, ...]:
+    return (d.id, backend, moderator, d.item_id, json.dumps(d.to_json()), state.value, now, until, until)
+
+
+def _owner(owner: str | None) -> tuple[str | None, str | None]:
+    return owner, owner
+
+
 def default_path() -> Path:
     from triage_tui.paths import state_dir
 
@@ -83,7 +97,11 @@ def default_path() -> Path:
 class Outbox:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Decisions and notes are the moderator's work: on a shared jump host other users
+        # must not read them. Create the file 0600 before SQLite does (it gives the -wal
+        # and -shm files the database's mode); an existing file is left as its owner set it.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout=30000")
@@ -112,12 +130,7 @@ class Outbox:
         """Commit the decisions (one fsync for the batch); returns only once they are on disk."""
         state = RowState.HELD if hold_seconds > 0 else RowState.PENDING
         until = now + max(0.0, hold_seconds)
-        self._tx(
-            ("INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
-             "VALUES (?,?,?,?,?,?,?,?,?)",
-             (d.id, backend, moderator, d.item_id, json.dumps(d.to_json()), state.value, now, until, until))
-            for d in decisions
-        )
+        self._tx((_INSERT, _values(d, backend, moderator, state, now, until)) for d in decisions)
 
     def undo(self, key: str, now: float) -> bool:
         """Take a decision back while it is still held; False once it may have been sent."""
@@ -151,27 +164,29 @@ class Outbox:
             self._db.execute("COMMIT")
         return self._rows_by_key(keys)
 
-    def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]]) -> None:
+    def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]], *, owner: str | None = None) -> None:
         """Record the server's answers — (key, sent|conflict|needs_attention, result, error) —
-        in one transaction, and free the leases."""
+        in one transaction, and free the leases. With `owner`, only rows still leased by it
+        and still pending change: a sender whose lease lapsed while its request hung must
+        not overwrite what the instance that took the row over has filed since."""
         self._tx(
             ("UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
-             "lease_owner = NULL, lease_until = NULL WHERE key = ?",
-             (state.value, json.dumps(result) if result is not None else None, error, key))
+             "lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE,
+             (state.value, json.dumps(result) if result is not None else None, error, key, *_owner(owner)))
             for key, state, result, error in outcomes
         )
 
-    def retry(self, retries: Iterable[tuple[str, str, float]]) -> None:
+    def retry(self, retries: Iterable[tuple[str, str, float]], *, owner: str | None = None) -> None:
         """(key, error, next attempt time) for rows to try again later; one transaction."""
         self._tx(
             ("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-             "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'", (error, at, key))
+             "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'" + _MINE, (error, at, key, *_owner(owner)))
             for key, error, at in retries
         )
 
-    def unlease(self, keys: Iterable[str]) -> None:
-        """Give rows back untouched (sending is paused: they were never tried)."""
-        self._tx(("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE key = ?", (k,)) for k in keys)
+    def unlease(self, keys: Iterable[str], *, owner: str | None = None) -> None:
+        """Give rows back untouched (sending is paused, or the send was cancelled)."""
+        self._tx(("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE, (k, *_owner(owner))) for k in keys)
 
     def drop(self, key: str, note: str) -> bool:
         """The moderator's deliberate choice not to send a conflicted or parked decision."""
@@ -181,10 +196,22 @@ class Outbox:
 
     def redecide(self, key: str, decision: Decision, *, backend: str, moderator: str, now: float) -> bool:
         """Replace a conflicted or parked decision with a new one (new key, current version)."""
+        # One transaction: a crash between "dropped" and the new row would record a choice
+        # whose decision never reaches the backend.
         with self._lock:
-            if not self.drop(key, f"re-decided as {decision.id}"):
-                return False
-            self.add_many([decision], backend=backend, moderator=moderator, hold_seconds=0, now=now)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
+                    (f"re-decided as {decision.id}", key))
+                if cur.rowcount != 1:
+                    self._db.execute("ROLLBACK")
+                    return False
+                self._db.execute(_INSERT, _values(decision, backend, moderator, RowState.PENDING, now, now))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
         return True
 
     # -- reading ----------------------------------------------------------------------
@@ -200,10 +227,12 @@ class Outbox:
         return sum(counts.get(s.value, 0) for s in UNSENT)
 
     def next_due(self, backend: str, moderator: str) -> float | None:
-        """When the sender next has something to do: a hold ending or a retry coming due."""
+        """When the sender next has something to do: a hold ending, a retry coming due, or
+        (for a row another instance is sending) its lease lapsing — never "now" for a row
+        this sender could not lease, or the sender would spin."""
         with self._lock:
             (due,) = self._db.execute(
-                "SELECT min(CASE state WHEN 'held' THEN hold_until ELSE next_attempt_at END) FROM outbox "
+                "SELECT min(CASE state WHEN 'held' THEN hold_until ELSE max(next_attempt_at, coalesce(lease_until, 0)) END) FROM outbox "
                 "WHERE backend = ? AND moderator = ? AND state IN ('held', 'pending')", (backend, moderator)
             ).fetchone()
         return due

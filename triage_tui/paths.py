@@ -17,7 +17,8 @@ def _base(xdg: str, fallback: str, mac: str, windows: str) -> Path:
     if sys.platform == "darwin":
         return Path.home() / mac
     if sys.platform == "win32":
-        return Path(os.environ.get(windows) or Path.home() / "AppData" / "Local")
+        # %LOCALAPPDATA% is AppData\Local, %APPDATA% is AppData\Roaming (config roams with the profile).
+        return Path(os.environ.get(windows) or Path.home() / "AppData" / ("Roaming" if windows == "APPDATA" else "Local"))
     value = os.environ.get(xdg)
     return Path(value) if value and Path(value).is_absolute() else Path.home() / fallback
 

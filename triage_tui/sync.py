@@ -10,10 +10,11 @@ pauses sending until `resume()`, because every later request would fail the same
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from triage_tui.model import DecisionResult, Outcome
 from triage_tui.outbox import Outbox, Row, RowState
 
 IDLE = 30.0  # seconds to sleep with nothing due (a new decision wakes the sender sooner)
+MIN_PAUSE = 0.05  # run() never steps more often than this, whatever next_in says
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ class Sender:
         base_delay: float = 0.5,
         max_delay: float = 60.0,
         lease_seconds: float = 120.0,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.outbox = outbox
         self.backend = backend
@@ -75,10 +78,34 @@ class Sender:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.lease_seconds = lease_seconds
+        self.sleep = sleep
         self.paused: str | None = None
+        self._wake = asyncio.Event()
 
     def resume(self) -> None:
         self.paused = None
+        self.wake()
+
+    def wake(self) -> None:
+        """Step now rather than at the next due time: a decision was just added, or resumed."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, on_report: Callable[[StepReport], object] | None = None) -> None:
+        """Step until `stop` is set, sleeping until the next hold ends or retry comes due
+        (or `wake()`); `on_report` sees every report (the UI posts it as a message)."""
+        while not stop.is_set():
+            self._wake.clear()
+            report = await self.step()
+            if on_report is not None:
+                on_report(report)
+            waits = [asyncio.ensure_future(self.sleep(max(MIN_PAUSE, report.next_in))),
+                     asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+                await asyncio.gather(*waits, return_exceptions=True)
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         """Full jitter: uniform in [0, min(cap, base·2^attempts)], but not before Retry-After."""
@@ -93,40 +120,46 @@ class Sender:
             rows = self.outbox.lease(self.backend_name, self.moderator, owner=self.owner, now=now,
                                      limit=self.batch, lease_seconds=self.lease_seconds)
             unreadable = [r for r in rows if r.decision is None]
-            self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, r.last_error) for r in unreadable)
+            self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, r.last_error) for r in unreadable), owner=self.owner)
             report.attention += len(unreadable)
             rows = [r for r in rows if r.decision is not None]
             if rows:
                 await self._send(rows, report)
-        due = self.outbox.next_due(self.backend_name, self.moderator)
+        due = None if self.paused else self.outbox.next_due(self.backend_name, self.moderator)
         report.next_in = IDLE if due is None else max(0.0, due - self.clock())
         return report
 
     async def _send(self, rows: list[Row], report: StepReport) -> None:
         try:
             results = await self.backend.decide([r.decision for r in rows if r.decision is not None])
+        except asyncio.CancelledError:
+            # Quitting mid-send: hand the rows back so the next start (or the other
+            # instance) need not wait out the lease. They may have been applied; a resend
+            # with the same keys is answered `duplicate`.
+            self.outbox.unlease((r.key for r in rows), owner=self.owner)
+            raise
         except Unauthorized as exc:
-            self.outbox.unlease(r.key for r in rows)
+            self.outbox.unlease((r.key for r in rows), owner=self.owner)
             self.paused = report.paused = report.problem = f"sending paused: the backend rejected the token ({exc})"
             return
         except InvalidRequest as exc:
-            self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows)
+            self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows), owner=self.owner)
             report.attention += len(rows)
             report.problem = f"the backend refused the batch: {exc}"
             return
         except BackendError as exc:
             if not (exc.retryable or isinstance(exc, BadPayload)):
-                self.outbox.finish((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows)
+                self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows), owner=self.owner)
                 report.attention += len(rows)
                 report.problem = str(exc)
                 return
             retry_after = getattr(exc, "retry_after", None)
             now = self.clock()
-            self.outbox.retry((r.key, str(exc), now + self.backoff(r.attempts, retry_after)) for r in rows)
+            self.outbox.retry(((r.key, str(exc), now + self.backoff(r.attempts, retry_after)) for r in rows), owner=self.owner)
             report.retried += len(rows)
             report.problem = f"not sent yet, retrying: {exc}"
             return
-        self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)])
+        self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)], owner=self.owner)
 
     def _file(self, row: Row, result: DecisionResult, report: StepReport) -> tuple[str, RowState, dict[str, Any], str | None]:
         """What to record for one answer (and count it in the report)."""

@@ -1,0 +1,144 @@
+"""The outbox on its own, on a real SQLite file: durability, the undo window, row leases
+between two app instances, recorded choices, and the failure windows between them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from triage_tui.model import Action, Decision
+from triage_tui.outbox import Outbox, RowState
+
+B, M = "ref", "mod-ana"
+
+
+def decision(n: int, action: Action = Action.APPROVE, **fields: Any) -> Decision:
+    return Decision.new(f"it-{n:07d}", 1, action, **fields)
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    return Outbox(tmp_path / "outbox.db")
+
+
+def states(outbox: Outbox) -> dict[str, RowState]:
+    return {r.key: r.state for r in outbox.rows(B, M, RowState)}
+
+
+def test_add_is_on_disk_for_another_process(outbox: Outbox) -> None:
+    d = decision(1)
+    outbox.add_many([d], backend=B, moderator=M, hold_seconds=8, now=100.0)
+    code = "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select key, state from outbox').fetchall())"
+    out = subprocess.run([sys.executable, "-c", code, str(outbox.path)], capture_output=True, text=True, check=True)
+    assert d.id in out.stdout and "held" in out.stdout
+
+
+def test_the_file_is_private_to_the_moderator(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        box = Outbox(tmp_path / "deep" / "outbox.db")
+        box.add_many([decision(1)], backend=B, moderator=M, hold_seconds=0, now=1.0)
+    finally:
+        os.umask(old)
+    for name in ("outbox.db", "outbox.db-wal"):
+        assert stat.S_IMODE((tmp_path / "deep" / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE((tmp_path / "deep").stat().st_mode) == 0o700
+
+
+def test_undo_only_inside_the_window(outbox: Outbox) -> None:
+    a, b = decision(1), decision(2)
+    outbox.add_many([a, b], backend=B, moderator=M, hold_seconds=8, now=100.0)
+    assert outbox.undo(a.id, now=107.9)
+    assert not outbox.undo(a.id, now=107.9)  # once
+    assert not outbox.undo(b.id, now=108.0)
+    outbox.release_held(108.0)
+    assert states(outbox) == {a.id: RowState.UNDONE, b.id: RowState.PENDING}
+    assert not outbox.undo(b.id, now=50.0)  # pending: it may be on the wire already
+
+
+def test_two_instances_never_lease_the_same_row_and_a_lapsed_lease_is_taken_over(outbox: Outbox) -> None:
+    other = Outbox(outbox.path)
+    outbox.add_many([decision(n) for n in range(1, 11)], backend=B, moderator=M, hold_seconds=0, now=100.0)
+    mine = outbox.lease(B, M, owner="a", now=100.0, limit=6, lease_seconds=60)
+    theirs = other.lease(B, M, owner="b", now=100.0, limit=6, lease_seconds=60)
+    assert [r.item_id for r in mine] == [f"it-{n:07d}" for n in range(1, 7)]  # oldest first
+    assert len(theirs) == 4 and not {r.key for r in mine} & {r.key for r in theirs}
+    assert other.lease(B, M, owner="b", now=159.0, limit=10, lease_seconds=60) == []
+    assert len(other.lease(B, M, owner="b", now=161.0, limit=10, lease_seconds=60)) == 10
+
+
+def test_a_late_answer_from_a_lapsed_lease_does_not_overwrite_the_new_holder(outbox: Outbox) -> None:
+    twin = Outbox(outbox.path)
+    d = decision(1)
+    outbox.add_many([d], backend=B, moderator=M, hold_seconds=0, now=1.0)
+    outbox.lease(B, M, owner="a", now=10.0, limit=1, lease_seconds=5)  # a's request hangs…
+    twin.lease(B, M, owner="b", now=20.0, limit=1, lease_seconds=5)  # …b takes the row over
+    twin.finish([(d.id, RowState.SENT, {"result": "applied"}, None)], owner="b")
+    outbox.finish([(d.id, RowState.NEEDS_ATTENTION, None, "a's late error")], owner="a")
+    outbox.retry([(d.id, "a's late error", 99.0)], owner="a")
+    (row,) = outbox.rows(B, M, RowState)
+    assert (row.state, row.last_error, row.attempts) == (RowState.SENT, None, 1)
+
+
+def test_next_due_waits_for_another_instances_lease(outbox: Outbox) -> None:
+    other = Outbox(outbox.path)
+    outbox.add_many([decision(1)], backend=B, moderator=M, hold_seconds=0, now=100.0)
+    assert outbox.next_due(B, M) == 100.0
+    other.lease(B, M, owner="b", now=100.0, limit=1, lease_seconds=120)
+    assert outbox.next_due(B, M) == 220.0  # not "now": nothing to do until it lapses
+
+
+def test_a_corrupt_row_does_not_hide_the_others(outbox: Outbox) -> None:
+    good = decision(2)
+    outbox.add_many([decision(1), good], backend=B, moderator=M, hold_seconds=0, now=1.0)
+    outbox._db.execute("UPDATE outbox SET payload = '{\"id\": 5}' WHERE key != ?", (good.id,))
+    rows = outbox.rows(B, M, [RowState.PENDING])
+    assert [r.decision is None for r in rows] == [True, False]
+    assert rows[0].last_error and "unreadable" in rows[0].last_error
+
+
+def test_drop_and_redecide_record_the_choice(outbox: Outbox) -> None:
+    a, b, c = decision(1), decision(2), decision(3)
+    outbox.add_many([a, b, c], backend=B, moderator=M, hold_seconds=0, now=1.0)
+    outbox.finish([(a.id, RowState.CONFLICT, {"decided_by": "mod-ben"}, "x"), (b.id, RowState.CONFLICT, None, "y")])
+    assert not outbox.drop(c.id, "pending rows cannot be dropped")
+    assert outbox.drop(a.id, "agree with ben")
+    again = Decision.new(b.item_id, 2, Action.APPROVE)
+    assert outbox.redecide(b.id, again, backend=B, moderator=M, now=2.0)
+    assert not outbox.redecide(b.id, decision(9), backend=B, moderator=M, now=2.0)  # only once
+    notes = {r.key: (r.state, r.note) for r in outbox.rows(B, M, RowState)}
+    assert notes[a.id] == (RowState.DROPPED, "agree with ben")
+    assert notes[b.id] == (RowState.DROPPED, f"re-decided as {again.id}")
+    assert notes[again.id][0] is RowState.PENDING
+    assert outbox.counts(B, M) == {"dropped": 2, "pending": 2}
+    assert outbox.unsent(B, M) == 2
+
+
+def test_redecide_is_all_or_nothing(outbox: Outbox) -> None:
+    a, b = decision(1), decision(2)
+    outbox.add_many([a, b], backend=B, moderator=M, hold_seconds=0, now=1.0)
+    outbox.finish([(a.id, RowState.CONFLICT, None, "x")])
+    with pytest.raises(Exception):
+        outbox.redecide(a.id, b, backend=B, moderator=M, now=2.0)  # b's key exists: the insert fails
+    assert states(outbox)[a.id] is RowState.CONFLICT  # so the drop did not happen either
+
+
+def test_counts_are_per_backend_and_moderator(outbox: Outbox) -> None:
+    outbox.add_many([decision(1), decision(2)], backend=B, moderator=M, hold_seconds=5, now=1.0)
+    outbox.add_many([decision(3)], backend="other", moderator=M, hold_seconds=0, now=1.0)
+    outbox.add_many([decision(4)], backend=B, moderator="mod-ben", hold_seconds=0, now=1.0)
+    assert outbox.counts(B, M) == {"held": 2}
+    assert outbox.unsent("other", M) == 1 and outbox.unsent(B, "mod-ben") == 1
+
+
+def test_state_dir_override_and_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_TUI_STATE_DIR", str(tmp_path / "state"))
+    box = Outbox()
+    assert box.path == tmp_path / "state" / "outbox.db"
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
