@@ -348,6 +348,8 @@ def test_snapshot_reason_picker(snap_compare: Any, fixed_server: RunningServer, 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await put_cursor(pilot, "it-0000001")
+        screen = screen_of(pilot)
+        await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == "it-0000001")
         await pilot.press("r")
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
