@@ -90,7 +90,8 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result))
     else:
-        print(f"sent {sent}, conflicts {len(conflicts)}, need attention {attention}, still unsent {left}")
+        print(f"sent {sent}, conflicts {len(conflicts)}, need attention {attention}, still unsent {left}"
+              + (f" ({held} in their undo window)" if held else ""))
         for line in conflicts:
             print(f"conflict: {line}")
         if problem:
@@ -99,6 +100,6 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
         return Exit.AUTH
     if conflicts or attention:
         return Exit.PARTIAL
-    if left > held:
+    if left > held and problem:  # still unsent because the backend could not be reached
         return Exit.UNREACHABLE
     return Exit.OK

@@ -105,8 +105,10 @@ class Unreachable(BackendError):
 
 
 class BadPayload(BackendError):
-    """The backend answered 2xx but its JSON does not match the model. Retrying would
-    get the same answer, so it is not retryable; `path` names the offending field."""
+    """The backend answered 2xx but its JSON does not match the model; `path` names the
+    offending field. Not retryable for a read (the same answer would come back), but the
+    sender does resend a decision batch after one: the backend may have applied it, and
+    the same keys make a resend safe."""
 
     def __init__(self, message: str, *, error: PayloadError, status: int | None = None) -> None:
         super().__init__(message, status=status)

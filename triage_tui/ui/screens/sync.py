@@ -10,6 +10,7 @@ item as it is now) or deliberately dropped — and that choice is recorded in th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual.app import ComposeResult
@@ -59,11 +60,14 @@ class SyncScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("d", "drop", "Drop (record)", id="sync.drop"),
         Binding("r", "redecide", "Re-decide", id="sync.redecide"),
+        Binding("p", "resume", "Resume sending", id="sync.resume"),
         Binding("escape,q", "close", "Close", id="sync.close"),
     ]
 
-    def __init__(self, outbox: Outbox, *, backend: str, moderator: str) -> None:
+    def __init__(self, outbox: Outbox, *, backend: str, moderator: str, paused: str | None = None, resume: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self.paused = paused
+        self.resume = resume
         self.outbox = outbox
         self.backend = backend
         self.moderator = moderator
@@ -73,7 +77,7 @@ class SyncScreen(ModalScreen[None]):
         with Vertical():
             yield Static(Content.assemble(("Decisions not simply sent", "bold"), ("  d drops (recorded) · r re-decides against the item now · esc closes", "dim")))
             yield OptionList(id="sync-rows", compact=True)
-            yield Static(Content(""), id="sync-message")
+            yield Static(Content(f"{self.paused} — p resumes once the token is fixed" if self.paused else ""), id="sync-message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -115,9 +119,19 @@ class SyncScreen(ModalScreen[None]):
         if again is None:
             self._say(f"{row.item_id} cannot be re-decided as it was (decided by someone else, or refused by the backend): drop it to record that you saw it.")
             return
-        self.outbox.redecide(row.key, again, backend=self.backend, moderator=self.moderator, now=time.time())
-        self._say(f"Re-decided {row.item_id} against version {again.item_version}; it will be sent now.")
+        if not self.outbox.redecide(row.key, again, backend=self.backend, moderator=self.moderator, now=time.time()):
+            self._say(f"{row.item_id} changed state meanwhile; nothing was re-decided.")
+        else:
+            self._say(f"Re-decided {row.item_id} against version {again.item_version}; it will be sent now.")
         self.reload()
+
+    def action_resume(self) -> None:
+        if self.resume is None or not self.paused:
+            self._say("Sending is not paused.")
+            return
+        self.resume()
+        self.paused = None
+        self._say("Sending resumed.")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -679,7 +679,10 @@ class TriageScreen(Screen[None]):
     def action_sync(self) -> None:
         if self.me is None:
             return
-        self.app.push_screen(SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id), lambda _: self._synced())
+        paused = self.sender.paused if self.sender else None
+        resume = self.sender.resume if self.sender else None
+        screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume)
+        self.app.push_screen(screen, lambda _: self._synced())
 
     def _synced(self) -> None:
         self._wake.set()
