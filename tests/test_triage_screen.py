@@ -295,6 +295,20 @@ async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningSer
         assert [(d["item_id"], d["moderator"], d["action"]) for d in log] == [(first.id, "mod-ben", "remove"), (second.id, "mod-ana", "approve")]
 
 
+async def test_a_long_item_scrolls_without_leaving_the_queue(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000023")  # a 100 KiB body
+        await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == "it-0000023")
+        assert screen.detail.virtual_size.height > 100
+        await pilot.press("ctrl+d", "ctrl+d")
+        assert screen.detail.scroll_offset.y > 0
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == "it-0000023"
+        await pilot.press("ctrl+u", "ctrl+u")
+        assert screen.detail.scroll_offset.y == 0
+
+
 async def test_help_lists_every_binding_by_group(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path)
     async with app.run_test(size=(120, 40)) as pilot:

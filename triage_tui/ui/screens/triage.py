@@ -147,6 +147,8 @@ class TriageScreen(Screen[None]):
         Binding("escape", "clear", "Clear tags/filter", show=False, id="select.clear"),
         Binding("c", "claim", "Claim/release", show=False, id="item.claim"),
         Binding("S", "sync", "Unsent & conflicts", show=False, id="app.sync"),
+        Binding("ctrl+d", "detail_page(1)", "Scroll the item down", show=False, id="item.scroll_down"),
+        Binding("ctrl+u", "detail_page(-1)", "Scroll the item up", show=False, id="item.scroll_up"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -687,6 +689,11 @@ class TriageScreen(Screen[None]):
     def _synced(self) -> None:
         self._wake.set()
         self._refresh_status()
+
+    def action_detail_page(self, direction: int) -> None:
+        """Half a page through a long item, without leaving the queue."""
+        pane = self.detail
+        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height // 2), animate=False)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.binding_rows()))
