@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the demo moderator to sign in as: ana or ben (open queue), lea (legal), cas (child safety), "
         "sam (senior), root (admin); the specialist teams see the escalated queue (default ana)",
     )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="the config file (default: config.toml in the platform config directory; see `config path`)")
+    parser.add_argument("--profile", metavar="NAME", help="the config profile to open (default: default_profile)")
     parser.add_argument(
         "--url", metavar="URL",
         help=f"open the triage screen on the backend at URL; the bearer token comes from ${TOKEN_ENV}",
@@ -70,12 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser(
         "sync",
         help="send the decisions waiting in the outbox",
-        description="Send the decisions waiting in this machine's outbox for the backend at --url "
-        f"(token from ${TOKEN_ENV}). Prints what was sent, what conflicted and what needs attention.",
+        description="Send the decisions waiting in this machine's outbox for a backend: the config "
+        f"profile, or --url with the token in ${TOKEN_ENV}. Prints what was sent, what conflicted and "
+        "what needs attention.",
     )
-    sync.add_argument("--url", required=True, metavar="URL", help="the backend whose decisions to send")
+    sync.add_argument("--url", metavar="URL", help="the backend whose decisions to send (default: the config profile)")
     sync.add_argument("--wait", action="store_true", help="keep retrying until every decision is sent or refused")
     sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    config = sub.add_parser("config", help="write, check or locate the config file", description="Manage config.toml.")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    init = config_sub.add_parser("init", help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    config_sub.add_parser("check", help="validate the config and test each profile's connection", description="Validate the config and call /v1/me on every profile.")
+    config_sub.add_parser("path", help="print where the config file is looked for", description="Print the config file's path.")
 
     serve = sub.add_parser(
         "serve",
@@ -109,10 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage_tui.demo import run_demo
 
         return run_demo(items=args.demo_items, moderator=args.demo_as)
-    if args.command == "sync" or args.url:
-        from triage_tui.connect import run_app, run_sync
+    if args.command == "config":
+        from triage_tui.connect import run_config
 
-        return run_sync(args) if args.command == "sync" else run_app(args)
-    parser.print_usage(sys.stderr)
-    print("triage-tui: error: give --demo, --url URL or a command; see --help", file=sys.stderr)
-    return Exit.USAGE
+        return run_config(args)
+    from triage_tui.connect import run_app, run_sync
+
+    return run_sync(args) if args.command == "sync" else run_app(args)

@@ -1,8 +1,9 @@
-"""Opening a real backend from the command line: `triage-tui --url URL` and `triage-tui sync`.
+"""Opening a real backend from the command line: the triage screen, `sync` and `config`.
 
-The token comes from the environment (`TRIAGE_TUI_TOKEN`), never from an argument, so
-it stays out of shell history and `ps`. Both paths share the outbox in the state
-directory: what the screen committed and a dropped session left behind, `sync` sends.
+The backend is a config profile (`--profile`, or the config's default_profile), or
+`--url` with the token in `TRIAGE_TUI_TOKEN` — never in an argument, so it stays out
+of shell history and `ps`. Every path shares the outbox in the state directory: what
+the screen committed and a dropped session left behind, `sync` sends.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from triage_tui.config import Config, ConfigError, SyncSettings, UiSettings, default_path, load, write_starter
 from triage_tui.exitcodes import Exit
 
 TOKEN_ENV = "TRIAGE_TUI_TOKEN"
@@ -24,15 +28,38 @@ def _fail(message: str, code: int = Exit.USAGE) -> int:
     return code
 
 
-def _backend(url: str) -> Any:
-    """The client for `url`, or an exit code when the URL or the token is unusable."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    token: str
+    ca_file: Path | None
+    queue: str
+    config: Config | None
+
+
+def _target(args: argparse.Namespace) -> Target | int:
+    """Where to connect and with which token: --url and $TRIAGE_TUI_TOKEN, or a profile."""
+    try:
+        if args.url:
+            token = os.environ.get(TOKEN_ENV, "").strip()
+            if not token:
+                return _fail(f"set {TOKEN_ENV} to your bearer token for {args.url}")
+            explicit = args.config is not None
+            cfg = load(args.config) if explicit or default_path().exists() else None
+            return Target(args.url, token, None, getattr(args, "queue", "open"), cfg)
+        cfg = load(args.config)
+        profile = cfg.profile(args.profile)
+        queue = args.queue if getattr(args, "queue", None) not in (None, "open") else profile.queue
+        return Target(profile.url, profile.token(cfg.path), profile.ca_file, queue, cfg)
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+
+def _backend(target: Target) -> Any:
     from triage_tui.backends.triage import TriageBackend
 
-    token = os.environ.get(TOKEN_ENV, "")
-    if not token:
-        return _fail(f"set {TOKEN_ENV} to your bearer token for {url}")
     try:
-        return TriageBackend(url, token)
+        return TriageBackend(target.url, target.token, ca_file=str(target.ca_file) if target.ca_file else None)
     except ValueError as exc:
         return _fail(str(exc))
 
@@ -41,19 +68,86 @@ def run_app(args: argparse.Namespace) -> int:
     from triage_tui.model import State
     from triage_tui.outbox import Outbox
     from triage_tui.ui.app import TriageApp
+    from triage_tui.ui.keymap import keymap_problems
+    from triage_tui.ui.screens.triage import Settings
 
-    backend = _backend(args.url)
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    cfg = target.config
+    keys = dict(cfg.keys) if cfg else {}
+    problems = keymap_problems(keys)
+    if problems:
+        where = cfg.path if cfg else "config"
+        return _fail("\n".join(f"{where}: [keys] {p}" for p in problems))
+    backend = _backend(target)
     if isinstance(backend, int):
         return backend
-    TriageApp(backend, Outbox(), backend_name=args.url, queue=State(args.queue)).run()
+    ui = cfg.ui if cfg else UiSettings()
+    sync = cfg.sync if cfg else SyncSettings()
+    settings = Settings(undo_seconds=ui.undo_seconds, confirm_above=ui.confirm_above, claim_on_open=ui.claim_on_open,
+                        mask_sensitive=ui.mask_sensitive, sync_batch=sync.batch, sync_max_delay=sync.max_delay)
+    TriageApp(backend, Outbox(), backend_name=target.url, queue=State(target.queue), settings=settings, keymap=keys).run()
     return Exit.OK
 
 
+def run_config(args: argparse.Namespace) -> int:
+    path = args.config or default_path()
+    if args.config_command == "path":
+        print(path)
+        return Exit.OK
+    if args.config_command == "init":
+        try:
+            write_starter(path, force=args.force)
+        except ConfigError as exc:
+            return _fail(str(exc))
+        print(path)
+        print(f"triage-tui: wrote a starter config; set {TOKEN_ENV} or edit the profile's token source", file=sys.stderr)
+        return Exit.OK
+    try:
+        cfg = load(path)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return asyncio.run(_check(cfg))
+
+
+async def _check(cfg: Config) -> int:
+    from triage_tui.backends.errors import BackendError, Unauthorized
+
+    worst = Exit.OK
+    for name, profile in cfg.profiles.items():
+        try:
+            target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg)
+        except ConfigError as exc:
+            print(f"{name}: {exc}")
+            worst = max(worst, Exit.USAGE)
+            continue
+        backend = _backend(target)
+        if isinstance(backend, int):
+            worst = max(worst, backend)
+            continue
+        async with backend:
+            try:
+                me = await backend.me()
+            except Unauthorized as exc:
+                print(f"{name}: {profile.url}: token rejected ({exc})")
+                worst = max(worst, Exit.AUTH)
+            except BackendError as exc:
+                print(f"{name}: {profile.url}: unreachable ({exc})")
+                worst = max(worst, Exit.UNREACHABLE)
+            else:
+                print(f"{name}: ok — {profile.url} as {me.id} ({', '.join(sorted(me.roles))})")
+    return worst
+
+
 def run_sync(args: argparse.Namespace) -> int:
-    backend = _backend(args.url)
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    backend = _backend(target)
     if isinstance(backend, int):
         return backend
-    return asyncio.run(_sync(backend, args.url, wait=args.wait, as_json=args.json))
+    return asyncio.run(_sync(backend, target.url, wait=args.wait, as_json=args.json))
 
 
 async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:

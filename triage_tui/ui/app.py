@@ -3,7 +3,7 @@ screen, which owns the flow; the command palette lists every action of the scree
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from textual.app import App, SystemCommand
@@ -24,8 +24,10 @@ class TriageApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
     ]
 
-    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(dict(keymap))
         self.clock = clock
         self.backend = backend
         self.outbox = outbox

@@ -53,6 +53,8 @@ class Settings:
     confirm_above: int = 10
     claim_on_open: bool = True
     mask_sensitive: bool = True
+    sync_batch: int = 100
+    sync_max_delay: float = 60.0
 
 
 @dataclass(slots=True)
@@ -313,7 +315,8 @@ class TriageScreen(Screen[None]):
     def on_connected(self, message: Connected) -> None:
         self.me, self.policy = message.me, message.policy
         self._online, self._problem = True, None
-        self.sender = Sender(self.outbox, self.backend, backend_name=self.backend_name, moderator=message.me.id)
+        self.sender = Sender(self.outbox, self.backend, backend_name=self.backend_name, moderator=message.me.id,
+                             batch=self.settings.sync_batch, max_delay=self.settings.sync_max_delay)
         self._sync()
         self.queue.refresh_rows()  # masks depend on the policy
         self._refresh_status()

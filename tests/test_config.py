@@ -1,0 +1,127 @@
+"""config.toml: every bad file gives one message naming the file, the key and what is
+allowed; tokens come from env, a command or a private file and never appear in output."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from triage_tui.config import ConfigError, load, write_starter
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = 'default_profile = "p"\n[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\n'
+
+BAD = [
+    ("not toml [", "not valid TOML"),
+    ("surprise = 1\n" + GOOD, "surprise: unknown key in top level; allowed: default_profile, profiles, ui, sync, keys"),
+    ('[profiles.p]\ntoken_env = "T"\n', "[profiles.p] url: expected the backend's base URL"),
+    ('[profiles.p]\nurl = "ftp://x"\ntoken_env = "T"\n', "[profiles.p] url: expected the backend's base URL"),
+    ('[profiles.p]\nurl = "http://m.example.com"\ntoken_env = "T"\n', "[profiles.p] url: plain http:// is allowed only to 127.0.0.0/8"),
+    ('[profiles.p]\nurl = "https://m.example.com"\n', "[profiles.p]: give exactly one of token_env, token_command, token_file (found none)"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\ntoken_file = "/x"\n', "(found token_env, token_file)"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "1BAD"\n', "[profiles.p] token_env: expected an environment variable name"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_command = "pass show x"\n', "[profiles.p] token_command: expected a list of program and arguments"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nbackend = "mastodon"\n', "[profiles.p] backend: 'mastodon' is not supported; allowed: triage"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nqueue = "closed"\n', "[profiles.p] queue: expected one of open, escalated"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\ncolour = "red"\n', "[profiles.p] colour: unknown key in a profile"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nca_file = "/no/such.pem"\n', "[profiles.p] ca_file: expected the path of an existing PEM file"),
+    ('default_profile = "q"\n' + GOOD.split("\n", 1)[1], "default_profile: 'q' is not one of the profiles (p)"),
+    (GOOD + "[ui]\nundo_seconds = -1\n", "[ui] undo_seconds: expected a number from 0 to 300, got -1"),
+    (GOOD + "[ui]\nconfirm_above = 2.5\n", "[ui] confirm_above: expected a whole number from 1 to 100000, got 2.5"),
+    (GOOD + '[ui]\nmask_sensitive = "yes"\n', "[ui] mask_sensitive: expected true or false, got 'yes'"),
+    (GOOD + "[ui]\ntheme_song = 1\n", "[ui] theme_song: unknown key in [ui]; allowed: undo_seconds, confirm_above, mask_sensitive, claim_on_open"),
+    (GOOD + "[sync]\nbatch = 0\n", "[sync] batch: expected a whole number from 1 to 500, got 0"),
+    (GOOD + "[sync]\nmax_delay = true\n", "[sync] max_delay: expected a number from 1 to 3600, got True"),
+    (GOOD + '[keys]\napprove = "a"\n', '[keys] approve: expected a binding id like "decide.approve"'),
+    (GOOD + '[keys]\n"decide.approve" = "a b"\n', '[keys] decide.approve: expected a key or comma-separated keys'),
+    ("ui = 3\n" + GOOD, "[ui]: expected a table, got int"),
+    ("[profiles.'bad name']\nurl = \"https://m.example.com\"\ntoken_env = \"T\"\n", "[profiles.bad name]: a profile name is 1-64 letters"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_bad_config_names_the_file_the_key_and_what_is_allowed(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}:")
+    assert message in str(caught.value)
+
+
+def test_a_bad_config_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD + "[ui]\nundo_seconds = 999\n")
+    done = subprocess.run([sys.executable, "-m", "triage_tui", "--config", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"triage-tui: {path}: [ui] undo_seconds: expected a number from 0 to 300, got 999"
+    assert "Traceback" not in done.stderr
+
+
+def test_the_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None:
+    text = (ROOT / "config.toml.example").read_text()
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    cfg_path = tmp_path / "config.toml"
+    cfg_path.write_text(text)
+    cfg = load(cfg_path)
+    assert set(cfg.profiles) == {"prod", "staging", "local"} and cfg.default_profile == "prod"
+    for key in ("undo_seconds", "confirm_above", "mask_sensitive", "claim_on_open", "batch", "max_delay",
+                "token_env", "token_command", "token_file", "ca_file", "queue", "backend", "default_profile"):
+        assert key in text, key
+
+
+def test_token_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cret-token-value-0123456789"
+    token_file = tmp_path / "token"
+    token_file.write_text(secret + "\n")
+    os.chmod(token_file, 0o644)
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[profiles.env]\nurl = "https://m.example.com"\ntoken_env = "MY_TOKEN"\n'
+        f'[profiles.cmd]\nurl = "https://m.example.com"\ntoken_command = ["{sys.executable}", "-c", "print(\'{secret}\')"]\n'
+        f'[profiles.fail]\nurl = "https://m.example.com"\ntoken_command = ["{sys.executable}", "-c", "import sys; sys.exit(\'vault locked\')"]\n'
+        f'[profiles.file]\nurl = "https://m.example.com"\ntoken_file = "{token_file}"\n'
+    )
+    cfg = load(path)
+    monkeypatch.setenv("MY_TOKEN", secret)
+    assert cfg.profile("env").token(path) == secret
+    assert cfg.profile("cmd").token(path) == secret
+    with pytest.raises(ConfigError, match="exited with 1: vault locked"):
+        cfg.profile("fail").token(path)
+    with pytest.raises(ConfigError) as loose:
+        cfg.profile("file").token(path)
+    assert "readable by others (mode 644); run chmod 600" in str(loose.value) and secret not in str(loose.value)
+    os.chmod(token_file, 0o600)
+    assert cfg.profile("file").token(path) == secret
+    monkeypatch.delenv("MY_TOKEN")
+    with pytest.raises(ConfigError, match="MY_TOKEN is not set"):
+        cfg.profile("env").token(path)
+    with pytest.raises(ConfigError, match="several profiles and no default_profile"):
+        cfg.profile(None)
+
+
+def test_config_init_writes_atomically_and_privately(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config.toml"
+    write_starter(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load(path).default_profile == "local"
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temp file left behind
+    with pytest.raises(ConfigError, match="already exists; pass --force"):
+        write_starter(path)
+    write_starter(path, force=True)
+
+
+def test_keymap_clash_and_unknown_id_are_reported_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD.replace('token_env = "T"', 'token_env = "T"') + '[keys]\n"decide.approve" = "r"\n"decide.nope" = "x"\n')
+    done = subprocess.run([sys.executable, "-m", "triage_tui", "--config", str(path)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "T": "a-token-that-is-long-enough"})
+    assert done.returncode == 2
+    assert "[keys] decide.nope: no such binding" in done.stderr
+    assert "[keys] r: bound to both decide.approve and decide.remove" in done.stderr
