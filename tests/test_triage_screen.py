@@ -334,13 +334,16 @@ def fixed_server(tmp_path: Path) -> Any:
 
 
 def fixed_app(server: RunningServer, outbox_path: Path) -> TriageApp:
-    return make_app(server, outbox_path, clock=lambda: datetime.fromtimestamp(NOW, UTC))
+    # No claim timer: nothing may change the screen between the last key and the picture.
+    return make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False), clock=lambda: datetime.fromtimestamp(NOW, UTC))
 
 
 async def settle(pilot: Pilot[Any]) -> None:
     screen = await loaded(pilot)
     first = screen.queue.items[0].id
     await until(pilot, lambda: first in screen._details)
+    # The layout has settled: the item is drawn, wrapped for the pane's final width.
+    await until(pilot, lambda: screen.detail.item is not None and screen.detail.built_width == screen.detail.scrollable_content_region.width > 0)
     pilot.app.clear_notifications()
     await pilot.pause()
 
@@ -365,6 +368,7 @@ def test_snapshot_reason_picker(snap_compare: Any, fixed_server: RunningServer, 
         screen = screen_of(pilot)
         await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == "it-0000001")
         await pilot.press("r")
+        await pilot.pause(0.2)
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 
@@ -373,6 +377,7 @@ def test_snapshot_escalate_dialog(snap_compare: Any, fixed_server: RunningServer
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("e")
+        await pilot.pause(0.2)
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 

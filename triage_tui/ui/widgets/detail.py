@@ -209,6 +209,7 @@ class DetailPane(ScrollView, can_focus=False):
         self._revealed = False
         self._content = Content("Loading the queue…")
         self._strips: list[Strip] = []
+        self.built_width = 0  # the width the strips were wrapped for
 
     @property
     def item(self) -> Item | None:
@@ -250,6 +251,7 @@ class DetailPane(ScrollView, can_focus=False):
     def _build(self) -> None:
         width = self.scrollable_content_region.width
         self._strips = Visual.to_strips(self, self._content, width, None, self.visual_style, pad=True) if width > 0 else []
+        self.built_width = width
         self.virtual_size = Size(max(width, 1), len(self._strips))
         self.refresh()
 
