@@ -442,8 +442,9 @@ class TriageScreen(Screen[None]):
         self.run_worker(self._fetch(item_id), group="detail", exit_on_error=False)
 
     def _show_item(self, item: Item) -> None:
-        summary = self._all.get(item.id)
-        revealed = not self.settings.mask_sensitive or (summary is not None and not self.queue.is_masked(summary))
+        # The pane masks on any sensitive report reason, not only the main one the list
+        # line goes by: it shows the item only once the moderator has pressed v on it.
+        revealed = not self.settings.mask_sensitive or self.queue.is_revealed(item.id)
         self.detail.show(item, policy=self.policy, now=self.clock(), revealed=revealed)
 
     def _masked(self, item: ItemSummary) -> bool:

@@ -383,6 +383,10 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     def is_masked(self, item: ItemSummary) -> bool:
         return self._masked is not None and item.id not in self._revealed and self._masked(item)
 
+    def is_revealed(self, item_id: str) -> bool:
+        """Whether the moderator revealed this item (with v), masked or not."""
+        return item_id in self._revealed
+
     def reveal(self, ids: Iterable[str]) -> None:
         """Show the snippets of these (masked) items."""
         before = len(self._revealed)
