@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--queue", choices=("open", "escalated"), default="open",
-        help="with --url: the open queue, or the items escalated to your teams (default open)",
+        help="the open queue, or the items escalated to your teams (default: the profile's queue, else open)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
