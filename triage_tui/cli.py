@@ -115,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage_tui.server.cli import run_serve
 
         return run_serve(args)
+    if not args.demo and (args.demo_as != "ana" or args.demo_items != DEMO_ITEMS):
+        parser.error("--demo-as and --demo-items go with --demo")
     if args.demo:
         from triage_tui.demo import run_demo
 
