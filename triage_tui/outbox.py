@@ -113,16 +113,43 @@ class Outbox:
         with self._lock:
             self._db.close()
 
-    def _tx(self, sql_and_params: Iterable[tuple[str, Sequence[Any]]]) -> list[sqlite3.Cursor]:
+    def _tx(self, sql_and_params: Iterable[tuple[str, Sequence[Any]]], *, durable: bool = True) -> list[sqlite3.Cursor]:
+        """One write transaction. `durable=False` skips the fsync, for bookkeeping a crash
+        may lose harmlessly: a lost lease lapses, a lost "sent" makes the row go again and
+        the server answers `duplicate` with the first result. What the moderator did —
+        a decision, an undo, a drop — is always durable."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                cursors = [self._db.execute(sql, params) for sql, params in sql_and_params]
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    cursors = [self._db.execute(sql, params) for sql, params in sql_and_params]
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
             return cursors
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]], *, durable: bool = True) -> None:
+        """One statement over many rows in one transaction (executemany: one prepare)."""
+        with self._lock:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(sql, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
     # -- writing ---------------------------------------------------------------------
 
@@ -130,7 +157,7 @@ class Outbox:
         """Commit the decisions (one fsync for the batch); returns only once they are on disk."""
         state = RowState.HELD if hold_seconds > 0 else RowState.PENDING
         until = now + max(0.0, hold_seconds)
-        self._tx((_INSERT, _values(d, backend, moderator, state, now, until)) for d in decisions)
+        self._many(_INSERT, [_values(d, backend, moderator, state, now, until) for d in decisions])
 
     def undo(self, key: str, now: float) -> bool:
         """Take a decision back while it is still held; False once it may have been sent."""
@@ -143,12 +170,13 @@ class Outbox:
             due = self._db.execute("SELECT 1 FROM outbox WHERE state = 'held' AND hold_until <= ? LIMIT 1", (now,)).fetchone()
         if due is None:  # the common case: no write, no fsync
             return 0
-        (cur,) = self._tx([("UPDATE outbox SET state = 'pending' WHERE state = 'held' AND hold_until <= ?", (now,))])
+        (cur,) = self._tx([("UPDATE outbox SET state = 'pending' WHERE state = 'held' AND hold_until <= ?", (now,))], durable=False)
         return cur.rowcount
 
     def lease(self, backend: str, moderator: str, *, owner: str, now: float, limit: int, lease_seconds: float) -> list[Row]:
         """Claim up to `limit` due rows for `owner`, oldest first; no two owners get the same row."""
         with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a lost lease just lapses
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 keys = [k for (k,) in self._db.execute(
@@ -160,8 +188,10 @@ class Outbox:
                                      [(owner, now + lease_seconds, k) for k in keys])
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._db.execute("PRAGMA synchronous=FULL")
                 raise
             self._db.execute("COMMIT")
+            self._db.execute("PRAGMA synchronous=FULL")
         return self._rows_by_key(keys)
 
     def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]], *, owner: str | None = None) -> None:
@@ -169,24 +199,27 @@ class Outbox:
         in one transaction, and free the leases. With `owner`, only rows still leased by it
         and still pending change: a sender whose lease lapsed while its request hung must
         not overwrite what the instance that took the row over has filed since."""
-        self._tx(
-            ("UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
-             "lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE,
-             (state.value, json.dumps(result) if result is not None else None, error, key, *_owner(owner)))
-            for key, state, result, error in outcomes
+        self._many(
+            "UPDATE outbox SET state = ?, result = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, "
+            "lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE,
+            [(state.value, json.dumps(result) if result is not None else None, error, key, *_owner(owner))
+             for key, state, result, error in outcomes],
+            durable=False,
         )
 
     def retry(self, retries: Iterable[tuple[str, str, float]], *, owner: str | None = None) -> None:
         """(key, error, next attempt time) for rows to try again later; one transaction."""
-        self._tx(
-            ("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-             "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'" + _MINE, (error, at, key, *_owner(owner)))
-            for key, error, at in retries
+        self._many(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+            "lease_owner = NULL, lease_until = NULL WHERE key = ? AND state = 'pending'" + _MINE,
+            [(error, at, key, *_owner(owner)) for key, error, at in retries],
+            durable=False,
         )
 
     def unlease(self, keys: Iterable[str], *, owner: str | None = None) -> None:
         """Give rows back untouched (sending is paused, or the send was cancelled)."""
-        self._tx(("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE, (k, *_owner(owner))) for k in keys)
+        self._many("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE key = ?" + _MINE,
+                   [(k, *_owner(owner)) for k in keys], durable=False)
 
     def drop(self, key: str, note: str) -> bool:
         """The moderator's deliberate choice not to send a conflicted or parked decision."""
