@@ -259,6 +259,13 @@ class Outbox:
         counts = self.counts(backend, moderator)
         return sum(counts.get(s.value, 0) for s in UNSENT)
 
+    def unsent_item_ids(self, backend: str, moderator: str) -> set[str]:
+        """Items with a decision held or waiting to be sent: decided, whatever the queue says."""
+        with self._lock:
+            return {i for (i,) in self._db.execute(
+                "SELECT item_id FROM outbox WHERE backend = ? AND moderator = ? AND state IN ('held', 'pending')",
+                (backend, moderator))}
+
     def next_due(self, backend: str, moderator: str) -> float | None:
         """When the sender next has something to do: a hold ending, a retry coming due, or
         (for a row another instance is sending) its lease lapsing — never "now" for a row

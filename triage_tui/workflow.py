@@ -101,14 +101,16 @@ class FeedEffect:
     claims: dict[str, str | None] = field(default_factory=dict)
 
 
-def feed_effect(batch: ChangeBatch, me: str, queue: State = State.OPEN) -> FeedEffect:
+def feed_effect(batch: ChangeBatch, me: str, queue: State = State.OPEN, teams: set[str] | None = None) -> FeedEffect:
     """Read a change batch for a moderator viewing `queue`: items decided or escalated
     by others leave it, new items join it, claims are noted. Our own decisions already
-    left the list when the key was pressed."""
+    left the list when the key was pressed. On the escalated queue only items escalated
+    to `teams` (the moderator's; None for senior and admin) join it."""
     effect = FeedEffect()
     for change in batch.changes:
         if change.type in (ChangeType.DECIDED, ChangeType.ESCALATED):
-            stays = change.type is ChangeType.ESCALATED and queue is State.ESCALATED and change.item is not None
+            stays = (change.type is ChangeType.ESCALATED and queue is State.ESCALATED and change.item is not None
+                     and (teams is None or change.escalated_to in teams))  # teams: None sees every team
             if stays and change.item is not None:
                 effect.added.append(change.item)
                 continue

@@ -43,8 +43,8 @@ class TriageApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quitting goes through the screen, which warns about unsent decisions."""
-        screen = self.screen
-        if isinstance(screen, TriageScreen):
+        screen = next((s for s in self.screen_stack if isinstance(s, TriageScreen)), None)
+        if screen is not None:  # even from a dialog: the unsent warning must not be skipped
             screen.action_quit()
         else:
             self.exit()

@@ -9,7 +9,9 @@ moves on — the outbox, not this screen, is what survives a dropped SSH session
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -174,6 +176,8 @@ class TriageScreen(Screen[None]):
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
         self._undo: list[UndoEntry] = []
+        self._gone: set[str] = set()  # decided here or elsewhere: a late page must not bring them back
+        self._elsewhere: set[str] = set()  # decided by someone else: an undo must not bring them back
         self._claimed: str | None = None
         self._claims: dict[str, str] = {}
         self._claim_timer: Timer | None = None
@@ -302,7 +306,12 @@ class TriageScreen(Screen[None]):
     async def _sync(self) -> None:
         assert self.sender is not None
         while True:
-            report = await self.sender.step()
+            try:
+                report = await self.sender.step()
+            except Exception as exc:  # the outbox itself failed (disk full, a lock held too long)
+                self.post_message(SyncState(f"sending stopped: the outbox failed ({exc}); retrying", []))
+                await asyncio.sleep(5.0)
+                continue
             self.post_message(SyncState(report.problem, report.conflicts))
             self._wake.clear()
             try:
@@ -322,8 +331,10 @@ class TriageScreen(Screen[None]):
         self._refresh_status()
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        unsent = self._unsent_items()
-        fresh = [i for i in message.items if i.id not in unsent]
+        # Decided here (this session, or an earlier one whose decisions are still in the
+        # outbox), decided elsewhere since, or already listed from the change feed: skip.
+        unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id) if self.me else set()
+        fresh = [i for i in message.items if i.id not in unsent and i.id not in self._gone and i.id not in self._all]
         for item in fresh:
             self._all[item.id] = item
         self._total = message.total
@@ -337,7 +348,11 @@ class TriageScreen(Screen[None]):
     def on_feed_arrived(self, message: FeedArrived) -> None:
         if self.me is None:
             return
-        effect = feed_effect(message.batch, self.me.id, self.queue_state)
+        teams = None if self.policy is None or self.me.roles & {"senior", "admin"} else {
+            t.code for t in self.policy.escalation_targets if t.role in self.me.roles}
+        effect = feed_effect(message.batch, self.me.id, self.queue_state, teams)
+        self._gone |= effect.removed
+        self._elsewhere |= {e.item_id for e in effect.elsewhere}
         current = self._cursor_id()
         for item_id in effect.removed:
             self._all.pop(item_id, None)
@@ -467,9 +482,6 @@ class TriageScreen(Screen[None]):
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
 
-    def _unsent_items(self) -> set[str]:
-        return {key_item for entry in self._undo for key_item in (i.id for i in entry.items)}
-
     # -- status -------------------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -521,18 +533,31 @@ class TriageScreen(Screen[None]):
             return True
         return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {len(items)} tagged items?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
 
-    @work(exclusive=True, group="action")
-    async def action_approve(self) -> None:
-        items = self._targets()
-        if not items or not self._ready() or not await self._confirm_bulk("Approve", items):
-            return
-        self._decide(items, Action.APPROVE)
+    # The key press fixes what a decision acts on: targets are taken here, synchronously,
+    # so a key typed ahead (j after a over a slow link) cannot change them, and a decision
+    # without a dialog is recorded before the next key is even read.
 
-    @work(exclusive=True, group="action")
-    async def action_remove(self) -> None:
+    def action_approve(self) -> None:
         items = self._targets()
         if not items or not self._ready():
             return
+        if len(items) <= self.settings.confirm_above:
+            self._decide(items, Action.APPROVE)
+        else:
+            self._approve_confirmed(items)
+
+    @work(group="action")
+    async def _approve_confirmed(self, items: list[ItemSummary]) -> None:
+        if await self._confirm_bulk("Approve", items):
+            self._decide(items, Action.APPROVE)
+
+    def action_remove(self) -> None:
+        items = self._targets()
+        if items and self._ready():
+            self._remove(items)
+
+    @work(group="action")
+    async def _remove(self, items: list[ItemSummary]) -> None:
         assert self.policy is not None
         blocked = [(i, rule) for i in items if (rule := guard(self.policy, i)) is not None]
         if blocked:
@@ -553,11 +578,14 @@ class TriageScreen(Screen[None]):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
 
-    @work(exclusive=True, group="action")
-    async def action_escalate(self) -> None:
+    def action_escalate(self) -> None:
         items = self._targets()
         if items and self._ready():
-            await self._escalate(items)
+            self._escalate_worker(items)
+
+    @work(group="action")
+    async def _escalate_worker(self, items: list[ItemSummary]) -> None:
+        await self._escalate(items)
 
     async def _escalate(self, items: list[ItemSummary], *, preselect: str | None = None, why: str | None = None) -> None:
         assert self.policy is not None
@@ -571,8 +599,13 @@ class TriageScreen(Screen[None]):
         assert self.me is not None
         decisions = decisions_for(items, action, **fields)  # type: ignore[arg-type]
         now = self.clock().timestamp()
-        self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id, hold_seconds=self.settings.undo_seconds, now=now)
+        try:
+            self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id, hold_seconds=self.settings.undo_seconds, now=now)
+        except sqlite3.Error as exc:  # not on disk: nothing was decided, and the list stays put
+            self.notify(f"Not recorded, nothing was decided: the outbox failed ({exc}).", title="Outbox", severity="error", timeout=20, markup=False)
+            return
         ids = {i.id for i in items}
+        self._gone |= ids
         self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
         del self._undo[:-20]
         for item_id in ids:
@@ -592,8 +625,14 @@ class TriageScreen(Screen[None]):
             return
         entry = self._undo.pop()
         now = self.clock().timestamp()
-        back = [item for key, item in zip(entry.keys, entry.items, strict=True) if self.outbox.undo(key, now)]
+        undone = [item for key, item in zip(entry.keys, entry.items, strict=True) if self.outbox.undo(key, now)]
+        taken = [item for item in undone if item.id in self._elsewhere]
+        back = [item for item in undone if item.id not in self._elsewhere]
+        if taken:
+            self.notify(f"Undone, but {', '.join(i.id for i in taken[:3])} {'was' if len(taken) == 1 else 'were'} meanwhile decided by someone else.",
+                        severity="warning", markup=False)
         for item in back:
+            self._gone.discard(item.id)
             self._all[item.id] = item
             if self._filter.matches(item, self.clock()):
                 self.queue.upsert(item)
@@ -724,4 +763,7 @@ class TriageScreen(Screen[None]):
             detail = "They stay in the outbox on this machine and are sent first when triage-tui starts again."
             if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
                 return
+        if self._claimed is not None:  # let others decide it now, not when the lease lapses
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.backend.release(self._claimed), 2.0)
         self.app.exit()

@@ -1,0 +1,246 @@
+"""Races and restarts a moderator meets: keys typed ahead, decisions from an earlier session,
+items arriving twice, undo after someone else decided, quitting from a dialog, a failing outbox.
+(Found in review; each reproduced against the real server first.)"""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual import events
+
+from tests.conftest import RunningServer
+from tests.test_triage_screen import applied, audit, loaded, make_app, put_cursor, until, screen_of
+from triage_tui.backends.triage import TriageBackend
+from triage_tui.model import Action, Decision, now as utc_now
+from triage_tui.outbox import Outbox
+from triage_tui.ui.app import TriageApp
+from triage_tui.ui.screens import triage as triage_mod
+from triage_tui.ui.screens.dialogs import ConfirmDialog
+from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+
+@pytest.fixture
+def outbox_path(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.db"
+
+
+# 1. A decision from the previous session that is still in the outbox (held / pending)
+#    comes back as an undecided row after a restart.
+async def test_an_unsent_decision_from_an_earlier_session_stays_decided(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=60))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first = screen.queue.items[0].id
+        await pilot.press("a", "q", "y")
+        await until(pilot, lambda: not pilot.app.is_running)
+    assert Outbox(outbox_path).unsent(server.url, "mod-ana") == 1
+    app = make_app(server, outbox_path, Settings(undo_seconds=60))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        assert screen.queue.index_of(first) is None, f"{first} was approved (still in the outbox) but is back in the queue at row {screen.queue.index_of(first)}"
+
+
+class GatedBackend(TriageBackend):
+    """Holds every page after the first until `gate` is set."""
+    def __init__(self, *a: Any, **k: Any) -> None:
+        super().__init__(*a, **k)
+        self.gate = asyncio.Event()
+
+    async def queue(self, query, *, cursor=None, limit=200):  # type: ignore[override]
+        if cursor is not None:
+            await self.gate.wait()
+        return await super().queue(query, cursor=cursor, limit=limit)
+
+
+NEW_ITEM = {"id": "it-fresh-1", "kind": "post", "text": "a brand new reported post", "title": None, "language": "en",
+            "created_at": None, "media": [], "author": None, "member_count": None,
+            "reports": [{"id": "rp-fresh-1", "source": "user_report", "reason": "spam", "created_at": None, "reporter": "acct-1"}]}
+
+
+# 2. A new item that arrives on the change feed while pages are still loading is also in a
+#    later page: with the default sort and no filter the page is appended without a dedupe.
+async def test_an_item_from_the_feed_and_a_later_page_is_listed_once(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(triage_mod, "PAGE", 50)
+    backend = GatedBackend(server.url, server.tokens["ana"])
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=8, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = screen_of(pilot)
+        await until(pilot, lambda: screen.queue.item_count == 50)
+        await pilot.pause(0.3)  # the feed long-poll is waiting
+        iso = utc_now().isoformat()
+        item = {**NEW_ITEM, "created_at": iso, "reports": [{**NEW_ITEM["reports"][0], "created_at": iso}]}
+        async with httpx.AsyncClient(base_url=server.url) as c:
+            r = await c.post("/v1/items", json={"items": [item]}, headers=server.auth("root"))
+            assert r.json()["created"] == 1
+        await until(pilot, lambda: screen.queue.index_of("it-fresh-1") is not None)
+        backend.gate.set()
+        await until(pilot, lambda: screen._loaded)
+        ids = [i.id for i in screen.queue.items]
+        print("rows:", len(ids), "unique:", len(set(ids)), "total:", screen._total)
+        await put_cursor(pilot, "it-fresh-1")
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        still = [i.id for i in screen.queue.items].count("it-fresh-1")
+        print("after approve, rows with it-fresh-1:", still, "index_of:", screen.queue.index_of("it-fresh-1"), "held:", screen.outbox.counts(server.url, "mod-ana"))
+        await put_cursor(pilot, "it-fresh-1") if screen.queue.index_of("it-fresh-1") is not None else None
+        if screen.queue.index_of("it-fresh-1") is not None:
+            await pilot.press("a"); await pilot.pause(0.2)
+            print("second approve ->", screen.outbox.counts(server.url, "mod-ana"))
+        assert ids.count("it-fresh-1") == 1 and still == 0, f"listed {ids.count('it-fresh-1')} times; after approving it is still at row {still}"
+
+
+# 3. Undo puts back an item that someone else decided during the undo window.
+async def test_undo_does_not_bring_back_an_item_decided_elsewhere(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first = screen.queue.items[0]
+        await pilot.press("a")
+        d = Decision.new(first.id, first.version, Action.REMOVE, reason="spam").to_json()
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+        assert r.json()["results"][0]["result"] == "applied"
+        await pilot.pause(1.0)  # the feed delivers ben's decision
+        await pilot.press("u")
+        assert screen.queue.index_of(first.id) is None, f"{first.id} (removed by ben) is back in ana's open queue after undo"
+
+
+# 4. Several keys arriving in one read (slow SSH link / typeahead): exclusive action workers
+#    cancel each other, so key presses are silently lost.
+async def test_typeahead_decisions_are_not_lost(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        for _ in range(3):
+            pilot.app.post_message(events.Key("a", "a"))
+        await pilot.pause(0.5)
+        counts = screen.outbox.counts(server.url, "mod-ana")
+        assert counts.get("held", 0) == 3, f"3 approve keys, {counts.get('held', 0)} decisions"
+
+
+# 5. Escalated queue: the feed adds items escalated to teams the moderator is not in
+#    (and items the moderator just escalated away come back).
+async def test_escalated_queue_only_shows_my_teams(server: RunningServer, outbox_path: Path) -> None:
+    from triage_tui.model import State
+    backend = TriageBackend(server.url, server.tokens["lea"])  # legal only
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, queue=State.ESCALATED,
+                    settings=Settings(undo_seconds=0.2, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = screen_of(pilot)
+        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        before = {i.id for i in screen.queue.items}
+        await pilot.pause(0.3)
+        async with httpx.AsyncClient(base_url=server.url) as c:
+            page = (await c.get("/v1/queue", params={"queue": "open", "limit": 5}, headers=server.auth("ben"))).json()
+            victim = next(i for i in page["items"] if "authority_order" not in i["sources"])
+            d = Decision.new(victim["id"], victim["version"], Action.ESCALATE, escalate_to="child_safety").to_json()
+            r = await c.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+            assert r.json()["results"][0]["result"] == "applied", r.json()
+            lea_view = (await c.get("/v1/queue", params={"queue": "escalated", "limit": 1000}, headers=server.auth("lea"))).json()
+        assert victim["id"] not in {i["id"] for i in lea_view["items"]}  # the server hides it from legal
+        await pilot.pause(1.0)
+        assert screen.queue.index_of(victim["id"]) is None, f"{victim['id']} escalated to child_safety now shows in legal's escalated queue (server hides it; {len(before)} before)"
+
+
+class SlowBackend(TriageBackend):
+    def __init__(self, *a: Any, **k: Any) -> None:
+        super().__init__(*a, **k)
+        self.gate = asyncio.Event()
+
+    async def policy(self):  # type: ignore[override]
+        await self.gate.wait()
+        return await super().policy()
+
+
+async def test_keys_and_quit_before_policy(server: RunningServer, outbox_path: Path) -> None:
+    backend = SlowBackend(server.url, server.tokens["ana"])
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=0.2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("a", "r", "e", "u", "c", "S", "v", "space", "s", "T", "enter", "slash", *"reports>=3", "enter", "escape", "question_mark", "escape", "j", "G", "g")
+        await pilot.pause(0.3)
+        assert pilot.app.is_running
+        await pilot.press("q")
+        await until(pilot, lambda: not pilot.app.is_running)
+    assert app.return_code in (0, None), app.return_code
+
+
+async def test_zero_match_filter_then_actions(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *"reports>=99999", "enter")
+        assert screen.queue.item_count == 0
+        await pilot.press("a", "r", "e", "u", "c", "v", "space", "j", "k", "G", "g", "pagedown", "pageup", "s", "ctrl+d")
+        await pilot.pause(0.3)
+        assert pilot.app.is_running
+        await pilot.press("escape")
+        assert screen.queue.item_count > 0
+
+
+async def test_quit_while_pages_load(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(triage_mod, "PAGE", 50)
+    backend = GatedBackend(server.url, server.tokens["ana"])
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=0.2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = screen_of(pilot)
+        await until(pilot, lambda: screen.queue.item_count == 50)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not pilot.app.is_running)
+    assert app.return_code in (0, None), app.return_code
+
+
+async def test_quit_releases_the_claim(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        item = screen.queue.cursor_item
+        await until(pilot, lambda: screen._claimed == item.id, timeout=5)
+        await pilot.press("q")
+        await until(pilot, lambda: not pilot.app.is_running)
+    d = Decision.new(item.id, item.version, Action.APPROVE).to_json()
+    r = httpx.post(f"{server.url}/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+    res = r.json()["results"][0]
+    assert res["result"] == "applied", res
+
+
+async def test_typeahead_a_then_j_approves_the_item_under_the_cursor_at_keypress(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        x, y, z = (i.id for i in screen.queue.items[:3])
+        pilot.app.post_message(events.Key("a", "a"))
+        pilot.app.post_message(events.Key("j", "j"))
+        await pilot.pause(0.5)
+        decided = [r.item_id for r in screen.outbox.rows(server.url, "mod-ana", [__import__("triage_tui.outbox", fromlist=["RowState"]).RowState.HELD])]
+        print("rows were", x, y, z, "decided:", decided, "cursor now:", screen.queue.cursor_item.id)
+        assert decided == [x], f"pressed a on {x}, decided {decided}"
+
+
+async def test_an_outbox_failure_is_reported_and_the_app_goes_on(server: RunningServer, outbox_path: Path) -> None:
+    import sqlite3
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        def boom(*a: Any, **k: Any) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+        screen.outbox.add_many = boom  # type: ignore[method-assign]
+        await pilot.press("a")
+        await pilot.pause(0.3)
+        running = pilot.app.is_running
+    assert running, "one failed outbox write ended the whole session"
+
+
+async def test_ctrl_q_from_a_dialog_still_warns_about_unsent(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=60, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a", "question_mark", "ctrl+q")
+        await pilot.pause(0.3)
+        assert pilot.app.is_running and isinstance(pilot.app.screen, ConfirmDialog), "exited with 1 unsent decision, no question asked"
