@@ -244,3 +244,20 @@ async def test_ctrl_q_from_a_dialog_still_warns_about_unsent(server: RunningServ
         await pilot.press("a", "question_mark", "ctrl+q")
         await pilot.pause(0.3)
         assert pilot.app.is_running and isinstance(pilot.app.screen, ConfirmDialog), "exited with 1 unsent decision, no question asked"
+
+
+async def test_remapped_keys_are_shown_in_help_and_in_the_pane(server: RunningServer, outbox_path: Path) -> None:
+    backend = TriageBackend(server.url, server.tokens["ana"])
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=0.2),
+                    keymap={"queue.reveal": "x", "decide.approve": "y"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000027")  # sensitive: masked until revealed
+        await until(pilot, lambda: "it-0000027" in screen._details)
+        await pilot.pause(0.2)
+        rows = {i: k for i, k, _ in screen.binding_rows()}
+        assert rows["queue.reveal"] == "x" and rows["decide.approve"] == "y", rows
+        assert "press x" in screen.detail.content.plain
+        await pilot.press("x")
+        item = screen.queue.cursor_item
+        assert item is not None and not screen.queue.is_masked(item)

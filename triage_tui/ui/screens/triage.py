@@ -200,6 +200,7 @@ class TriageScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(QueueList).focus()
+        self.detail.reveal_key = self.queue._reveal_key()  # "press v" follows a remapped key
         self._connect()
         self.set_interval(1.0, self._tick)
         self._layout_for(self.size.width)
@@ -751,7 +752,9 @@ class TriageScreen(Screen[None]):
                 if binding.id is None or binding.id in seen:
                     continue
                 seen.add(binding.id)
-                keys = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action)) for k in binding.key.split(","))
+                keymap: dict[str, str] = getattr(self.app, "_keymap", {}) or {}  # [keys] from the config
+                bound = keymap.get(binding.id, binding.key)
+                keys = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action)) for k in bound.split(","))
                 rows.append((binding.id, keys, binding.description))
         return rows
 
