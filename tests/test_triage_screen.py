@@ -261,8 +261,8 @@ async def test_an_item_decided_elsewhere_leaves_the_screen_with_a_notice(server:
             r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
         assert r.json()["results"][0]["result"] == "applied"
         await until(pilot, lambda: screen.queue.index_of(current.id) is None)
-        notices = [n.message for n in pilot.app._notifications]
-        assert any(current.id in m and "mod-ben" in m for m in notices)
+        # notify() is thread-safe: the notice is queued to the app, so it may land a moment later.
+        await until(pilot, lambda: any(current.id in n.message and "mod-ben" in n.message for n in pilot.app._notifications))
 
 
 async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:
@@ -277,9 +277,10 @@ async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningSer
             await other.post(f"/v1/items/{second.id}/claim", headers=server.auth("ben"))
             outbox = screen.outbox
             await until(pilot, lambda: outbox.counts(server.url, "mod-ana").get("conflict") == 2)
-            notices = [n.message for n in pilot.app._notifications]
-            assert any(first.id in m and "mod-ben already did: remove" in m for m in notices)
-            assert any(second.id in m and "mod-ben holds a claim" in m for m in notices)
+            def noticed(item_id: str, text: str) -> bool:
+                return any(item_id in n.message and text in n.message for n in pilot.app._notifications)
+
+            await until(pilot, lambda: noticed(first.id, "mod-ben already did: remove") and noticed(second.id, "mod-ben holds a claim"))
             await other.delete(f"/v1/items/{second.id}/claim", headers=server.auth("ben"))
         await pilot.press("S")
         sync = pilot.app.screen

@@ -354,7 +354,7 @@ class TriageScreen(Screen[None]):
         effect = feed_effect(message.batch, self.me.id, self.queue_state, teams)
         self._gone |= effect.removed
         self._elsewhere |= {e.item_id for e in effect.elsewhere}
-        current = self._cursor_id()
+        watched = {self._cursor_id(), *self.queue.tagged}  # what the moderator is looking at or about to act on
         for item_id in effect.removed:
             self._all.pop(item_id, None)
             self._details.pop(item_id, None)
@@ -371,10 +371,10 @@ class TriageScreen(Screen[None]):
             else:
                 self._claims[item_id] = holder
         for gone in effect.elsewhere:
-            if gone.item_id == current:
+            if gone.item_id in watched:
                 self.notify(
                     f"{gone.item_id} was just decided by {gone.by or 'someone'} ({gone.action}); it left your queue.",
-                    title="Decided elsewhere", severity="warning", markup=False,
+                    title="Decided elsewhere", severity="warning", timeout=12, markup=False,
                 )
         self._show_cursor_detail()
         self._refresh_status()
