@@ -19,7 +19,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,8 @@ class Outbox:
         with self._lock:
             self._db.close()
 
-    def _tx(self, sql_and_params: Iterable[tuple[str, Sequence[Any]]], *, durable: bool = True) -> list[sqlite3.Cursor]:
+    @contextmanager
+    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction. `durable=False` skips the fsync, for bookkeeping a crash
         may lose harmlessly: a lost lease lapses, a lost "sent" makes the row go again and
         the server answers `duplicate` with the first result. What the moderator did —
@@ -124,7 +126,7 @@ class Outbox:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    cursors = [self._db.execute(sql, params) for sql, params in sql_and_params]
+                    yield self._db
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
@@ -132,24 +134,15 @@ class Outbox:
             finally:
                 if not durable:
                     self._db.execute("PRAGMA synchronous=FULL")
-            return cursors
+
+    def _tx(self, sql_and_params: Iterable[tuple[str, Sequence[Any]]], *, durable: bool = True) -> list[sqlite3.Cursor]:
+        with self._transaction(durable=durable) as db:
+            return [db.execute(sql, params) for sql, params in sql_and_params]
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]], *, durable: bool = True) -> None:
-        """One statement over many rows in one transaction (executemany: one prepare)."""
-        with self._lock:
-            if not durable:
-                self._db.execute("PRAGMA synchronous=NORMAL")
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.executemany(sql, rows)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            finally:
-                if not durable:
-                    self._db.execute("PRAGMA synchronous=FULL")
+        """One statement over many rows (executemany: one prepare)."""
+        with self._transaction(durable=durable) as db:
+            db.executemany(sql, rows)
 
     # -- writing ---------------------------------------------------------------------
 
@@ -175,23 +168,14 @@ class Outbox:
 
     def lease(self, backend: str, moderator: str, *, owner: str, now: float, limit: int, lease_seconds: float) -> list[Row]:
         """Claim up to `limit` due rows for `owner`, oldest first; no two owners get the same row."""
-        with self._lock:
-            self._db.execute("PRAGMA synchronous=NORMAL")  # a lost lease just lapses
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                keys = [k for (k,) in self._db.execute(
-                    "SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
-                    "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY seq LIMIT ?",
-                    (backend, moderator, now, now, limit),
-                )]
-                self._db.executemany("UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE key = ?",
-                                     [(owner, now + lease_seconds, k) for k in keys])
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._db.execute("PRAGMA synchronous=FULL")
-                raise
-            self._db.execute("COMMIT")
-            self._db.execute("PRAGMA synchronous=FULL")
+        with self._transaction(durable=False) as db:  # a lost lease just lapses
+            keys = [k for (k,) in db.execute(
+                "SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
+                "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY seq LIMIT ?",
+                (backend, moderator, now, now, limit),
+            )]
+            db.executemany("UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE key = ?",
+                           [(owner, now + lease_seconds, k) for k in keys])
         return self._rows_by_key(keys)
 
     def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]], *, owner: str | None = None) -> None:
@@ -231,20 +215,13 @@ class Outbox:
         """Replace a conflicted or parked decision with a new one (new key, current version)."""
         # One transaction: a crash between "dropped" and the new row would record a choice
         # whose decision never reaches the backend.
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._db.execute(
-                    "UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
-                    (f"re-decided as {decision.id}", key))
-                if cur.rowcount != 1:
-                    self._db.execute("ROLLBACK")
-                    return False
-                self._db.execute(_INSERT, _values(decision, backend, moderator, RowState.PENDING, now, now))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._transaction() as db:
+            cur = db.execute(
+                "UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
+                (f"re-decided as {decision.id}", key))
+            if cur.rowcount != 1:
+                return False  # nothing written: the transaction commits empty
+            db.execute(_INSERT, _values(decision, backend, moderator, RowState.PENDING, now, now))
         return True
 
     # -- reading ----------------------------------------------------------------------
