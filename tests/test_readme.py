@@ -40,3 +40,25 @@ def test_every_key_in_the_readme_is_bound() -> None:
     for row in rows:
         for key in re.findall(r"`([^`]+)`", row.split("|")[1]):
             assert names.get(key, key) in bound, key
+
+
+def test_every_command_in_the_readme_parses() -> None:
+    """Each `triage-tui …` row of the Commands table names a real command and real options."""
+    import argparse
+
+    from triage_tui.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    usages = re.findall(r"^\| `triage-tui ([^`]*)`", table, re.M)
+    assert len(usages) >= 9
+    for usage in usages:
+        parser = build_parser()
+        for word in usage.replace("\\|", "|").split():
+            if not re.fullmatch(r"[a-z]+", word):
+                break
+            subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            assert word in subparsers.choices, f"{usage}: no command {word!r}"
+            parser = subparsers.choices[word]
+        options = {w.strip("[]").split("=")[0] for w in usage.split() if w.strip("[]").startswith("--")}
+        assert options <= set(parser._option_string_actions), f"{usage}: {options - set(parser._option_string_actions)}"

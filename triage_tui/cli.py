@@ -16,6 +16,8 @@ from triage_tui.exitcodes import Exit
 
 DEMO_ITEMS = 5000
 TOKEN_ENV = "TRIAGE_TUI_TOKEN"
+EXIT_CODES = ("Exit codes: 0 done, 1 some decisions conflicted or were invalid, 2 usage or config error, "
+              "3 authentication failed, 4 backend unreachable.")
 
 
 def _positive(text: str) -> int:
@@ -25,6 +27,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 0 < S <= 86400, got {text}")
     return value
 
 
@@ -39,8 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triage-tui",
         description="Triage reported posts and channels from the terminal.",
-        epilog="Exit codes: 0 done, 1 some decisions conflicted or were invalid, "
-        "2 usage or config error, 3 authentication failed, 4 backend unreachable.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"triage-tui {__version__}")
     parser.add_argument(
@@ -69,16 +80,70 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    # The connection options also work after the command (`batch remove --profile prod …`);
+    # SUPPRESS keeps a subcommand from overwriting what was given before it.
+    connection = argparse.ArgumentParser(add_help=False)
+    connection.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="the config file")
+    connection.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="the config profile")
+    connection.add_argument("--url", metavar="URL", default=argparse.SUPPRESS, help=f"the backend at URL, with the token in ${TOKEN_ENV}")
+    connection.add_argument("--queue", choices=("open", "escalated"), default=argparse.SUPPRESS, help="the open queue (default) or the escalated one")
+    sending = argparse.ArgumentParser(add_help=False)
+    sending.add_argument("--dry-run", action="store_true", help="check and list, decide nothing")
+    sending.add_argument("--yes", action="store_true", help="no question when acting on more than [ui] confirm_above items")
+    sending.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    sending.add_argument("--timeout", type=_seconds, default=300.0, metavar="S",
+                         help="give up sending after S seconds; what is unsent stays in the outbox for `sync` (default 300)")
+
     sync = sub.add_parser(
-        "sync",
+        "sync", parents=[connection],
         help="send the decisions waiting in the outbox",
         description="Send the decisions waiting in this machine's outbox for a backend: the config "
         f"profile, or --url with the token in ${TOKEN_ENV}. Prints what was sent, what conflicted and "
         "what needs attention.",
     )
-    sync.add_argument("--url", metavar="URL", help="the backend whose decisions to send (default: the config profile)")
     sync.add_argument("--wait", action="store_true", help="keep retrying until every decision is sent or refused")
     sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    batch = sub.add_parser(
+        "batch", parents=[connection, sending],
+        help="decide every item matching a filter",
+        description="Decide every queue item matching --filter (the language of / in the app, e.g. "
+        "'source:automated reason:spam reports>=3'), through the outbox, as the app does. Everything is "
+        "checked against the policy first: if it refuses any item, nothing is decided.",
+        epilog=EXIT_CODES,
+    )
+    batch.add_argument("action", choices=("approve", "remove", "escalate"), help="the decision")
+    batch.add_argument("--filter", required=True, metavar="EXPR", help="which items; '' means every item in the queue")
+    batch.add_argument("--reason", metavar="CODE", help="the policy reason (remove)")
+    batch.add_argument("--scope", metavar="CC,CC", help="withhold in these countries only (remove; default global)")
+    batch.add_argument("--to", metavar="TARGET", help="the escalation target (escalate)")
+    batch.add_argument("--note", metavar="TEXT", help="a note kept with each decision")
+    batch.add_argument("--limit", type=_positive, metavar="N", help="at most N items (in --sort order)")
+    batch.add_argument("--sort", default="deadline", metavar="ORDER", help="deadline (default), priority, reports or age; -age reverses")
+
+    apply = sub.add_parser(
+        "apply", parents=[connection, sending],
+        help="apply the decisions in a JSONL or CSV file",
+        description="Apply a file of decisions: JSONL (one object per line) or CSV (with a header row). Fields: "
+        "item_id, action (approve|remove|escalate), reason, scope (global or DE,AT), escalate_to, note, item_version "
+        "(optional: the version you decided on; a newer item then comes back as a conflict). The columns of "
+        "`export` are allowed too. Every line is checked first; if any is bad, nothing is applied.",
+        epilog=EXIT_CODES,
+    )
+    apply.add_argument("file", type=Path, metavar="FILE", help="the decisions file; - reads stdin")
+    apply.add_argument("--skip-invalid", action="store_true", help="apply the good lines even when some are bad")
+
+    export = sub.add_parser(
+        "export", parents=[connection],
+        help="write the queue (or the items matching a filter) as JSONL or CSV",
+        description="Write a snapshot of the queue to stdout, one item per line. Its item_id and item_version "
+        "columns are what `apply` reads: add an action column and apply it.",
+        epilog=EXIT_CODES,
+    )
+    export.add_argument("--filter", default="", metavar="EXPR", help="which items (default: all)")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="jsonl (default) or csv")
+    export.add_argument("--limit", type=_positive, metavar="N", help="at most N items")
+    export.add_argument("--sort", default="deadline", metavar="ORDER", help="deadline (default), priority, reports or age; -age reverses")
 
     config = sub.add_parser("config", help="write, check or locate the config file", description="Manage config.toml.")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -125,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage_tui.connect import run_config
 
         return run_config(args)
+    if args.command in ("batch", "apply", "export"):
+        from triage_tui.connect import run_batch
+
+        return run_batch(args)
     from triage_tui.connect import run_app, run_sync
 
     return run_sync(args) if args.command == "sync" else run_app(args)

@@ -140,6 +140,25 @@ async def _check(cfg: Config) -> int:
     return worst
 
 
+def run_batch(args: argparse.Namespace) -> int:
+    """`batch`, `apply` and `export`: the shell commands of `batch.py`."""
+    from triage_tui import batch
+
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    backend = _backend(target)
+    if isinstance(backend, int):
+        return backend
+    cfg = target.config
+    ui, sync = (cfg.ui, cfg.sync) if cfg else (UiSettings(), SyncSettings())
+    if args.command == "export":
+        return asyncio.run(batch.run_export(args, backend, target.url, target.queue))
+    if args.command == "apply":
+        return asyncio.run(batch.run_apply(args, backend, target.url, ui, sync))
+    return asyncio.run(batch.run_batch(args, backend, target.url, ui, sync, target.queue))
+
+
 def run_sync(args: argparse.Namespace) -> int:
     target = _target(args)
     if isinstance(target, int):
@@ -155,7 +174,7 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
 
     from triage_tui.backends.errors import BackendError, Unauthorized
     from triage_tui.outbox import Outbox
-    from triage_tui.sync import Sender
+    from triage_tui.sync import Sender, drain
 
     outbox = Outbox()
     async with backend:
@@ -165,18 +184,8 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
             return _fail(f"{url}: the token was rejected ({exc})", Exit.AUTH)
         except BackendError as exc:
             return _fail(f"{url}: unreachable ({exc})", Exit.UNREACHABLE)
-        sender = Sender(outbox, backend, backend_name=url, moderator=me.id)
-        sent, conflicts, attention, problem = 0, [], 0, None
-        while True:
-            report = await sender.step()
-            sent += report.sent
-            conflicts += report.conflicts
-            attention += report.attention
-            problem = report.problem
-            left = outbox.unsent(url, me.id)
-            if report.paused or not left or not wait:
-                break
-            await asyncio.sleep(min(report.next_in, 60.0))
+        done = await drain(Sender(outbox, backend, backend_name=url, moderator=me.id), wait=wait)
+        sent, conflicts, attention, problem, left = done.sent, done.conflicts, done.attention, done.problem, done.unsent
         held = outbox.counts(url, me.id).get("held", 0)
         result = {"sent": sent, "conflicts": conflicts, "needs_attention": attention, "unsent": left,
                   "held_for_undo": held, "problem": problem, "checked_at": time.time()}
@@ -190,7 +199,7 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
             print(f"conflict: {line}")
         if problem:
             print(f"triage-tui: {problem}", file=sys.stderr)
-    if report.paused:
+    if done.paused:
         return Exit.AUTH
     if conflicts or attention:
         return Exit.PARTIAL

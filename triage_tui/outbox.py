@@ -176,7 +176,7 @@ class Outbox:
             )]
             db.executemany("UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE key = ?",
                            [(owner, now + lease_seconds, k) for k in keys])
-        return self._rows_by_key(keys)
+        return self.rows_by_key(keys)
 
     def finish(self, outcomes: Iterable[tuple[str, RowState, dict[str, Any] | None, str | None]], *, owner: str | None = None) -> None:
         """Record the server's answers — (key, sent|conflict|needs_attention, result, error) —
@@ -261,16 +261,19 @@ class Outbox:
                 f"SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state IN ({','.join('?' * len(wanted))}) ORDER BY seq",
                 (backend, moderator, *wanted),
             )]
-        return self._rows_by_key(keys)
+        return self.rows_by_key(keys)
 
-    def _rows_by_key(self, keys: Sequence[str]) -> list[Row]:
-        if not keys:
-            return []
+    def rows_by_key(self, keys: Sequence[str]) -> list[Row]:
+        """The rows of these keys, in the keys' order (asked in chunks: SQLite caps the
+        number of parameters of one statement)."""
+        found: dict[str, tuple[Any, ...]] = {}
         with self._lock:
-            found = {r[0]: r for r in self._db.execute(
-                f"SELECT key, item_id, state, payload, attempts, last_error, next_attempt_at, result, note FROM outbox "
-                f"WHERE key IN ({','.join('?' * len(keys))})", tuple(keys),
-            )}
+            for start in range(0, len(keys), 500):
+                chunk = tuple(keys[start:start + 500])
+                found.update((r[0], r) for r in self._db.execute(
+                    f"SELECT key, item_id, state, payload, attempts, last_error, next_attempt_at, result, note FROM outbox "
+                    f"WHERE key IN ({','.join('?' * len(chunk))})", chunk,
+                ))
         rows = []
         for key in keys:
             k, item_id, state, payload, attempts, error, next_at, result, note = found[key]

@@ -178,3 +178,43 @@ class Sender:
             return row.key, RowState.CONFLICT, stored, line
         report.attention += 1
         return row.key, RowState.NEEDS_ATTENTION, stored, answer.detail or answer.error
+
+
+@dataclass(slots=True)
+class Drained:
+    """What `drain` did, summed over its steps."""
+
+    sent: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    attention: int = 0
+    problem: str | None = None
+    paused: str | None = None
+    unsent: int = 0
+
+
+async def drain(sender: Sender, *, wait: bool, timeout: float | None = None,
+                on_report: Callable[[StepReport], object] | None = None) -> Drained:
+    """Send what is due for the sender's moderator, for the shell commands (`sync`,
+    `batch`, `apply`): one pass, or with `wait` until nothing is unsent, the token is
+    refused, or `timeout` seconds pass. Whatever is left stays in the outbox."""
+    total = Drained()
+    started = sender.clock()
+    while True:
+        report = await sender.step()
+        if on_report is not None:
+            on_report(report)
+        total.sent += report.sent
+        total.conflicts += report.conflicts
+        total.attention += report.attention
+        if report.problem is not None or report.sent or report.conflicts:  # a quiet wait keeps the last word
+            total.problem = report.problem
+        total.paused = report.paused
+        total.unsent = sender.outbox.unsent(sender.backend_name, sender.moderator)
+        if report.paused or not total.unsent or not wait:
+            return total
+        left = None if timeout is None else timeout - (sender.clock() - started)
+        if left is not None and left <= 0:
+            return total
+        pause = min(report.next_in, 60.0 if left is None else left)
+        if pause > 0:  # more already due: straight on
+            await sender.sleep(max(MIN_PAUSE, pause))

@@ -1,0 +1,356 @@
+"""Batch mode as a script runs it: `triage-tui batch|apply|export` in a subprocess,
+against the real reference server on 127.0.0.1, with a real outbox on disk.
+
+Every run's stdout and stderr is also checked for the bearer token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import pty
+import re
+import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fcntl
+import httpx
+import pytest
+from conftest import FakeClock, RunningServer, start_server
+from faultproxy import Canned, FaultProxy
+
+from triage_tui.server.demo import showcase
+
+ORDER_RU = "it-0000003"  # an authority order from RU: the policy wants legal review before removal
+COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7](;[0-9;]*)?m|\x1b\[[0-9;]*38;")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    """`triage-tui` as a moderator's script runs it: a fresh process, the token in the
+    environment, a state directory of its own."""
+
+    def __init__(self, url: str, token: str, state: Path) -> None:
+        self.url, self.token, self.state = url, token, state
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        return {**env, "TRIAGE_TUI_TOKEN": self.token, "TRIAGE_TUI_STATE_DIR": str(self.state), **extra}
+
+    def __call__(self, *args: str, url: str | None = None, stdin: str = "", **env: str) -> Run:
+        done = subprocess.run([sys.executable, "-m", "triage_tui", *args, "--url", url or self.url], input=stdin,
+                              env=self.env(**env), capture_output=True, text=True, timeout=300)
+        run = Run(done.returncode, done.stdout, done.stderr)
+        assert self.token not in run.out + run.err
+        assert "Traceback" not in run.err, run.err
+        return run
+
+
+def decisions(server: RunningServer) -> list[tuple[str, str, str]]:
+    """(key, item_id, result) of every decision the server recorded, read from its database."""
+    with sqlite3.connect(server.store.path) as db:
+        return list(db.execute("SELECT key, item_id, json_extract(body, '$.action') FROM decisions ORDER BY n"))
+
+
+def open_ids(server: RunningServer, token: str, **params: str) -> list[str]:
+    r = httpx.get(f"{server.url}/v1/queue", headers={"Authorization": f"Bearer {token}"}, params={"limit": 500, **params})
+    return [i["id"] for i in r.json()["items"]]
+
+
+@pytest.fixture
+def cli(server: RunningServer, tmp_path: Path) -> Cli:
+    return Cli(server.url, server.tokens["ana"], tmp_path / "state")
+
+
+def test_dry_run_lists_and_changes_nothing(server: RunningServer, cli: Cli) -> None:
+    before = open_ids(server, cli.token)
+    run = cli("batch", "remove", "--filter", "reason:spam", "--reason", "spam", "--dry-run", "--json")
+    assert run.code == 0, run.err
+    result = run.json()
+    spam = open_ids(server, cli.token, reason="spam")
+    assert result["dry_run"] is True and result["matched"] == len(spam) > 0
+    assert sorted(result["items"]) == sorted(spam)
+    assert decisions(server) == []
+    assert open_ids(server, cli.token) == before
+    assert not (cli.state / "outbox.db").exists()  # a dry run does not even open the outbox
+
+    human = cli("batch", "remove", "--filter", "reason:spam", "--reason", "spam", "--dry-run")
+    assert human.code == 0
+    assert [line.split("\t")[0] for line in human.out.splitlines()] == result["items"]
+    assert "nothing was decided (dry run)" in human.err
+
+
+def test_batch_decides_through_the_outbox_exactly_once(server: RunningServer, cli: Cli) -> None:
+    spam = open_ids(server, cli.token, reason="spam", source="automated")
+    run = cli("batch", "remove", "--filter", "reason:spam source:automated", "--reason", "spam", "--note", "campaign 7",
+              "--yes", "--json")
+    assert run.code == 0, run.err
+    result = run.json()
+    assert (result["matched"], result["applied"], result["conflicts"], result["unsent"]) == (len(spam), len(spam), [], 0)
+    recorded = decisions(server)
+    assert sorted(item for _, item, _ in recorded) == sorted(spam)
+    assert {action for *_, action in recorded} == {"remove"}
+    with sqlite3.connect(cli.state / "outbox.db") as db:  # the same outbox the app writes
+        assert db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall() == [("sent", len(spam))]
+    again = cli("batch", "remove", "--filter", "reason:spam source:automated", "--reason", "spam", "--yes")
+    assert again.code == 0 and again.out.startswith("removed 0")
+    assert len(decisions(server)) == len(spam)
+
+
+def test_escalate_and_scope(server: RunningServer, cli: Cli) -> None:
+    run = cli("batch", "escalate", "--filter", "reason:hate_speech", "--to", "legal", "--note", "check the law", "--limit", "2", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["applied"] == 2
+    scoped = cli("batch", "remove", "--filter", "reason:spam", "--reason", "spam", "--scope", "de, at", "--limit", "1", "--json")
+    assert scoped.code == 0, scoped.err
+    with sqlite3.connect(server.store.path) as db:
+        bodies = [json.loads(b) for (b,) in db.execute("SELECT body FROM decisions ORDER BY n")]
+    assert [(b["action"], b.get("escalate_to"), b.get("note")) for b in bodies[:2]] == [("escalate", "legal", "check the law")] * 2
+    assert bodies[2]["scope"] == ["DE", "AT"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--filter", "reports>>3"], "--filter:"),
+    (["--filter", "source:authority"], "batch remove needs --reason; reasons: "),
+    (["--filter", "reason:spam", "--reason", "spma"], "--reason: no reason 'spma' in the policy; reasons: "),
+    (["--filter", "reason:spam", "--reason", "spam", "--scope", "Germany"], "--scope: 'Germany' is not a country code"),
+    (["--filter", "reason:spam", "--reason", "spam", "--to", "legal"], "--to goes with batch escalate"),
+    (["--filter", "reason:spam", "--reason", "spam"], "more than confirm_above (10) items; nothing was decided; pass --yes"),
+])
+def test_usage_errors_exit_2_and_decide_nothing(server: RunningServer, cli: Cli, args: list[str], message: str) -> None:
+    run = cli("batch", "remove", *args)
+    assert run.code == 2
+    assert message in run.err
+    assert run.out == ""
+    assert decisions(server) == []
+
+
+def test_a_bad_filter_points_at_the_token(cli: Cli) -> None:
+    run = cli("batch", "approve", "--filter", "kind:post reports>>3")
+    assert run.code == 2
+    message, text, caret = run.err.splitlines()[:3]
+    assert message.startswith("triage-tui: --filter:")
+    assert text.strip() == "kind:post reports>>3"
+    assert caret.index("^") - text.index("k") == len("kind:post reports")  # under the bad ">>"
+    assert caret.strip() == "^^"
+
+
+def test_the_policy_refuses_the_whole_batch(server: RunningServer, cli: Cli) -> None:
+    run = cli("batch", "remove", "--filter", "source:authority", "--reason", "violent_extremism", "--yes")
+    assert run.code == 1
+    assert ORDER_RU in run.out and "need" in run.out and "batch escalate --to legal" in run.out
+    assert "nothing was decided" in run.err
+    assert decisions(server) == []
+
+
+def test_exit_codes_for_auth_and_unreachable(server: RunningServer, cli: Cli, tmp_path: Path) -> None:
+    wrong = Cli(server.url, "not-the-token-of-anyone-at-all", tmp_path / "s2")
+    run = wrong("batch", "approve", "--filter", "reason:spam")
+    assert run.code == 3 and "rejected" in run.err
+    assert wrong("export").code == 3
+    gone = cli("batch", "approve", "--filter", "", url="http://127.0.0.1:9")
+    assert gone.code == 4 and "unreachable" in gone.err
+
+
+def test_a_conflict_exits_1_and_the_rest_is_applied(server: RunningServer, cli: Cli) -> None:
+    spam = open_ids(server, cli.token, reason="spam")[:3]
+    exported = cli("export", "--filter", "reason:spam", "--limit", "3")
+    lines = [json.loads(line) for line in exported.out.splitlines()]
+    assert [line["item_id"] for line in lines] == spam
+    # Someone else decides the second one after the export was taken.
+    ben = {"Authorization": f"Bearer {server.tokens['ben']}"}
+    import uuid
+
+    r = httpx.post(f"{server.url}/v1/decisions", headers=ben, json={"decisions": [{
+        "id": str(uuid.uuid4()), "item_id": spam[1], "item_version": lines[1]["item_version"], "action": "approve",
+        "decided_at": "2026-11-29T00:00:00Z"}]})
+    assert r.json()["results"][0]["result"] == "applied"
+    body = "".join(json.dumps({**line, "action": "remove", "reason": "spam"}) + "\n" for line in lines)
+    path = cli.state.parent / "decisions.jsonl"
+    path.write_text(body)
+    run = cli("apply", str(path), "--json")
+    assert run.code == 1, run.err
+    result = run.json()
+    assert result["applied"] == 2
+    assert [c["item_id"] for c in result["conflicts"]] == [spam[1]]
+    assert "mod-ben already did: approve" in result["conflicts"][0]["detail"]
+
+
+def test_apply_rejects_a_csv_with_bad_lines_by_number(server: RunningServer, cli: Cli) -> None:
+    ids = open_ids(server, cli.token, reason="spam")
+    path = cli.state.parent / "decisions.csv"
+    path.write_text(
+        "item_id,action,reason,scope,escalate_to,note\n"  # line 1
+        f"{ids[0]},remove,spam,,,\n"  # 2: good
+        f"{ids[1]},remov,spam,,,\n"  # 3: no such action
+        f"{ids[2]},remove,,,,\n"  # 4: a removal without a reason
+        f"{ids[3]},escalate,,,,\n"  # 5: an escalation without a target
+        f"{ids[4]},remove,spam,Germany,,\n"  # 6: not a country code
+        "\n"  # 7: blank lines are skipped
+        f"{ids[5]},remove,nope,,,\n"  # 8: no such reason in the policy
+        f"{ids[0]},approve,,,,\n"  # 9: the same item twice
+        "it-9999999,approve,,,,\n"  # 10: no such item
+        f"{ids[6]},approve\n"  # 11: too few cells
+        f"{ids[7]},escalate,,,legal,looks fine\n"  # 12: good
+    )
+    run = cli("apply", str(path))
+    assert run.code == 1
+    expected = [
+        f"{path}:3: action: expected approve, remove or escalate, got 'remov'",
+        f"{path}:4: reason: a removal needs a reason",
+        f"{path}:5: escalate_to: an escalation needs a target",
+        f"{path}:6: 'Germany' is not a country code: type global, or codes like DE, AT",
+        f"{path}:8: {ids[5]}: reason: no reason 'nope' in the policy",
+        f"{path}:9: item {ids[0]} is already decided on line 2",
+        f"{path}:10: it-9999999: no such item",
+        f"{path}:11: 2 cells, the header has 6",
+    ]
+    assert [line.removeprefix("triage-tui: ") for line in run.err.splitlines() if ".csv:" in line] == expected
+    assert "8 bad lines: nothing was applied" in run.out
+    assert decisions(server) == []
+
+    skipped = cli("apply", str(path), "--skip-invalid", "--json")
+    assert skipped.code == 1
+    assert skipped.json()["applied"] == 2
+    assert sorted(item for _, item, _ in decisions(server)) == sorted([ids[0], ids[7]])
+
+
+def test_apply_refuses_an_unknown_column(cli: Cli) -> None:
+    path = cli.state.parent / "d.csv"
+    path.write_text("item_id,action,reson\nit-0000010,remove,spam\n")
+    run = cli("apply", str(path))
+    assert run.code == 1
+    assert f"{path}:1: unknown column 'reson' in the header; columns: item_id, action, reason" in run.err
+
+
+def test_export_csv_is_safe_to_open_and_round_trips(server: RunningServer, cli: Cli) -> None:
+    hostile = dict(showcase(server.clock())[6], id="it-hostile-1",
+                   text='=HYPERLINK("https://evil.example","x")\x1b]52;c;cHduZWQ=\x07\x9b2J [@click=app.quit]x[/]')
+    server.store.add_items([hostile])
+    run = cli("export", "--format", "csv", "--filter", '"HYPERLINK"')
+    assert run.code == 0, run.err
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert [r["item_id"] for r in rows] == ["it-hostile-1"]
+    snippet = rows[0]["snippet"]
+    assert snippet.startswith("'=HYPERLINK")  # a spreadsheet shows it as text, never runs it
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", run.out)  # no control byte reaches the terminal
+    assert "[@click=app.quit]x[/]" in snippet  # shown as evidence, as it was written
+    everything = cli("export")
+    assert len(everything.out.splitlines()) == len(open_ids(server, cli.token))
+    assert "exported" in everything.err
+
+
+# -- 10k decisions, with a progress bar on a real terminal ---------------------------------
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Iterator[RunningServer]:
+    embedded, running = start_server(tmp_path / "big.db", FakeClock(), items=12_000)
+    try:
+        yield running
+    finally:
+        embedded.stop()
+        running.store.close()
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run with stderr on a pty (80 columns), as in a moderator's terminal; stdout a pipe."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out, _ = proc.communicate(timeout=600)
+    reader.join(timeout=10)
+    os.close(master)
+    return proc.returncode, out.decode(), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_ten_thousand_decisions_once_with_a_progress_bar(big: RunningServer, tmp_path: Path) -> None:
+    cli = Cli(big.url, big.tokens["ana"], tmp_path / "state")
+    argv = [sys.executable, "-m", "triage_tui", "batch", "approve", "--filter", "", "--limit", "10000", "--yes", "--json",
+            "--url", big.url]
+    started = time.monotonic()
+    code, out, err = _on_a_terminal(argv, cli.env(NO_COLOR="1"))
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["matched"], result["applied"], result["unsent"], result["conflicts"]) == (10_000, 10_000, 0, [])
+    recorded = decisions(big)
+    assert len(recorded) == 10_000 == len({item for _, item, _ in recorded}) == len({key for key, _, _ in recorded})
+    assert "sending" in err and "10000/10000" in err and "━" in err  # rich's bar, drawn on the terminal
+    assert not COLOUR.search(err)  # NO_COLOR: no colour codes at all
+    assert cli.token not in out + err
+    print(f"10k decisions in {time.monotonic() - started:.1f} s")
+
+    # The same outbox, sent: `sync` finds nothing left; the batch again finds nothing open to decide twice.
+    left = cli("sync", "--json")
+    assert left.code == 0 and left.json()["sent"] == 0
+    assert len(decisions(big)) == 10_000
+
+
+def test_the_bar_is_coloured_without_no_color(server: RunningServer, cli: Cli) -> None:
+    """The NO_COLOR check above can fail: without it the same bar has colour."""
+    argv = [sys.executable, "-m", "triage_tui", "batch", "approve", "--filter", "", "--limit", "60", "--yes", "--url", server.url]
+    code, out, err = _on_a_terminal(argv, cli.env())
+    assert code == 0, err
+    assert "60/60" in err and COLOUR.search(err)
+
+
+def test_an_outage_keeps_the_batch_in_the_outbox_for_sync(server: RunningServer, cli: Cli) -> None:
+    async def run(*args: str, url: str) -> Run:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "triage_tui", *args, "--url", url, env=cli.env(),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await proc.communicate()
+        return Run(proc.returncode or 0, out.decode(), err.decode())
+
+    async def go() -> tuple[Run, Run]:
+        async with FaultProxy(server.url) as proxy:
+            proxy.faults["/v1/decisions"] = Canned(503, {"error": "unavailable", "detail": "down for maintenance"}, {"Retry-After": "1"})
+            batch = await run("batch", "approve", "--filter", "reason:spam", "--limit", "5", "--timeout", "2", "--json", url=proxy.url)
+            assert decisions(server) == []
+            del proxy.faults["/v1/decisions"]  # the backend is back
+            return batch, await run("sync", "--wait", "--json", url=proxy.url)
+
+    batch, sync = asyncio.run(go())
+    assert batch.code == 4, batch.err
+    assert batch.json()["unsent"] == 5
+    assert "`triage-tui sync --wait` sends them" in batch.err
+    assert sync.code == 0, sync.err
+    assert sync.json()["sent"] == 5
+    assert len(decisions(server)) == 5
