@@ -145,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--limit", type=_positive, metavar="N", help="at most N items")
     export.add_argument("--sort", default="deadline", metavar="ORDER", help="deadline (default), priority, reports or age; -age reverses")
 
+    report = sub.add_parser(
+        "report", parents=[connection],
+        help="transparency numbers, or DSA statements of reasons, from the audit log",
+        description="Decisions by action, reason, source and country; median and p90 time from the first "
+        "report to the decision; deadline breaches by source. With --statements: a DSA Transparency Database "
+        "statement of reasons for every removal, checked against the database's rules, in batches of at most 100. "
+        "Moderators see their own decisions; senior moderators and admins see everyone's.",
+        epilog=EXIT_CODES,
+    )
+    report.add_argument("--since", default="7d", metavar="WHEN", help="2026-11-01, 2026-11-01T09:30 (UTC unless a zone is given) or a span ago like 7d, 36h (default 7d)")
+    report.add_argument("--until", default=None, metavar="WHEN", help="the end, exclusive, in the same forms (default now)")
+    report.add_argument("--by", choices=("day", "source", "reason", "country", "moderator"), default="day", help="group by (default day)")
+    report.add_argument("--format", choices=("table", "csv", "json", "jsonl"), default=None,
+                        help="table (default), csv or json; jsonl for --statements (its only format)")
+    report.add_argument("--statements", action="store_true", help="DSA statements of reasons for the removals, as JSONL batches")
+
     config = sub.add_parser("config", help="write, check or locate the config file", description="Manage config.toml.")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     init = config_sub.add_parser("init", help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
@@ -190,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from triage_tui.connect import run_config
 
         return run_config(args)
-    if args.command in ("batch", "apply", "export"):
+    if args.command in ("batch", "apply", "export", "report"):
         from triage_tui.connect import run_batch
 
         return run_batch(args)

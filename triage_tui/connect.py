@@ -141,7 +141,7 @@ async def _check(cfg: Config) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    """`batch`, `apply` and `export`: the shell commands of `batch.py`."""
+    """`batch`, `apply`, `export` and `report`: the shell commands of `batch.py` and `report.py`."""
     from triage_tui import batch
 
     target = _target(args)
@@ -154,6 +154,10 @@ def run_batch(args: argparse.Namespace) -> int:
     ui, sync = (cfg.ui, cfg.sync) if cfg else (UiSettings(), SyncSettings())
     if args.command == "export":
         return asyncio.run(batch.run_export(args, backend, target.url, target.queue))
+    if args.command == "report":
+        from triage_tui import report
+
+        return asyncio.run(report.run(args, backend, target.url))
     if args.command == "apply":
         return asyncio.run(batch.run_apply(args, backend, target.url, ui, sync))
     return asyncio.run(batch.run_batch(args, backend, target.url, ui, sync, target.queue))

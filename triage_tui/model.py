@@ -817,10 +817,38 @@ def parse_results(value: object, path: str = "response") -> tuple[DecisionResult
 
 
 @dataclass(frozen=True, slots=True)
+class DecidedItem:
+    """The item as it was when a decision applied: what reports count from."""
+
+    kind: Kind
+    sources: tuple[Source, ...]
+    countries: tuple[str, ...]
+    lead_source: Source
+    lead_country: str | None
+    first_reported_at: datetime
+    deadline: datetime | None
+
+    @classmethod
+    def from_json(cls, value: object, path: str) -> DecidedItem:
+        o = obj(value, path)
+        lead_country = opt_str(o, "lead_country", path, max_len=2, pattern=_COUNTRY_RE)
+        return cls(
+            kind=req_enum(o, "kind", path, Kind),
+            sources=_sources(o, path),
+            countries=_countries(o, "countries", path),
+            lead_source=req_enum(o, "lead_source", path, Source),
+            lead_country=lead_country,
+            first_reported_at=req_time(o, "first_reported_at", path),
+            deadline=opt_time(o, "deadline", path),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     decision: Decision
     moderator: str
     applied_at: datetime
+    item: DecidedItem | None = None  # absent when the backend does not keep it
 
     @classmethod
     def from_json(cls, value: object, path: str) -> AuditEntry:
@@ -832,6 +860,7 @@ class AuditEntry:
             decision=decision,
             moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=_ID_RE),
             applied_at=req_time(o, "applied_at", path),
+            item=None if o.get("item") is None else DecidedItem.from_json(o["item"], f"{path}.item"),
         )
 
 

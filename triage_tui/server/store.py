@@ -185,6 +185,8 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(SCHEMA)
+        if "context" not in {r[1] for r in self._db.execute("PRAGMA table_info(decisions)")}:  # a database from before it
+            self._db.execute("ALTER TABLE decisions ADD COLUMN context TEXT")
         self._totals: dict[tuple[Any, ...], int] = {}
         self._severity = {r.code: r.severity for r in policy.reasons}
 
@@ -513,11 +515,23 @@ class Store:
         result = self._judge(db, who, raw, path, key, item_id)
         applied = result["result"] == "applied"
         now = self.clock()
+        context = json.dumps(self._context(db, item_id)) if applied and item_id else None
         db.execute(
-            "INSERT INTO decisions (key, moderator, item_id, body, result, applied, applied_at) VALUES (?,?,?,?,?,?,?)",
-            (key, who.id, item_id, body, json.dumps(result), int(applied), now if applied else None),
+            "INSERT INTO decisions (key, moderator, item_id, body, result, applied, applied_at, context) VALUES (?,?,?,?,?,?,?,?)",
+            (key, who.id, item_id, body, json.dumps(result), int(applied), now if applied else None, context),
         )
         return result
+
+    def _context(self, db: sqlite3.Connection, item_id: str) -> Json:
+        """The item as it was when the decision applied, kept with the decision: reports
+        count from it (time to decision, deadline breaches) however the item changes later."""
+        kind, sources, countries, lead_source, lead_country, first, deadline = db.execute(
+            "SELECT kind, sources, countries, lead_source, lead_country, first_reported, deadline FROM items WHERE id = ?",
+            (item_id,),
+        ).fetchone()
+        return {"kind": kind, "sources": [s for s in sources.split(",") if s], "countries": [c for c in countries.split(",") if c],
+                "lead_source": lead_source, "lead_country": lead_country, "first_reported_at": _time(first),
+                "deadline": _time(deadline)}
 
     def _judge(self, db: sqlite3.Connection, who: Principal, raw: object, path: str, key: str, item_id: str | None) -> Json:
         def refuse(result: str, error: str, detail: str, **extra: Any) -> Json:
@@ -618,12 +632,13 @@ class Store:
             params.append(moderator)
         with self._lock:
             rows = self._db.execute(
-                f"SELECT n, body, moderator, applied_at FROM decisions WHERE {' AND '.join(where)} ORDER BY n LIMIT ?",
+                f"SELECT n, body, moderator, applied_at, context FROM decisions WHERE {' AND '.join(where)} ORDER BY n LIMIT ?",
                 (*params, limit + 1),
             ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        entries = [{**json.loads(b), "moderator": m, "applied_at": _time(t)} for _, b, m, t in rows]
+        entries = [{**json.loads(b), "moderator": m, "applied_at": _time(t), "item": json.loads(c) if c else None}
+                   for _, b, m, t, c in rows]
         return {"decisions": entries, "next_cursor": str(rows[-1][0]) if more else None}
 
     def stats(self) -> Json:
