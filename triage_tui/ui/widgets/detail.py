@@ -691,11 +691,16 @@ class DetailPane(ScrollView, can_focus=False):
         self._starts = starts
         self._total = total
         size = Size(max(self._width, 0), total)
-        if size != self.virtual_size:
+        old = self.virtual_size
+        if size != old:
             # No layout pass of the screen: the pane's own size does not change, and
             # with overflow-y: scroll its scrollbar does not come and go either.
             self.set_reactive(DetailPane.virtual_size, size)
-            self._scroll_update(size)
+            # When neither the old nor the new document scrolls, the scrollbar has no
+            # thumb and looks the same: skip repainting it (2-3 ms a cursor move).
+            height = self.vertical_scrollbar.window_size
+            if size.width != old.width or height <= 0 or total > height or old.height > height:
+                self._scroll_update(size)
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width:

@@ -302,6 +302,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         sort_key: SortKey | None = None,
         advance_on_tag: bool = True,
         cache_size: int = 512,
+        on_cursor: Callable[[ItemSummary | None, int | None], None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -316,6 +317,11 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                 where this key puts them (by bisection). Without it they are appended.
             advance_on_tag: Move the cursor down after `space` toggles a tag.
             cache_size: How many built rows to keep.
+            on_cursor: Called with the cursor item and index whenever `CursorMoved` is
+                about to be posted, synchronously, in the same call that moved the
+                cursor: whatever it repaints (the detail pane) joins the list's own
+                repaint in one frame, instead of a frame later when the message has
+                bubbled up (Textual paints at most once per 1/60 s).
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._items: list[ItemSummary] = list(items)
@@ -327,6 +333,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self._clock: Clock = clock
         self._sort_key = sort_key
         self.advance_on_tag = advance_on_tag
+        self.on_cursor = on_cursor
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(cache_size)
         self._styles: _Styles | None = None
         self._built_with: _Styles | None = None  # the styles the cached rows were built with
@@ -658,6 +665,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         state = None if item is None else (item.id, item.version)
         if state != self._posted:
             self._posted = state
+            if self.on_cursor is not None:
+                self.on_cursor(item, self.cursor_index)
             self.post_message(self.CursorMoved(self, item, self.cursor_index))
 
     def _on_mount(self, event: events.Mount) -> None:
