@@ -34,7 +34,8 @@ BAD = [
     (GOOD + "[ui]\nundo_seconds = -1\n", "[ui] undo_seconds: expected a number from 0 to 300, got -1"),
     (GOOD + "[ui]\nconfirm_above = 2.5\n", "[ui] confirm_above: expected a whole number from 1 to 100000, got 2.5"),
     (GOOD + '[ui]\nmask_sensitive = "yes"\n', "[ui] mask_sensitive: expected true or false, got 'yes'"),
-    (GOOD + "[ui]\ntheme_song = 1\n", "[ui] theme_song: unknown key in [ui]; allowed: undo_seconds, confirm_above, mask_sensitive, claim_on_open"),
+    (GOOD + "[ui]\ntheme_song = 1\n", "[ui] theme_song: unknown key in [ui]; allowed: theme, undo_seconds, confirm_above, mask_sensitive, claim_on_open"),
+    (GOOD + "[ui]\ntheme = \"Solarized Dark\"\n", "[ui] theme: expected a theme name like \"triage-light\" (see `triage-tui config check`), got 'Solarized Dark'"),
     (GOOD + "[sync]\nbatch = 0\n", "[sync] batch: expected a whole number from 1 to 500, got 0"),
     (GOOD + "[sync]\nmax_delay = true\n", "[sync] max_delay: expected a number from 1 to 3600, got True"),
     (GOOD + '[keys]\napprove = "a"\n', '[keys] approve: expected a binding id like "decide.approve"'),
@@ -125,3 +126,30 @@ def test_keymap_clash_and_unknown_id_are_reported_at_start(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "[keys] decide.nope: no such binding" in done.stderr
     assert "[keys] r: bound to both decide.approve and decide.remove" in done.stderr
+
+
+def test_config_check_calls_every_profile_and_reads_the_themes(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "xdg"
+    (home / "triage-tui" / "themes").mkdir(parents=True)
+    config = home / "triage-tui" / "config.toml"
+    config.write_text(f'[profiles.good]\nurl = "{server.url}"\ntoken_env = "GOOD"\n'
+                      f'[profiles.bad]\nurl = "{server.url}"\ntoken_env = "BAD"\n[ui]\ntheme = "triage-light"\n')
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home), "GOOD": server.tokens["ana"], "BAD": "wrong-token-wrong-token"}
+
+    def check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "triage_tui", "config", "check"], env=env, capture_output=True, text=True, timeout=60)
+
+    done = check()
+    assert done.returncode == 3, done.stderr  # the bad token
+    assert f"good: ok — {server.url} as mod-ana (moderator)" in done.stdout
+    assert f"bad: {server.url}: token rejected" in done.stdout
+    assert "theme: triage-light (of 4 theme files found)" in done.stdout
+    assert "wrong-token" not in done.stdout + done.stderr and server.tokens["ana"] not in done.stdout + done.stderr
+    (home / "triage-tui" / "themes" / "mine.toml").write_text('name = "mine"\nprimary = "teal"\n')
+    done = check()
+    assert done.returncode == 3  # the worst of the problems: auth (3) over a theme file (2)
+    assert f"theme: {home / 'triage-tui' / 'themes' / 'mine.toml'}: primary: expected a hex colour" in done.stdout

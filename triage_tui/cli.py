@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the demo moderator to sign in as: ana or ben (open queue), lea (legal), cas (child safety), "
         "sam (senior), root (admin); the specialist teams see the escalated queue (default ana)",
     )
+    parser.add_argument("--theme", metavar="NAME", help="the colour theme: triage-dark (default), triage-light, "
+                        "triage-high-contrast, triage-colour-blind, one of yours, or a Textual theme (default: [ui] theme)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="the config file (default: config.toml in the platform config directory; see `config path`)")
     parser.add_argument("--profile", metavar="NAME", help="the config profile to open (default: default_profile)")
     parser.add_argument(
@@ -201,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from triage_tui.demo import run_demo
 
-        return run_demo(items=args.demo_items, moderator=args.demo_as)
+        return run_demo(items=args.demo_items, moderator=args.demo_as, theme=args.theme)
     if args.command == "config":
         from triage_tui.connect import run_config
 

@@ -64,6 +64,28 @@ def _backend(target: Target) -> Any:
         return _fail(str(exc))
 
 
+@dataclass(frozen=True, slots=True)
+class Look:
+    """The theme to open with, the themes found, and what to tell the moderator."""
+
+    theme: str
+    catalogue: Any
+    notices: list[str]
+
+
+def look(requested: str | None, where: str) -> Look | int:
+    """Resolve --theme (or [ui] theme) against the built-in and the user's theme files."""
+    from triage_tui.theming import ThemeError, discover
+    from triage_tui.ui.themes import choose
+
+    catalogue = discover()
+    try:
+        theme, notices = choose(requested, catalogue)
+    except ThemeError as exc:
+        return _fail(f"{where}: {exc}")
+    return Look(theme, catalogue, notices)
+
+
 def run_app(args: argparse.Namespace) -> int:
     from triage_tui.model import State
     from triage_tui.outbox import Outbox
@@ -85,9 +107,13 @@ def run_app(args: argparse.Namespace) -> int:
         return backend
     ui = cfg.ui if cfg else UiSettings()
     sync = cfg.sync if cfg else SyncSettings()
+    chosen = look(args.theme or ui.theme, "--theme" if args.theme or not cfg else f"{cfg.path}: [ui] theme")
+    if isinstance(chosen, int):
+        return chosen
     settings = Settings(undo_seconds=ui.undo_seconds, confirm_above=ui.confirm_above, claim_on_open=ui.claim_on_open,
                         mask_sensitive=ui.mask_sensitive, sync_batch=sync.batch, sync_max_delay=sync.max_delay)
-    TriageApp(backend, Outbox(), backend_name=target.url, queue=State(target.queue), settings=settings, keymap=keys).run()
+    TriageApp(backend, Outbox(), backend_name=target.url, queue=State(target.queue), settings=settings, keymap=keys,
+              theme=chosen.theme, catalogue=chosen.catalogue, notices=chosen.notices).run()
     return Exit.OK
 
 
@@ -115,6 +141,14 @@ async def _check(cfg: Config) -> int:
     from triage_tui.backends.errors import BackendError, Unauthorized
 
     worst = Exit.OK
+    chosen = look(cfg.ui.theme, f"{cfg.path}: [ui] theme")
+    if isinstance(chosen, int):
+        worst = Exit.USAGE
+    else:
+        for notice in chosen.notices:
+            print(f"theme: {notice}")
+            worst = Exit.USAGE
+        print(f"theme: {chosen.theme} (of {len(chosen.catalogue.themes)} theme files found)")
     for name, profile in cfg.profiles.items():
         try:
             target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg)

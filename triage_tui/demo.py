@@ -21,10 +21,15 @@ from triage_tui.server.policy import DEFAULT_POLICY
 from triage_tui.server.store import Store
 
 
-def run_demo(items: int, *, moderator: str = "ana") -> int:
+def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None) -> int:
     if moderator not in DEMO_MODERATORS:
         print(f"triage-tui: --demo-as: no demo moderator {moderator!r}; choose from {', '.join(DEMO_MODERATORS)}", file=sys.stderr)
         return Exit.USAGE
+    from triage_tui.connect import look
+
+    chosen = look(theme, "--theme")
+    if isinstance(chosen, int):
+        return chosen
     # Textual and httpx load only here: the architecture keeps them off the CLI's fast paths.
     from triage_tui.backends.triage import TriageBackend
     from triage_tui.model import Role, State
@@ -43,7 +48,8 @@ def run_demo(items: int, *, moderator: str = "ana") -> int:
             with EmbeddedServer(store, table) as server:
                 backend = TriageBackend(server.url, tokens[moderator])
                 outbox = Outbox(Path(tmp) / "outbox.db")
-                TriageApp(backend, outbox, backend_name=server.url, queue=queue).run()
+                TriageApp(backend, outbox, backend_name=server.url, queue=queue, theme=chosen.theme,
+                          catalogue=chosen.catalogue, notices=chosen.notices).run()
                 left = outbox.unsent(server.url, f"mod-{moderator}")
         except KeyboardInterrupt:
             return Exit.OK

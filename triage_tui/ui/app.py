@@ -3,17 +3,20 @@ screen, which owns the flow; the command palette lists every action of the scree
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from triage_tui.backends import Backend
 from triage_tui.model import State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
+from triage_tui.theming import Catalogue, discover
+from triage_tui.ui.themes import textual_themes
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
 
@@ -24,10 +27,18 @@ class TriageApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
     ]
 
-    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now, keymap: Mapping[str, str] | None = None,
+                 theme: str | None = None, catalogue: Catalogue | None = None, notices: Sequence[str] = ()) -> None:
         super().__init__()
         if keymap:
             self.set_keymap(dict(keymap))
+        themes, problems = textual_themes(catalogue if catalogue is not None else discover())
+        for one in themes:
+            self.register_theme(one)
+        if theme is not None:
+            self.theme = theme
+        self._started_theme = self.theme
+        self._notices = [*notices, *problems]
         self.clock = clock
         self.backend = backend
         self.outbox = outbox
@@ -36,7 +47,16 @@ class TriageApp(App[None]):
         self.settings = settings
 
     def on_mount(self) -> None:
+        for notice in dict.fromkeys(self._notices):  # a bad theme file: one message, the app goes on
+            self.notify(notice, title="Theme", severity="warning", timeout=20, markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.push_screen(TriageScreen(self.backend, self.outbox, backend_name=self.backend_name, queue=self.queue, settings=self.settings, clock=self.clock))
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self._started_theme:
+            self._started_theme = theme.name
+            self.notify(f'Theme {theme.name}. To keep it: [ui] theme = "{theme.name}" in config.toml, or --theme {theme.name}.',
+                        title="Theme", timeout=8, markup=False)
 
     async def on_unmount(self) -> None:
         await self.backend.aclose()
