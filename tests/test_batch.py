@@ -354,3 +354,34 @@ def test_an_outage_keeps_the_batch_in_the_outbox_for_sync(server: RunningServer,
     assert sync.code == 0, sync.err
     assert sync.json()["sent"] == 5
     assert len(decisions(server)) == 5
+
+
+@pytest.mark.parametrize(("answer", "code", "applied"), [("n\n", 2, 0), ("y\n", 0, 12)])
+def test_above_the_threshold_it_asks_on_a_terminal(server: RunningServer, cli: Cli, answer: str, code: int, applied: int) -> None:
+    """With stdin on a terminal, more than confirm_above (10) items asks first."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "triage_tui", "batch", "approve", "--filter", "", "--limit", "12", "--url", server.url],
+                            stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=cli.env())
+    os.close(slave)
+    seen = b""
+    while b"Go ahead? [y/N]" not in seen:
+        chunk = os.read(master, 4096)
+        assert chunk, seen
+        seen += chunk
+    assert b"approve 12 items of the open queue" in seen
+    os.write(master, answer.encode())
+    out, _ = proc.communicate(timeout=60)
+    os.close(master)
+    assert proc.returncode == code
+    assert len(decisions(server)) == applied
+    if applied:
+        assert out.decode().startswith("approved 12;")
+
+
+def test_batch_mode_never_loads_textual(server: RunningServer, cli: Cli) -> None:
+    code = ("import sys\nfrom triage_tui.cli import main\n"
+            f"rc = main(['batch', 'approve', '--filter', 'reason:spam', '--dry-run', '--url', {server.url!r}])\n"
+            "rc2 = main(['export', '--limit', '2', '--url', " + repr(server.url) + "])\n"
+            "print('textual' in sys.modules, any(m.startswith('textual.') for m in sys.modules), rc, rc2, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], env=cli.env(), capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1] == "False False 0 0", done.stderr
