@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import gc
 import random
 import sqlite3
 from collections import OrderedDict
@@ -48,6 +49,7 @@ PREFETCH = 3
 DETAIL_CACHE = 256
 CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
+FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyclic GC
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,39 @@ class UndoEntry:
     action: Action
     keys: list[str]
     items: list[ItemSummary]
+
+
+class _Footer(Footer):
+    """Textual's footer, rebuilt only when what it shows changes.
+
+    Textual 8 announces a focus change twice (the screen's `focused` watcher, then
+    `set_focus` once more after a refresh), and the footer rebuilds every key and the
+    screen is laid out again for each (10-15 ms); closing the filter bar paid it twice.
+    Here an announcement that changes nothing the footer shows is skipped.
+    """
+
+    _shown: object = None
+
+    def _signature(self) -> object:
+        bindings = self.screen.active_bindings
+        return (self.show_command_palette, self.compact, self.app.ENABLE_COMMAND_PALETTE, tuple(
+            (key, active.binding, active.enabled, active.tooltip, self.app.get_key_display(active.binding))
+            for key, active in bindings.items()
+        ))
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._signature() if self._bindings_ready else None
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen) -> None:  # type: ignore[type-arg]
+        if self._bindings_ready and screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_later(self._recompose_if_changed)
+        else:
+            super().bindings_changed(screen)
+
+    async def _recompose_if_changed(self) -> None:
+        if self.is_attached and self._signature() != self._shown:
+            await self.recompose()
 
 
 class _Deadlines:
@@ -230,7 +265,7 @@ class TriageScreen(Screen[None]):
         with Vertical(id="filter-bar"):
             yield Input(id="filter-input", placeholder='e.g. source:authority country:DE reports>=5 "free text"', compact=True)
             yield Static(Content(""), id="filter-error")
-        yield Footer(compact=True)
+        yield _Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(QueueList).focus()
@@ -379,6 +414,12 @@ class TriageScreen(Screen[None]):
         else:
             self.queue.set_items([*self.queue.items, *fresh], cursor=self._cursor_id())
         self._refresh_status()
+        if message.done and len(self._all) >= FREEZE_FROM:
+            # The loaded index is millions of long-lived objects; Python's full garbage
+            # collection walks them all (0.4 s at 300k items, at random key presses).
+            # Move what is alive now out of its sight; young garbage is collected first.
+            gc.collect(1)
+            gc.freeze()
 
     def on_feed_arrived(self, message: FeedArrived) -> None:
         if self.me is None:
@@ -493,13 +534,15 @@ class TriageScreen(Screen[None]):
         else:
             self.detail.show_loading(item_id)
             self._want(item_id)
-        for ahead in items[index + 1 : index + 1 + PREFETCH]:
-            self._want(ahead.id)
-        # After a jump (page down, say) also the item the same jump lands on next, so
-        # that paging on shows the item at once instead of "Loading" for a round trip.
+        # After a page up or down: the item the next page lands on, so that paging on
+        # shows the item at once instead of "Loading" for a round trip, and the next
+        # one; otherwise the next few.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
-        if abs(step) > PREFETCH and 0 <= index + step < len(items):
+        paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
+        for ahead in items[index + 1 : index + 1 + (1 if paging else PREFETCH)]:
+            self._want(ahead.id)
+        if paging and 0 <= index + step < len(items):
             self._want(items[index + step].id)
 
     def _want(self, item_id: str) -> None:
