@@ -166,7 +166,7 @@ _CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model._CODE_RE
 ANY: Final = "any"
 
 _FIELD_LIST: tuple[_Field, ...] = (
-    _Field("kind", _Shape.SET, "kind:post", "kind is post or channel", _enum_value(Kind), "kind"),
+    _Field("kind", _Shape.SET, "kind:post", "kind is post, channel or account", _enum_value(Kind), "kind"),
     _Field(
         "source", _Shape.SET, "source:tf",
         "source is user_report (user), trusted_flagger (trusted, tf), authority_order (authority, order, ao) or automated (auto)",

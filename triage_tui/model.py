@@ -34,6 +34,7 @@ class PayloadError(ValueError):
 class Kind(enum.StrEnum):
     POST = "post"
     CHANNEL = "channel"
+    ACCOUNT = "account"  # a reported account as a whole (Ozone's repo subjects)
 
 
 class Source(enum.StrEnum):
