@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ozone_harness import ozone, ozone_subjects  # noqa: F401  the real-Ozone fixtures (tests/ozone_harness.py)
 from triage_tui.server.auth import demo_moderators
 from triage_tui.server.demo import seed_demo
 from triage_tui.server.embedded import EmbeddedServer

@@ -105,6 +105,8 @@ const dropSchemas = async (client, names) => {
 }
 
 // Sweep schemas left by harness runs that were killed before they could clean up.
+// This is also the first connection: a wrong DB_POSTGRES_URL is reported here.
+const redacted = dbUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
 await withDb(async (client) => {
   const { rows } = await client.query(
     "SELECT nspname FROM pg_namespace WHERE nspname LIKE '%triageoz%'",
@@ -117,6 +119,9 @@ await withDb(async (client) => {
     log(`dropping ${stale.length} schemas of dead harness runs`)
     await dropSchemas(client, stale)
   }
+}).catch((err) => {
+  log(`cannot use PostgreSQL at DB_POSTGRES_URL=${redacted}: ${err?.message ?? err}`)
+  process.exit(2)
 })
 
 // --- start the network ---------------------------------------------------------
