@@ -382,3 +382,48 @@ def test_snapshot_escalate_dialog(snap_compare: Any, fixed_server: RunningServer
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 
+
+
+# -- the screen's own indexes: the filter narrowing and the overdue count ----------------
+
+
+def test_field_index_narrows_without_changing_results() -> None:
+    """`_FieldIndex.candidates` is a superset of the matches, so `_rebuild` lists exactly
+    what a scan of every loaded item lists, in the same order; after removals and
+    replacements too. The overdue count by bisection agrees with a scan."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_queue_list import many, summary
+
+    from triage_tui.filters import Sort, parse
+    from triage_tui.ui.screens.triage import _Deadlines, _FieldIndex
+
+    items = {item.id: item for item in many(400)}
+    index, deadlines = _FieldIndex(), _Deadlines()
+    for item in items.values():
+        index.add(item)
+    deadlines.add(list(items.values()))
+    for i in range(0, 400, 7):  # decided elsewhere
+        gone = items.pop(f"it-{i:06d}")
+        index.discard(gone)
+        deadlines.discard(gone)
+    for i in range(3, 400, 11):  # a newer version with other fields
+        old = items.get(f"it-{i:06d}")
+        index.discard(old)
+        deadlines.discard(old)
+        new = summary(i, version=2, sources=["authority_order"], countries=["AT"], reason="spam")
+        items[new.id] = new
+        index.add(new)
+        deadlines.add([new])
+    now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    for text in ["source:ao country:DE", "source:ao", "country:de,at", "reason:spam", "reason:spam,harassment country:DE",
+                 "-source:ao country:DE", "source:tf reports>=5", "kind:channel source:automated", "country:ZZ", "", "overdue source:ao"]:
+        query = parse(text)
+        want = Sort().sort(query.select(items.values(), now))
+        ids = index.candidates(query, 40)  # a small total: every term is used
+        pool = items.values() if ids is None else [items[i] for i in ids]
+        assert Sort().sort(query.select(pool, now)) == want, text
+        if ids is not None:
+            assert {i.id for i in want} <= ids
+    for moment in (now - timedelta(days=1), now, now + timedelta(hours=5), now + timedelta(days=30)):
+        assert deadlines.past(moment) == sum(1 for i in items.values() if i.deadline is not None and i.deadline <= moment)

@@ -15,7 +15,7 @@ import gc
 import random
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,7 +31,7 @@ from textual.widgets import Footer, Input, Static
 
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
-from triage_tui.filters import SORTS, Filter, FilterError, Sort, parse, parse_sort
+from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
 from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, Policy, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
@@ -100,6 +100,67 @@ class _Footer(Footer):
     async def _recompose_if_changed(self) -> None:
         if self.is_attached and self._signature() != self._shown:
             await self.recompose()
+
+
+class _FieldIndex:
+    """The ids of the loaded items by source, country and reason.
+
+    A filter with a positive `source:`, `country:` or `reason:` term can only match
+    items that have one of its values there, so `_rebuild` runs `Filter.select` (still
+    the whole truth) over those instead of every loaded item: 70 ms -> a few at 300k for
+    `source:ao country:DE`. Filters without such a term scan everything, as before.
+    """
+
+    __slots__ = ("_by",)
+    FIELDS = ("source", "country", "reason")
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, set[str]]] = {name: {} for name in self.FIELDS}
+
+    @staticmethod
+    def _values(item: ItemSummary) -> tuple[tuple[str, Sequence[str]], ...]:
+        return (
+            ("source", [source.value for source in item.sources]),
+            ("country", item.countries),
+            ("reason", (item.reason,) if item.reason is not None else ()),
+        )
+
+    def add(self, item: ItemSummary) -> None:
+        for name, values in self._values(item):
+            index = self._by[name]
+            for value in values:
+                ids = index.get(value)
+                if ids is None:
+                    index[value] = ids = set()
+                ids.add(item.id)
+
+    def discard(self, item: ItemSummary | None) -> None:
+        if item is None:
+            return
+        for name, values in self._values(item):
+            index = self._by[name]
+            for value in values:
+                ids = index.get(value)
+                if ids is not None:
+                    ids.discard(item.id)
+                    if not ids:
+                        del index[value]
+
+    def candidates(self, query: Filter, total: int) -> set[str] | None:
+        """Ids that can match `query` (a superset of its matches), or None: look at all
+        `total` items. Terms that would leave more than an eighth of them are not used:
+        the loaded order is near the sort order, and sorts in near-linear time."""
+        best: set[str] | None = None
+        for term in query.terms:
+            if not isinstance(term, SetTerm) or term.negated or term.name not in self._by:
+                continue
+            index = self._by[term.name]
+            sets = [index.get(value, set()) for value in term.values]
+            if sum(map(len, sets)) > total // 8:
+                continue
+            ids = sets[0] if len(sets) == 1 else set().union(*sets)
+            best = ids if best is None else best & ids  # (a new set: the index's are never changed by the caller)
+        return best
 
 
 class _Deadlines:
@@ -235,6 +296,7 @@ class TriageScreen(Screen[None]):
         self.sender: Sender | None = None
         self._all: dict[str, ItemSummary] = {}  # change it only through _put and _drop
         self._deadlines = _Deadlines()  # of the items in _all
+        self._index = _FieldIndex()  # of the items in _all
         self._loaded = False
         self._total = 0
         self._filter = Filter()
@@ -575,16 +637,23 @@ class TriageScreen(Screen[None]):
         """Add items to the loaded index, or replace those with the same id."""
         batch = {item.id: item for item in items}
         for item_id, item in batch.items():
-            self._deadlines.discard(self._all.get(item_id))
+            old = self._all.get(item_id)
+            self._deadlines.discard(old)
+            self._index.discard(old)
             self._all[item_id] = item
+            self._index.add(item)
         self._deadlines.add(list(batch.values()))
 
     def _drop(self, item_id: str) -> None:
-        self._deadlines.discard(self._all.pop(item_id, None))
+        old = self._all.pop(item_id, None)
+        self._deadlines.discard(old)
+        self._index.discard(old)
 
     def _rebuild(self, *, keep_cursor: bool = True) -> None:
         cursor = self._cursor_id() if keep_cursor else None
-        items = self._sort.sort(self._filter.select(self._all.values(), self.clock()))
+        ids = self._index.candidates(self._filter, len(self._all))
+        pool: Iterable[ItemSummary] = self._all.values() if ids is None else [self._all[i] for i in ids]
+        items = self._sort.sort(self._filter.select(pool, self.clock()))  # sort orders end with the id: any pool order gives one result
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
 
