@@ -36,6 +36,12 @@ BAD = [
     (GOOD + '[ui]\nmask_sensitive = "yes"\n', "[ui] mask_sensitive: expected true or false, got 'yes'"),
     (GOOD + "[ui]\ntheme_song = 1\n", "[ui] theme_song: unknown key in [ui]; allowed: theme, undo_seconds, confirm_above, mask_sensitive, claim_on_open"),
     (GOOD + "[ui]\ntheme = \"Solarized Dark\"\n", "[ui] theme: expected a theme name like \"triage-light\" (see `triage-tui config check`), got 'Solarized Dark'"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\ntoken_env = "T"\n', '[profiles.o] auth: an Ozone profile signs in as "admin" (the admin password) or "moderator" (your account\'s app password), got None'),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\ntoken_env = "T"\npds = "https://pds.example.com"\n', "[profiles.o] handle: expected your account's handle (e.g. mod.example.com) or DID"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "https://pds.example.com"\nozone_did = "did:example:1"\ntoken_env = "T"\n', "[profiles.o] ozone_did: expected the Ozone service's DID"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "admin"\nhandle = "mod.example.com"\ntoken_env = "T"\n', '[profiles.o] handle: goes with auth = "moderator"'),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nauth = "admin"\n', '[profiles.p] auth: only an Ozone profile (backend = "ozone") has auth'),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "http://pds.example.com"\nozone_did = "did:plc:ar7c4by46qjdydhdevvrndac"\ntoken_env = "T"\n', "[profiles.o] pds: plain http:// is allowed only to 127.0.0.0/8"),
     (GOOD + "[sync]\nbatch = 0\n", "[sync] batch: expected a whole number from 1 to 500, got 0"),
     (GOOD + "[sync]\nmax_delay = true\n", "[sync] max_delay: expected a number from 1 to 3600, got True"),
     (GOOD + '[keys]\napprove = "a"\n', '[keys] approve: expected a binding id like "decide.approve"'),
@@ -153,3 +159,16 @@ def test_config_check_calls_every_profile_and_reads_the_themes(server, tmp_path:
     done = check()
     assert done.returncode == 3  # the worst of the problems: auth (3) over a theme file (2)
     assert f"theme: {home / 'triage-tui' / 'themes' / 'mine.toml'}: primary: expected a hex colour" in done.stdout
+
+
+def test_ozone_profiles(tmp_path: Path) -> None:
+    from triage_tui.config import parse
+
+    cfg = parse({"profiles": {
+        "admin": {"url": "https://ozone.example.com/", "backend": "ozone", "auth": "admin", "token_env": "OZONE_ADMIN"},
+        "me": {"url": "https://ozone.example.com", "backend": "ozone", "auth": "moderator", "handle": "mod.example.com",
+               "pds": "https://pds.example.com", "ozone_did": "did:plc:ar7c4by46qjdydhdevvrndac", "token_command": ["pass", "bsky"]},
+    }}, tmp_path / "config.toml")
+    admin, me = cfg.profiles["admin"], cfg.profiles["me"]
+    assert (admin.backend, admin.auth, admin.url, admin.handle) == ("ozone", "admin", "https://ozone.example.com", None)
+    assert (me.auth, me.handle, me.pds, me.ozone_did) == ("moderator", "mod.example.com", "https://pds.example.com", "did:plc:ar7c4by46qjdydhdevvrndac")

@@ -21,7 +21,8 @@ from typing import Any
 from triage_tui.paths import config_dir
 from triage_tui.sanitize import clean
 
-BACKENDS = ("triage",)
+BACKENDS = ("triage", "ozone")
+OZONE_AUTH = ("admin", "moderator")
 QUEUES = ("open", "escalated")
 TOKEN_SOURCES = ("token_env", "token_command", "token_file")
 COMMAND_TIMEOUT = 10.0
@@ -47,6 +48,12 @@ class Profile:
     token_command: tuple[str, ...] | None = None
     token_file: Path | None = None
     ca_file: Path | None = None
+    # Ozone only: "admin" (Basic auth with the admin password from the token source) or
+    # "moderator" (the account's app password: a session at `pds`, proxied to `ozone_did`).
+    auth: str | None = None
+    handle: str | None = None
+    pds: str | None = None
+    ozone_did: str | None = None
 
     def token(self, source: Path) -> str:
         """Read the token now, from the profile's one source."""
@@ -143,15 +150,16 @@ def _profile(name: str, body: object, path: Path) -> Profile:
     if not _NAME.fullmatch(name):
         raise ConfigError(f"{where}: a profile name is 1-64 letters, digits, _ . or -")
     table = _table(body, where)
-    _only(table, ("url", "backend", "queue", *TOKEN_SOURCES, "ca_file"), where, "a profile")
-    url = table.get("url")
-    if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
-        raise ConfigError(f"{where} url: expected the backend's base URL, e.g. https://moderation.example.com")
-    if url.startswith("http://") and not re.match(r"http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", url):
-        raise ConfigError(f"{where} url: plain http:// is allowed only to 127.0.0.0/8, ::1 and localhost (the token would cross the network unencrypted); use https://")
+    _only(table, ("url", "backend", "queue", *TOKEN_SOURCES, "ca_file", *OZONE_KEYS), where, "a profile")
+    url = _url(table, "url", where, "the backend's base URL, e.g. https://moderation.example.com")
     backend = table.get("backend", "triage")
     if backend not in BACKENDS:
         raise ConfigError(f"{where} backend: {backend!r} is not supported; allowed: {', '.join(BACKENDS)}")
+    ozone = _ozone(table, where) if backend == "ozone" else {}
+    if backend != "ozone":
+        for key in OZONE_KEYS:
+            if key in table:
+                raise ConfigError(f'{where} {key}: only an Ozone profile (backend = "ozone") has {key}')
     queue = table.get("queue", "open")
     if queue not in QUEUES:
         raise ConfigError(f"{where} queue: expected one of {', '.join(QUEUES)}")
@@ -176,7 +184,41 @@ def _profile(name: str, body: object, path: Path) -> Profile:
     ca = table.get("ca_file")
     if ca is not None and (not isinstance(ca, str) or not Path(ca).expanduser().is_file()):
         raise ConfigError(f"{where} ca_file: expected the path of an existing PEM file with the CA certificates to trust")
-    return Profile(name, url.rstrip("/"), backend, queue, env, command, file, Path(ca).expanduser() if ca else None)
+    return Profile(name, url.rstrip("/"), backend, queue, env, command, file, Path(ca).expanduser() if ca else None, **ozone)
+
+
+OZONE_KEYS = ("auth", "handle", "pds", "ozone_did")
+_DID = re.compile(r"did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.:%-]{1,253})")
+_HANDLE = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _url(table: Mapping[str, Any], key: str, where: str, what: str) -> str:
+    url = table.get(key)
+    if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+        raise ConfigError(f"{where} {key}: expected {what}")
+    if url.startswith("http://") and not re.match(r"http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", url):
+        raise ConfigError(f"{where} {key}: plain http:// is allowed only to 127.0.0.0/8, ::1 and localhost (the token would cross the network unencrypted); use https://")
+    return url.rstrip("/")
+
+
+def _ozone(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """An Ozone profile's sign-in: the admin password, or a moderator's account."""
+    auth = table.get("auth")
+    if auth not in OZONE_AUTH:
+        raise ConfigError(f'{where} auth: an Ozone profile signs in as "admin" (the admin password) or "moderator" (your account\'s app password), got {auth!r}')
+    if auth == "admin":
+        for key in ("handle", "pds", "ozone_did"):
+            if key in table:
+                raise ConfigError(f'{where} {key}: goes with auth = "moderator"; the admin signs in to Ozone itself')
+        return {"auth": auth}
+    handle = table.get("handle")
+    if not isinstance(handle, str) or not (_HANDLE.fullmatch(handle) or _DID.fullmatch(handle)):
+        raise ConfigError(f"{where} handle: expected your account's handle (e.g. mod.example.com) or DID")
+    pds = _url(table, "pds", where, "the URL of your account's PDS, e.g. https://pds.example.com")
+    did = table.get("ozone_did")
+    if not isinstance(did, str) or not _DID.fullmatch(did):
+        raise ConfigError(f"{where} ozone_did: expected the Ozone service's DID, e.g. did:plc:ar7c4by46qjdydhdevvrndac")
+    return {"auth": auth, "handle": handle, "pds": pds, "ozone_did": did}
 
 
 def _number(table: Mapping[str, Any], key: str, where: str, lo: float, hi: float, *, integer: bool) -> Any:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from triage_tui.config import Config, ConfigError, SyncSettings, UiSettings, default_path, load, write_starter
+from triage_tui.config import Config, ConfigError, Profile, SyncSettings, UiSettings, default_path, load, write_starter
 from triage_tui.exitcodes import Exit
 
 TOKEN_ENV = "TRIAGE_TUI_TOKEN"
@@ -35,6 +35,7 @@ class Target:
     ca_file: Path | None
     queue: str
     config: Config | None
+    profile: Profile | None = None  # None for --url: the triage protocol
 
 
 def _target(args: argparse.Namespace) -> Target | int:
@@ -50,16 +51,23 @@ def _target(args: argparse.Namespace) -> Target | int:
         cfg = load(args.config)
         profile = cfg.profile(args.profile)
         queue = args.queue if getattr(args, "queue", None) not in (None, "open") else profile.queue
-        return Target(profile.url, profile.token(cfg.path), profile.ca_file, queue, cfg)
+        return Target(profile.url, profile.token(cfg.path), profile.ca_file, queue, cfg, profile)
     except ConfigError as exc:
         return _fail(str(exc))
 
 
 def _backend(target: Target) -> Any:
-    from triage_tui.backends.triage import TriageBackend
-
+    ca_file = str(target.ca_file) if target.ca_file else None
+    profile = target.profile
     try:
-        return TriageBackend(target.url, target.token, ca_file=str(target.ca_file) if target.ca_file else None)
+        if profile is not None and profile.backend == "ozone":
+            from triage_tui.backends.ozone import OzoneBackend
+
+            return OzoneBackend(target.url, target.token, auth=profile.auth or "admin", handle=profile.handle,
+                                pds=profile.pds, ozone_did=profile.ozone_did, ca_file=ca_file)
+        from triage_tui.backends.triage import TriageBackend
+
+        return TriageBackend(target.url, target.token, ca_file=ca_file)
     except ValueError as exc:
         return _fail(str(exc))
 
@@ -151,7 +159,7 @@ async def _check(cfg: Config) -> int:
         print(f"theme: {chosen.theme} (of {len(chosen.catalogue.themes)} theme files found)")
     for name, profile in cfg.profiles.items():
         try:
-            target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg)
+            target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg, profile)
         except ConfigError as exc:
             print(f"{name}: {exc}")
             worst = max(worst, Exit.USAGE)
