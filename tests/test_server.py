@@ -209,7 +209,7 @@ def test_text_search_is_case_insensitive_over_title_and_text(server: RunningServ
     ("params", "field"),
     [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"sort": "random"}, "sort"), ({"queue": "closed"}, "queue"),
      ({"country": "de"}, "country"), ({"source": "rumour"}, "source"), ({"min_reports": -1}, "min_reports"),
-     ({"cursor": "!!!"}, "cursor"), ({"limt": 5}, "limt"), ({"kind": "account"}, "kind")],
+     ({"cursor": "!!!"}, "cursor"), ({"limt": 5}, "limt"), ({"kind": "user"}, "kind")],
 )
 def test_bad_queue_parameters_are_422_naming_the_parameter(server: RunningServer, http: httpx.Client, params: dict[str, Any], field: str) -> None:
     r = get(http, server, "ana", "/v1/queue", **params)
@@ -551,3 +551,33 @@ def test_stats_count_queues_sources_and_decisions(server: RunningServer, http: h
     assert (after.queues["open"], after.queues["escalated"], after.queues["closed"]) == (SEEDED - 2, 1, 1)
     removed = [c for c in after.decisions if c.action == Action.REMOVE]
     assert [(c.reason, c.source, c.country, c.count) for c in removed] == [("violent_extremism", "authority_order", "DE", 1)]
+
+
+def test_summaries_carry_every_report_reason(server: RunningServer) -> None:
+    """The list masks an item when any report's reason is sensitive, so a summary names them all."""
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        items = {i["id"]: i for i in get(http, server, "sam", "/v1/queue", limit=500).json()["items"]}
+    assert items["it-0000003"]["reasons"] == ["election_misinfo", "other"]
+    assert all(i["reason"] in i["reasons"] for i in items.values())
+
+
+def test_a_database_from_an_older_version_is_migrated(tmp_path: Any) -> None:
+    import sqlite3
+
+    from triage_tui.server.demo import seed_demo
+    from triage_tui.server.policy import DEFAULT_POLICY
+    from triage_tui.server.store import Store
+
+    store = Store(tmp_path / "old.db", DEFAULT_POLICY)
+    seed_demo(store, 20, now=1_800_000_000)
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as the previous version left it
+        db.execute("ALTER TABLE items DROP COLUMN reasons")
+        db.execute("ALTER TABLE decisions DROP COLUMN context")
+    store = Store(tmp_path / "old.db", DEFAULT_POLICY)
+    try:
+        with sqlite3.connect(tmp_path / "old.db") as db:
+            assert db.execute("SELECT reasons FROM items WHERE id = 'it-0000003'").fetchone() == ("election_misinfo,other",)
+            assert "context" in {r[1] for r in db.execute("PRAGMA table_info(decisions)")}
+    finally:
+        store.close()

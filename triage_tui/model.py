@@ -477,6 +477,7 @@ class ItemSummary:
     escalated_to: str | None
     campaign: str | None
     flags: frozenset[Flag] = NO_FLAGS
+    reasons: tuple[str, ...] = ()  # every report's reason (masking asks about each, not only `reason`)
 
     @classmethod
     def from_json(cls, value: object, path: str = "item") -> ItemSummary:
@@ -500,6 +501,8 @@ class ItemSummary:
             escalated_to=opt_str(o, "escalated_to", path, max_len=MAX_CODE, pattern=_CODE_RE),
             campaign=opt_str(o, "campaign", path, max_len=MAX_ID, pattern=_ID_RE),
             flags=frozenset(flags),
+            reasons=tuple(_check_str(v, f"{path}.reasons[{n}]", MAX_CODE, _CODE_RE)
+                          for n, v in enumerate(req_list(o, "reasons", path, max_items=50, optional=True))),
         )
 
 

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS items (
     first_reported REAL NOT NULL,
     report_count INTEGER NOT NULL,
     reason TEXT,
+    reasons TEXT NOT NULL DEFAULT '',
     sources TEXT NOT NULL,
     countries TEXT NOT NULL,
     lead_source TEXT NOT NULL,
@@ -126,9 +127,9 @@ _WORDS = re.compile(r"[^\W\d_]+")
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
     "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
-    "CASE WHEN c.size > 1 THEN i.campaign END"
+    "CASE WHEN c.size > 1 THEN i.campaign END, i.reasons"
 )
-SUMMARY_WIDTH = 14
+SUMMARY_WIDTH = 15
 
 
 class Refused(Exception):
@@ -185,10 +186,22 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(SCHEMA)
-        if "context" not in {r[1] for r in self._db.execute("PRAGMA table_info(decisions)")}:  # a database from before it
-            self._db.execute("ALTER TABLE decisions ADD COLUMN context TEXT")
+        self._migrate()
         self._totals: dict[tuple[Any, ...], int] = {}
         self._severity = {r.code: r.severity for r in policy.reasons}
+
+    def _migrate(self) -> None:
+        """Bring a database made by an older version up to this schema."""
+        db = self._db
+        if "context" not in {r[1] for r in db.execute("PRAGMA table_info(decisions)")}:
+            db.execute("ALTER TABLE decisions ADD COLUMN context TEXT")
+        if "reasons" not in {r[1] for r in db.execute("PRAGMA table_info(items)")}:
+            db.execute("ALTER TABLE items ADD COLUMN reasons TEXT NOT NULL DEFAULT ''")
+            rows = db.execute("SELECT id, body FROM items").fetchall()
+            db.execute("BEGIN")
+            db.executemany("UPDATE items SET reasons = ? WHERE id = ?",
+                           [(",".join(sorted({r["reason"] for r in json.loads(b)["reports"]})), i) for i, b in rows])
+            db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -301,6 +314,7 @@ class Store:
             "first_reported": min(_epoch(r["created_at"]) for r in reports),
             "report_count": len(reports),
             "reason": reason,
+            "reasons": ",".join(sorted(reasons)),
             "sources": "," + ",".join(s.value for s in LEAD_ORDER if s in sources) + ",",
             "countries": "," + ",".join(countries) + ("," if countries else ""),
             "lead_source": lead.value,
@@ -321,11 +335,11 @@ class Store:
         author = item.get("author") or {}
         d = self._derived(item)
         db.execute(
-            "INSERT INTO items (id, kind, priority, deadline, dkey, first_reported, report_count, reason, sources, "
+            "INSERT INTO items (id, kind, priority, deadline, dkey, first_reported, report_count, reason, reasons, sources, "
             "countries, lead_source, lead_country, campaign, author_id, snippet, search, body) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (item["id"], item["kind"], d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"],
-             d["reason"], d["sources"], d["countries"], d["lead_source"], d["lead_country"], campaign,
+             d["reason"], d["reasons"], d["sources"], d["countries"], d["lead_source"], d["lead_country"], campaign,
              author.get("id"), snippet, f"{title or ''}\n{text}".casefold(), json.dumps(item, ensure_ascii=False)),
         )
         self._emit(db, {"type": "new", "item_id": item["id"], "by": None, "at": _time(self.clock()),
@@ -334,9 +348,9 @@ class Store:
     def _update_reports(self, db: sqlite3.Connection, item: Json) -> None:
         d = self._derived(item)
         db.execute(
-            "UPDATE items SET priority=?, deadline=?, dkey=?, first_reported=?, report_count=?, reason=?, sources=?, "
+            "UPDATE items SET priority=?, deadline=?, dkey=?, first_reported=?, report_count=?, reason=?, reasons=?, sources=?, "
             "countries=?, lead_source=?, lead_country=?, body=? WHERE id=?",
-            (d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"], d["reason"],
+            (d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"], d["reason"], d["reasons"],
              d["sources"], d["countries"], d["lead_source"], d["lead_country"], json.dumps(item, ensure_ascii=False),
              item["id"]),
         )
@@ -684,12 +698,13 @@ class Store:
 
 def _summary_json(row: Sequence[Any]) -> Json:
     (iid, kind, state, version, priority, deadline, sources, countries, reason, count, snippet, first,
-     escalated_to, campaign) = row
+     escalated_to, campaign, reasons) = row
     return {
         "id": iid, "kind": kind, "state": state, "version": version, "priority": priority,
         "deadline": _time(deadline), "sources": [s for s in sources.split(",") if s],
         "countries": [c for c in countries.split(",") if c], "reason": reason, "report_count": count,
         "snippet": snippet, "first_reported_at": _time(first), "escalated_to": escalated_to, "campaign": campaign,
+        "reasons": [r for r in reasons.split(",") if r],
     }
 
 
