@@ -129,7 +129,19 @@ const started = Date.now()
 const { TestNetwork } = await import('@atproto/dev-env')
 // Set TMPDIR after the import: dev-env's port-lock directory (computed at import)
 // stays shared between runs, while the PDS data and blobs go to this run's own dir.
+// TMPDIRs of killed runs (their pid file names a dead process) are removed first.
+for (const name of fs.readdirSync(os.tmpdir())) {
+  if (!name.startsWith('triage-ozone-')) continue
+  const dir = path.join(os.tmpdir(), name)
+  try {
+    const pid = Number(fs.readFileSync(path.join(dir, 'harness.pid'), 'utf8'))
+    if (Number.isSafeInteger(pid) && pid > 0 && !alive(pid)) fs.rmSync(dir, { recursive: true, force: true })
+  } catch {
+    // no pid file yet (a run starting right now) or already gone: leave it
+  }
+}
 const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-ozone-'))
+fs.writeFileSync(path.join(tmpdir, 'harness.pid'), String(process.pid))
 process.env.TMPDIR = tmpdir
 
 let network
