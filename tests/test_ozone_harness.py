@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ozone_harness import REVIEW_CLOSED, REVIEW_OPEN, OzoneHarness, OzoneSubject, OzoneSubjects
+from ozone_harness import REVIEW_CLOSED, REVIEW_ESCALATED, REVIEW_OPEN, OzoneHarness, OzoneSubject, OzoneSubjects
 
 
 @pytest.fixture
@@ -100,6 +100,34 @@ def test_acknowledge_closes_the_review(admin: httpx.Client, ozone: OzoneHarness,
     assert status_of(admin, post)["reviewState"] == REVIEW_CLOSED
     # the other fresh subjects are untouched
     assert status_of(admin, ozone_subjects.posts[1])["reviewState"] == REVIEW_OPEN
+
+
+def test_escalate_moves_the_subject_to_the_escalated_queue(admin: httpx.Client, ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    post = ozone_subjects.posts[0]
+    response = emit(admin, ozone, post, {"$type": "tools.ozone.moderation.defs#modEventEscalate", "comment": "needs legal"})
+    assert response.status_code == 200, response.text
+    assert status_of(admin, post)["reviewState"] == REVIEW_ESCALATED
+    escalated = admin.get("/xrpc/tools.ozone.moderation.queryStatuses", params={"reviewState": REVIEW_ESCALATED, "limit": 100})
+    assert post.key in {status_key(s) for s in escalated.json()["subjectStatuses"]}
+    assert post.key not in {status_key(s) for s in open_queue(admin)}
+
+
+def test_takedown_closes_the_review_and_marks_it_taken_down(admin: httpx.Client, ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    for subject in (ozone_subjects.posts[0], ozone_subjects.accounts[0]):
+        event = {"$type": "tools.ozone.moderation.defs#modEventTakedown", "comment": "spam campaign", "policies": ["policy-one"]}
+        response = emit(admin, ozone, subject, event)
+        assert response.status_code == 200, response.text
+        status = status_of(admin, subject)
+        assert (status["reviewState"], status["takendown"]) == (REVIEW_CLOSED, True)
+        again = emit(admin, ozone, subject, event)  # a second moderator's takedown: a conflict, by message only
+        assert again.status_code == 400
+        assert again.json() == {"error": "InvalidRequest", "message": "Subject is already taken down"}
+
+
+def test_a_wrong_admin_password_is_401(ozone: OzoneHarness) -> None:
+    response = httpx.get(f"{ozone.ozone_url}/xrpc/tools.ozone.moderation.queryStatuses", auth=(ozone.admin_username, "wrong"))
+    assert response.status_code == 401
+    assert response.json()["error"] == "AuthenticationRequired"
 
 
 def test_an_external_id_sent_twice_is_refused_as_duplicate(admin: httpx.Client, ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
