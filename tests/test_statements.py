@@ -136,7 +136,12 @@ INCOMPATIBLE = {"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT", "ille
     ({"content_date": "28.11.2026"}, "content_date: expected a date as YYYY-MM-DD"),
     ({"application_date": None}, "application_date: required"),
     ({"content_date": "2026-11-30"}, "application_date: must not be before content_date"),
-    ({"content_date": "1999-12-31"}, "content_date: must be on or after 2000-01-01"),
+    ({"content_date": "1999-12-31"}, "content_date: must be from 2000-01-01 to 2038-01-01"),
+    ({"application_date": "2019-12-31", "content_date": "2019-01-01"}, "application_date: must be from 2020-01-01 to 2038-01-01"),
+    ({"content_date": "2038-01-02", "application_date": "2038-01-02"}, "content_date: must be from 2000-01-01 to 2038-01-01"),
+    ({"category": "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"}, "category: 'STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE' is not one of the allowed values"),
+    ({"decision_visibility": None, "decision_account": "DECISION_ACCOUNT_GONE"}, "decision_account: 'DECISION_ACCOUNT_GONE' is not one of the allowed values"),
+    ({"source_type": "SOURCE_VOLUNTARY", "source_identity": "Hotline X"}, "source_identity: not for SOURCE_VOLUNTARY (the database would drop it)"),
     ({"source_type": "SOURCE_RUMOUR"}, "source_type: 'SOURCE_RUMOUR' is not one of the allowed values"),
     ({"automated_detection": "yes"}, "automated_detection: 'yes' is not one of the allowed values"),
     ({"automated_decision": "AUTOMATED_DECISION_SOMEWHAT"}, "automated_decision: 'AUTOMATED_DECISION_SOMEWHAT' is not one of the allowed values"),
@@ -172,3 +177,17 @@ def test_the_command_writes_valid_batches_and_reports_the_rest(server: RunningSe
     wrong = subprocess.run([sys.executable, "-m", "triage_tui", "report", "--statements", "--format", "table", "--url", server.url],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "--format jsonl goes with --statements" in wrong.stderr
+
+
+def test_an_account_takedown_is_an_account_suspension(server: RunningServer) -> None:
+    """Ozone's account subjects: the decision is on the account, not on a piece of content."""
+    decide(server, "ana", "it-0000011", "remove", reason="impersonation")
+    sam = {"Authorization": f"Bearer {server.tokens['sam']}"}
+    audit = AuditPage.from_json(httpx.get(f"{server.url}/v1/decisions", headers=sam).json())
+    raw = httpx.get(f"{server.url}/v1/items/it-0000011", headers=sam).json()
+    policy = Policy.from_json(dict(httpx.get(f"{server.url}/v1/policy", headers=sam).json()))
+    account = Item.from_json({**raw, "kind": "account"})
+    s = statement(audit.decisions[-1], account, policy)
+    assert isinstance(s, dict) and problems(s) == []
+    assert s["decision_account"] == "DECISION_ACCOUNT_SUSPENDED" and "decision_visibility" not in s
+    assert (s["content_type"], s["content_type_other"]) == (["CONTENT_TYPE_OTHER"], "user account")

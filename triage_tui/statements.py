@@ -42,6 +42,9 @@ VISIBILITY = ("DECISION_VISIBILITY_CONTENT_REMOVED", "DECISION_VISIBILITY_CONTEN
               "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED", "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
               "DECISION_VISIBILITY_CONTENT_LABELLED", "DECISION_VISIBILITY_OTHER")
 GROUNDS = ("DECISION_GROUND_ILLEGAL_CONTENT", "DECISION_GROUND_INCOMPATIBLE_CONTENT")
+# The database's v2 schema (from 1 July 2025): v1's SCOPE_OF_PLATFORM_SERVICE,
+# NON_CONSENSUAL_BEHAVIOUR, PORNOGRAPHY_OR_SEXUALIZED_CONTENT and UNSAFE_AND_ILLEGAL_PRODUCTS
+# are refused now.
 CATEGORIES = (
     "STATEMENT_CATEGORY_ANIMAL_WELFARE", "STATEMENT_CATEGORY_CONSUMER_INFORMATION", "STATEMENT_CATEGORY_CYBER_VIOLENCE",
     "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN", "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
@@ -49,13 +52,14 @@ CATEGORIES = (
     "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE",
     "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
     "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "STATEMENT_CATEGORY_SELF_HARM",
-    "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
-    "STATEMENT_CATEGORY_VIOLENCE",
+    "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS", "STATEMENT_CATEGORY_VIOLENCE",
 )
 CONTENT_TYPES = ("CONTENT_TYPE_APP", "CONTENT_TYPE_AUDIO", "CONTENT_TYPE_IMAGE", "CONTENT_TYPE_PRODUCT",
                  "CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO", "CONTENT_TYPE_OTHER")
 SOURCE_TYPES = ("SOURCE_ARTICLE_16", "SOURCE_TRUSTED_FLAGGER", "SOURCE_TYPE_OTHER_NOTIFICATION", "SOURCE_VOLUNTARY")
 AUTOMATED_DECISIONS = ("AUTOMATED_DECISION_FULLY", "AUTOMATED_DECISION_PARTIALLY", "AUTOMATED_DECISION_NOT_AUTOMATED")
+ACCOUNT_DECISIONS = ("DECISION_ACCOUNT_SUSPENDED", "DECISION_ACCOUNT_TERMINATED")
+DATE_BOUNDS = {"content_date": ("2000-01-01", "2038-01-01"), "application_date": ("2020-01-01", "2038-01-01")}
 YES_NO = ("Yes", "No")
 
 LIMITS = {"illegal_content_legal_ground": 500, "illegal_content_explanation": 2000, "incompatible_content_ground": 500,
@@ -84,14 +88,16 @@ def statement(entry: AuditEntry, item: Item, policy: Policy) -> dict[str, Any] |
         return Skipped(d.item_id, f"a {d.action.value} restricts nothing: no statement")
     out: dict[str, Any] = {}
     if d.scope == "global":
-        out["decision_visibility"] = ["DECISION_VISIBILITY_CONTENT_REMOVED"]
-        out["territorial_scope"] = list(EEA)
+        scope = list(EEA)
     else:
-        inside = sorted(set(d.scope) & set(EEA))
-        if not inside:
+        scope = sorted(set(d.scope) & set(EEA))
+        if not scope:
             return Skipped(d.item_id, f"withheld in {', '.join(d.scope)} only, outside the EEA: no DSA statement")
-        out["decision_visibility"] = ["DECISION_VISIBILITY_CONTENT_DISABLED"]
-        out["territorial_scope"] = inside
+    if item.kind is Kind.ACCOUNT:  # a takedown of the whole account suspends it
+        out["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
+    else:
+        out["decision_visibility"] = ["DECISION_VISIBILITY_CONTENT_REMOVED" if d.scope == "global" else "DECISION_VISIBILITY_CONTENT_DISABLED"]
+    out["territorial_scope"] = scope
     reason = policy.reason(d.reason or "")
     label = str(reason.label) if reason else (d.reason or "")
     orders = [r.origin for r in item.reports if isinstance(r.origin, AuthorityOrder)]
@@ -116,9 +122,9 @@ def statement(entry: AuditEntry, item: Item, policy: Policy) -> dict[str, Any] |
         kind = _MEDIA.get(str(m.type).split("/", 1)[0])
         if kind and kind not in types:
             types.append(kind)
-    if item.kind is Kind.CHANNEL or not types:
+    if item.kind is not Kind.POST or not types:
         types.append("CONTENT_TYPE_OTHER")
-        out["content_type_other"] = "messaging channel" if item.kind is Kind.CHANNEL else f"{item.kind.value}"
+        out["content_type_other"] = {Kind.CHANNEL: "messaging channel", Kind.ACCOUNT: "user account"}.get(item.kind, item.kind.value)
     out["content_type"] = types
     if item.language and re.fullmatch(r"[a-z]{2}", item.language):
         out["content_language"] = item.language.upper()
@@ -173,6 +179,8 @@ def problems(s: Mapping[str, Any]) -> list[str]:
     if not any(s.get(k) for k in ("decision_visibility", "decision_monetary", "decision_provision", "decision_account")):
         found.append("decision_visibility: required (or one of decision_monetary, decision_provision, decision_account)")
     all_of("decision_visibility", VISIBILITY)
+    if s.get("decision_account") is not None:
+        one_of("decision_account", ACCOUNT_DECISIONS)
     if "DECISION_VISIBILITY_OTHER" in (s.get("decision_visibility") or []):
         need("decision_visibility_other")
     one_of("decision_ground", GROUNDS)
@@ -192,12 +200,16 @@ def problems(s: Mapping[str, Any]) -> list[str]:
     for key in ("content_date", "application_date"):
         if need(key) and not (isinstance(s[key], str) and _DATE.fullmatch(s[key])):
             found.append(f"{key}: expected a date as YYYY-MM-DD")
+    for key, (low, high) in DATE_BOUNDS.items():
+        value = s.get(key)
+        if isinstance(value, str) and _DATE.fullmatch(value) and not low <= value <= high:
+            found.append(f"{key}: must be from {low} to {high}")
     dates = s.get("content_date"), s.get("application_date")
     if all(isinstance(v, str) and _DATE.fullmatch(v) for v in dates) and dates[0] > dates[1]:  # type: ignore[operator]
-        found.append("application_date: must not be before content_date")
-    if isinstance(s.get("content_date"), str) and s["content_date"] < "2000-01-01":
-        found.append("content_date: must be on or after 2000-01-01")
+        found.append("application_date: must not be before content_date")  # our rule: the database does not check it
     one_of("source_type", SOURCE_TYPES)
+    if s.get("source_type") == "SOURCE_VOLUNTARY" and s.get("source_identity"):
+        found.append("source_identity: not for SOURCE_VOLUNTARY (the database would drop it)")
     one_of("automated_detection", YES_NO)
     one_of("automated_decision", AUTOMATED_DECISIONS)
     need("decision_facts")

@@ -28,7 +28,7 @@ def _reason(code: str, label: str, severity: int, dsa: str, *, kinds: tuple[str,
 
 DEFAULT_POLICY_JSON: dict[str, Any] = {
     "reasons": [
-        _reason("spam", "Spam", 1, "SCOPE_OF_PLATFORM_SERVICE"),
+        _reason("spam", "Spam", 1, "OTHER_VIOLATION_TC"),  # the DSA database's v2 categories (July 2025)
         _reason("scam_fraud", "Scam or fraud", 3, "SCAMS_AND_FRAUD"),
         _reason("hate_speech", "Hate speech", 4, "ILLEGAL_OR_HARMFUL_SPEECH"),
         _reason("harassment", "Harassment", 3, "CYBER_VIOLENCE"),
@@ -41,7 +41,7 @@ DEFAULT_POLICY_JSON: dict[str, Any] = {
         _reason("privacy_doxxing", "Doxxing or private information", 4, "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS"),
         _reason("impersonation", "Impersonation", 3, "SCAMS_AND_FRAUD", kinds=("channel", "post")),
         _reason("election_misinfo", "Election misinformation", 3, "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"),
-        _reason("other", "Other policy violation", 1, "SCOPE_OF_PLATFORM_SERVICE"),
+        _reason("other", "Other policy violation", 1, "OTHER_VIOLATION_TC"),
     ],
     "escalation_targets": [
         {"code": "legal", "label": "Legal review", "role": "legal"},
