@@ -413,3 +413,56 @@ def test_export_lists_the_open_queue(ozone: OzoneHarness, ozone_subjects: OzoneS
     assert exported[ozone_subjects.posts[0].key]["snippet"] == ozone_subjects.posts[0].text
     assert all(line["state"] == "open" for line in lines)
     assert ozone.admin_password not in done.stdout + done.stderr
+
+
+def test_the_example_configs_ozone_profiles_are_valid_and_open_a_backend(tmp_path: Path) -> None:
+    """config.toml.example documents the Ozone profiles commented out; uncommented they load."""
+    from triage_tui.config import load
+
+    text = (ROOT / "config.toml.example").read_text()
+    start, end = text.index("# [profiles.ozone-admin]"), text.index("[ui]")
+    block = "\n".join(line.removeprefix("# ").removeprefix("#") for line in text[start:end].splitlines())
+    path = tmp_path / "config.toml"
+    path.write_text(block)
+    cfg = load(path)
+    admin, moderator = cfg.profile("ozone-admin"), cfg.profile("ozone")
+    assert (admin.backend, admin.auth) == ("ozone", "admin")
+    assert (moderator.backend, moderator.auth, moderator.handle) == ("ozone", "moderator", "mod.example.com")
+    backend = OzoneBackend(moderator.url, "app-pass-word", auth="moderator", handle=moderator.handle,
+                           pds=moderator.pds, ozone_did=moderator.ozone_did)
+    assert "app-pass-word" not in repr(backend)
+
+
+async def test_no_password_or_session_token_reaches_a_log_or_an_error(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, caplog: pytest.LogCaptureFixture) -> None:
+    import base64
+    import traceback
+
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "triage_tui"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    failures: list[BaseException] = []
+    async with moderator_backend(ozone) as backend, admin_backend(ozone) as admin:
+        await backend.me()
+        await backend.item(ozone_subjects.posts[0].key)
+        assert backend._access is not None and backend._refresh is not None
+        jwts = [backend._access.reveal(), backend._refresh.reveal()]
+        backend._access = Secret("stale-access-token-0123")
+        await backend.queue(QueueQuery(), limit=5)  # refreshed
+        jwts += [backend._access.reveal(), backend._refresh.reveal()]
+        await admin.stats()
+        reprs = [repr(backend), repr(admin), repr(backend._access), repr(vars(backend)), repr(vars(admin))]
+    async with moderator_backend(ozone, password="wrong-app-password-77") as wrong, admin_backend(ozone, password="wrong-admin-pw-77") as bad:
+        for call in (wrong.me, bad.me):
+            try:
+                await call()
+            except Unauthorized as exc:
+                failures.append(exc)
+    assert len(failures) == 2
+    secrets = [ozone.moderator.password, ozone.admin_password, "wrong-app-password-77", "wrong-admin-pw-77",
+               base64.b64encode(f"admin:{ozone.admin_password}".encode()).decode(), *jwts]
+    texts = [caplog.text, *reprs, *(t for exc in failures for t in (str(exc), repr(exc), "".join(traceback.format_exception(exc))))]
+    texts += [str(r.__dict__) for r in caplog.records]
+    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    for secret in secrets:
+        leaked = [t[:120] for t in texts if secret in t]
+        assert not leaked, leaked

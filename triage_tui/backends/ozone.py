@@ -403,7 +403,7 @@ class OzoneBackend:
         url = check_base_url(base_url)
         self.base_url = str(url).rstrip("/")
         self._secret = secret
-        self._secrets: list[str] = [secret.reveal()]
+        self._secrets: list[Secret] = [secret]  # Secrets, so that vars(self) shows none of them
         protect_logs(secret)
         if auth == "admin":
             basic = base64.b64encode(f"admin:{secret.reveal()}".encode()).decode("ascii")
@@ -443,11 +443,11 @@ class OzoneBackend:
         )
 
     def _register(self, secret: Secret) -> None:
-        self._secrets.append(secret.reveal())
+        self._secrets.append(secret)
         protect_logs(secret)
 
     def redact(self, text: str) -> str:
-        return _redact(text, tuple(self._secrets))
+        return _redact(text, tuple(s.reveal() for s in self._secrets))
 
     def __repr__(self) -> str:
         url = getattr(self, "base_url", "<not constructed>")
