@@ -68,21 +68,16 @@ from triage_tui.backends.triage import (
     _ssl_context,
     check_base_url,
 )
-from triage_tui.sanitize import Sanitized, clean
 from triage_tui.model import (
     Action,
-    AuditEntry,
     AuditPage,
     ChangeBatch,
     Claim,
     CurrentState,
     Decision,
-    DecisionCount,
     DecisionResult,
     Item,
-    ItemSummary,
     Moderator,
-    OldestOpen,
     Outcome,
     PayloadError,
     Policy,
@@ -92,6 +87,7 @@ from triage_tui.model import (
     Stats,
     iso,
 )
+from triage_tui.sanitize import Sanitized, clean
 
 DEFS = "tools.ozone.moderation.defs"
 REVIEW_OPEN = f"{DEFS}#reviewOpen"
@@ -260,13 +256,12 @@ def summary_json(status: Mapping[str, Any], snippet: str) -> dict[str, Any] | No
     kind = kind_of(item_id)
     review = _str(status, "reviewState") or ""
     reasons = _reasons_from_tags(status.get("tags"))
-    priority = status.get("priorityScore")
     return {
         "id": item_id,
         "kind": kind,
         "state": STATE_OF.get(review, State.CLOSED).value,
         "version": _time_ms(_str(status, "updatedAt")),
-        "priority": max(0, min(priority, 100)) if isinstance(priority, int) and not isinstance(priority, bool) else 0,
+        "priority": _priority(status),
         "deadline": None,
         "sources": [Source.USER_REPORT.value] if status.get("lastReportedAt") else [],
         "countries": [],
@@ -277,6 +272,12 @@ def summary_json(status: Mapping[str, Any], snippet: str) -> dict[str, Any] | No
         "escalated_to": ESCALATION_TARGET if review == REVIEW_ESCALATED else None,
         "campaign": None,
     }
+
+
+def _priority(status: Mapping[str, Any]) -> int:
+    """Ozone's priorityScore (higher first), clamped to the model's 0..100."""
+    score = status.get("priorityScore")
+    return max(0, min(score, 100)) if isinstance(score, int) and not isinstance(score, bool) else 0
 
 
 def _profile_value(repo: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -367,6 +368,14 @@ def decision_json(event: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------
+
+
+class OzoneRefused(InvalidRequest):
+    """Ozone answered 4xx; `code` is its XRPC error name (DuplicateExternalId, SubjectHasAction, …)."""
+
+    def __init__(self, message: str, *, detail: str | None, status: int | None, code: str | None) -> None:
+        super().__init__(message, detail=detail, status=status)
+        self.code = code
 
 
 @dataclass
@@ -520,9 +529,7 @@ class OzoneBackend:
         if status == 404:
             return NotFound(f"Ozone {where}: not found ({said})", status=status)
         if 400 <= status < 500 and status not in (408, 429):
-            err = InvalidRequest(f"Ozone refused {where} ({said})", detail=message, status=status)
-            err.code = code  # type: ignore[attr-defined]
-            return err
+            return OzoneRefused(f"Ozone refused {where} ({said})", detail=message, status=status, code=code)
         return error_for_response(status, {"error": code, "detail": message}, answer.headers, where=f"Ozone {where}", redact=self.redact)
 
     async def _xrpc(self, method: str, nsid: str, *, params: Mapping[str, Any] | None = None, body: object = None) -> Any:
@@ -758,7 +765,7 @@ class OzoneBackend:
             "author": author_json(author_repo, status) if author_repo else None,
             "member_count": None,
             "reports": sorted(reports, key=lambda r: r["created_at"] or ""),
-            "priority": summary_json(status, "")["priority"] if status.get("subject") else 0,  # type: ignore[index]
+            "priority": _priority(status),
             "deadline": None,
             "escalated_to": ESCALATION_TARGET if review == REVIEW_ESCALATED else None,
             "campaign": None,
@@ -822,8 +829,8 @@ class OzoneBackend:
                 "modTool": {"name": MOD_TOOL, "meta": {"decision": d.id}}}
         try:
             await self._xrpc("POST", "tools.ozone.moderation.emitEvent", body=body)
-        except InvalidRequest as exc:
-            code = getattr(exc, "code", None)
+        except OzoneRefused as exc:
+            code = exc.code
             if code == "DuplicateExternalId":
                 return _duplicate(d, key)
             if code == "SubjectHasAction" or "already taken down" in (exc.detail or ""):
