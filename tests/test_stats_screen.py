@@ -72,3 +72,13 @@ def test_snapshot_stats_screen(snap_compare: Any, fixed_server: RunningServer, o
         await open_stats(pilot)
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(100, 30), run_before=before)
+
+
+async def test_S_opens_it_from_the_queue(fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
+    app = fixed_app(fixed_server, outbox_path)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, StatsScreen) and app.screen.today is not None)
+        await pilot.press("S")  # the same key closes it
+        await until(pilot, lambda: not isinstance(app.screen, StatsScreen))

@@ -162,7 +162,7 @@ async def test_keys_and_quit_before_policy(server: RunningServer, outbox_path: P
     app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=0.2))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press("a", "r", "e", "u", "c", "S", "v", "space", "s", "T", "enter", "slash", *"reports>=3", "enter", "escape", "question_mark", "escape", "j", "G", "g")
+        await pilot.press("a", "r", "e", "u", "c", "O", "escape", "S", "escape", "v", "space", "s", "T", "enter", "slash", *"reports>=3", "enter", "escape", "question_mark", "escape", "j", "G", "g")
         await pilot.pause(0.3)
         assert pilot.app.is_running
         await pilot.press("q")

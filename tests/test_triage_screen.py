@@ -282,7 +282,7 @@ async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningSer
 
             await until(pilot, lambda: noticed(first.id, "mod-ben already did: remove") and noticed(second.id, "mod-ben holds a claim"))
             await other.delete(f"/v1/items/{second.id}/claim", headers=server.auth("ben"))
-        await pilot.press("S")
+        await pilot.press("O")
         sync = pilot.app.screen
         assert isinstance(sync, SyncScreen)
         assert [r.item_id for r in sync.rows] == [first.id, second.id]
@@ -427,3 +427,24 @@ def test_field_index_narrows_without_changing_results() -> None:
             assert {i.id for i in want} <= ids
     for moment in (now - timedelta(days=1), now, now + timedelta(hours=5), now + timedelta(days=30)):
         assert deadlines.past(moment) == sum(1 for i in items.values() if i.deadline is not None and i.deadline <= moment)
+
+
+async def test_a_minority_sensitive_report_masks_the_line(server: RunningServer, outbox_path: Path) -> None:
+    """Two reports say spam, one says self-harm: the main reason is spam, and the line is
+    masked all the same, as the detail pane is (the summary's `reasons` names all three)."""
+    from triage_tui.server.demo import showcase
+
+    base = showcase(server.clock())[10]
+    spam = dict(base["reports"][0], reason="spam")
+    reports = [dict(spam, id="rp-mix-1"), dict(spam, id="rp-mix-2"), dict(spam, id="rp-mix-3", reason="self_harm")]
+    server.store.add_items([dict(base, id="it-mixed-1", text="a line that must stay hidden", reports=reports)])
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await until(pilot, lambda: screen.queue.index_of("it-mixed-1") is not None)
+        item = screen.queue.items[screen.queue.index_of("it-mixed-1")]
+        assert item.reason == "spam" and item.reasons == ("self_harm", "spam")
+        assert screen.queue.is_masked(item)
+        await put_cursor(pilot, "it-mixed-1")
+        await pilot.press("v")
+        assert not screen.queue.is_masked(item)

@@ -15,7 +15,7 @@ from triage_tui.backends import Backend
 from triage_tui.model import State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
-from triage_tui.theming import Catalogue, discover
+from triage_tui.theming import DEFAULT, Catalogue, discover
 from triage_tui.ui.themes import textual_themes
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
@@ -35,8 +35,7 @@ class TriageApp(App[None]):
         themes, problems = textual_themes(catalogue if catalogue is not None else discover())
         for one in themes:
             self.register_theme(one)
-        if theme is not None:
-            self.theme = theme
+        self.theme = theme or (DEFAULT if DEFAULT in self.available_themes else self.theme)
         self._started_theme = self.theme
         self._notices = [*notices, *problems]
         self.clock = clock

@@ -38,6 +38,7 @@ from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
 from triage_tui.ui.screens.help import HelpScreen
+from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.queue_list import QueueList
@@ -277,7 +278,8 @@ class TriageScreen(Screen[None]):
         Binding("T", "tag_filter", "Tag by filter", show=False, id="select.tag_filter"),
         Binding("escape", "clear", "Clear tags/filter", show=False, id="select.clear"),
         Binding("c", "claim", "Claim/release", show=False, id="item.claim"),
-        Binding("S", "sync", "Unsent & conflicts", show=False, id="app.sync"),
+        Binding("O", "sync", "Outbox: unsent & conflicts", show=False, id="app.sync"),
+        Binding("S", "stats", "Stats for today", show=False, id="app.stats"),
         Binding("ctrl+d", "detail_page(1)", "Scroll the item down", show=False, id="item.scroll_down"),
         Binding("ctrl+u", "detail_page(-1)", "Scroll the item up", show=False, id="item.scroll_up"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -545,7 +547,7 @@ class TriageScreen(Screen[None]):
     def on_sync_state(self, message: SyncState) -> None:
         self._sync_text = message.text
         for line in message.conflicts:
-            self.notify(f"{line} S lists unsent and conflicted decisions.", title="Conflict: not applied", severity="error", timeout=15, markup=False)
+            self.notify(f"{line} O lists unsent and conflicted decisions.", title="Conflict: not applied", severity="error", timeout=15, markup=False)
         self._refresh_status()
 
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
@@ -620,10 +622,14 @@ class TriageScreen(Screen[None]):
         self.detail.show(item, policy=self.policy, now=self.clock(), revealed=revealed)
 
     def _masked(self, item: ItemSummary) -> bool:
-        if not self.settings.mask_sensitive or self.policy is None or item.reason is None:
+        """Masked when any report's reason is sensitive, as the detail pane decides."""
+        if not self.settings.mask_sensitive or self.policy is None:
             return False
-        reason = self.policy.reason(item.reason)
-        return reason is not None and reason.sensitive
+        for code in item.reasons or ((item.reason,) if item.reason else ()):
+            reason = self.policy.reason(code)
+            if reason is not None and reason.sensitive:
+                return True
+        return False
 
     def _claim_if_current(self, item_id: str) -> None:
         if item_id != self._cursor_id() or item_id == self._claimed:
@@ -899,6 +905,9 @@ class TriageScreen(Screen[None]):
         resume = self.sender.resume if self.sender else None
         screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume)
         self.app.push_screen(screen, lambda _: self._synced())
+
+    def action_stats(self) -> None:
+        self.app.push_screen(StatsScreen(self.backend, self.clock))
 
     def _synced(self) -> None:
         self._wake.set()

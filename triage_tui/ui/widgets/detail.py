@@ -410,7 +410,7 @@ def _report_blocks(item: Item, policy: Policy | None, now: datetime, masked: str
 
 def _profile_blocks(item: Item, now: datetime) -> list[_Block]:
     author: Profile | None = item.author
-    blocks = [_heading("Channel owner" if item.kind is Kind.CHANNEL else "Author")]
+    blocks = [_heading({Kind.CHANNEL: "Channel owner", Kind.ACCOUNT: "Account"}.get(item.kind, "Author"))]
     indent = Content("  ")
     if author is None:
         return [*blocks, _Block(Content.styled("no profile sent by the backend", DIM), indent)]
@@ -481,7 +481,7 @@ def build_blocks(item: Item, policy: Policy | None, now: datetime, *, masked: st
             blocks.append(_Block(Content.assemble(("title ", DIM), _name(item.title)), Content("  ")))
         else:
             blocks.append(_Block(Content.styled("no title", DIM), Content("  ")))
-    what = "Description" if item.kind is Kind.CHANNEL else "Post"
+    what = {Kind.CHANNEL: "Description", Kind.ACCOUNT: "Profile text"}.get(item.kind, "Post")
     extra: list[Part] = []
     if item.language:
         extra.append(f" · {item.language}")

@@ -50,7 +50,7 @@ _BADGES: tuple[tuple[Source, str], ...] = (
     (Source.AUTOMATED, "AU"),
     (Source.USER_REPORT, "UR"),
 )
-_KIND = {Kind.POST: "post", Kind.CHANNEL: "chan"}
+_KIND = {Kind.POST: "post", Kind.CHANNEL: "chan", Kind.ACCOUNT: "acct"}
 
 # Control characters that must never reach the terminal. The sanitizer has already
 # replaced them (only \n and \t survive it); this is the belt to its braces, applied
@@ -724,7 +724,13 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             full = self.get_component_rich_style
 
             def part(name: str) -> Style:
-                return self.get_component_rich_style(name, partial=True)
+                # The full style resolves `auto` and alpha colours against this widget's
+                # background (a partial one resolves `auto` to white: invisible on a light
+                # theme, not dimmed on a dark one); keep its colour and attributes, not its
+                # background, so the cursor and tag rows keep theirs.
+                whole = full(name)
+                return Style(color=whole.color, bold=whole.bold, italic=whole.italic, underline=whole.underline,
+                             strike=whole.strike, reverse=whole.reverse)
 
             styles = _Styles(
                 base=self.rich_style,
