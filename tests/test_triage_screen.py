@@ -448,3 +448,22 @@ async def test_a_minority_sensitive_report_masks_the_line(server: RunningServer,
         await put_cursor(pilot, "it-mixed-1")
         await pilot.press("v")
         assert not screen.queue.is_masked(item)
+
+
+async def test_with_auto_advance_off_the_decided_item_stays_until_the_cursor_moves(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, confirm_above=10, auto_advance=False, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first, second = screen.queue.items[0].id, screen.queue.items[1].id
+        await pilot.press("a")
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first  # it stays, marked
+        assert screen.queue.decided(first) == "approved"
+        row = "".join(seg.text for seg in screen.queue.render_line(0))
+        assert "\u2714 approved" in row
+        await pilot.press("a")  # pressing again does not decide it twice
+        assert len(screen.outbox.rows(server.url, "mod-ana", [RowState.HELD])) == 1
+        await pilot.press("u")  # undo takes the mark away; the item is open again, where it was
+        assert screen.queue.decided(first) is None and screen.queue.index_of(first) == 0
+        await pilot.press("a", "j")  # decide, then move on: now it leaves
+        await until(pilot, lambda: screen.queue.index_of(first) is None)
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == second

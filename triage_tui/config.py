@@ -73,6 +73,7 @@ class Profile:
 class UiSettings:
     theme: str | None = None  # None: the default theme (triage_tui.theming.DEFAULT)
     undo_seconds: float = 8.0
+    auto_advance: bool = True
     confirm_above: int = 10
     mask_sensitive: bool = True
     claim_on_open: bool = True
@@ -240,7 +241,7 @@ def _flag(table: Mapping[str, Any], key: str, where: str) -> bool:
 def _ui(value: object, path: Path) -> UiSettings:
     where = f"{path}: [ui]"
     table = _table(value, where)
-    _only(table, ("theme", "undo_seconds", "confirm_above", "mask_sensitive", "claim_on_open"), where, "[ui]")
+    _only(table, ("theme", "undo_seconds", "auto_advance", "confirm_above", "mask_sensitive", "claim_on_open"), where, "[ui]")
     base = UiSettings()
     theme = table.get("theme")
     if theme is not None and (not isinstance(theme, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", theme)):
@@ -249,6 +250,7 @@ def _ui(value: object, path: Path) -> UiSettings:
         theme=theme,
         undo_seconds=float(_number(table, "undo_seconds", where, 0, 300, integer=False)) if "undo_seconds" in table else base.undo_seconds,
         confirm_above=_number(table, "confirm_above", where, 1, 100_000, integer=True) if "confirm_above" in table else base.confirm_above,
+        auto_advance=_flag(table, "auto_advance", where) if "auto_advance" in table else base.auto_advance,
         mask_sensitive=_flag(table, "mask_sensitive", where) if "mask_sensitive" in table else base.mask_sensitive,
         claim_on_open=_flag(table, "claim_on_open", where) if "claim_on_open" in table else base.claim_on_open,
     )
@@ -320,7 +322,7 @@ STARTER = {
     "profiles": {
         "local": {"url": "http://127.0.0.1:8470", "backend": "triage", "token_env": "TRIAGE_TUI_TOKEN"},
     },
-    "ui": {"theme": "triage-dark", "undo_seconds": 8, "confirm_above": 10, "mask_sensitive": True, "claim_on_open": True},
+    "ui": {"theme": "triage-dark", "undo_seconds": 8, "auto_advance": True, "confirm_above": 10, "mask_sensitive": True, "claim_on_open": True},
     "sync": {"batch": 100, "max_delay": 60},
 }
 

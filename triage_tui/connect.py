@@ -118,7 +118,7 @@ def run_app(args: argparse.Namespace) -> int:
     chosen = look(args.theme or ui.theme, "--theme" if args.theme or not cfg else f"{cfg.path}: [ui] theme")
     if isinstance(chosen, int):
         return chosen
-    settings = Settings(undo_seconds=ui.undo_seconds, confirm_above=ui.confirm_above, claim_on_open=ui.claim_on_open,
+    settings = Settings(undo_seconds=ui.undo_seconds, auto_advance=ui.auto_advance, confirm_above=ui.confirm_above, claim_on_open=ui.claim_on_open,
                         mask_sensitive=ui.mask_sensitive, sync_batch=sync.batch, sync_max_delay=sync.max_delay)
     TriageApp(backend, Outbox(), backend_name=target.url, queue=State(target.queue), settings=settings, keymap=keys,
               theme=chosen.theme, catalogue=chosen.catalogue, notices=chosen.notices).run()

@@ -56,6 +56,7 @@ FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyc
 @dataclass(frozen=True, slots=True)
 class Settings:
     undo_seconds: float = 8.0
+    auto_advance: bool = True  # off: a decided item stays on screen, marked, until the cursor moves on
     confirm_above: int = 10
     claim_on_open: bool = True
     mask_sensitive: bool = True
@@ -307,6 +308,7 @@ class TriageScreen(Screen[None]):
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
         self._undo: list[UndoEntry] = []
+        self._stayed: str | None = None  # decided, kept on screen while auto-advance is off
         self._gone: set[str] = set()  # decided here or elsewhere: a late page must not bring them back
         self._elsewhere: set[str] = set()  # decided by someone else: an undo must not bring them back
         self._claimed: str | None = None
@@ -553,7 +555,16 @@ class TriageScreen(Screen[None]):
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
         """Called by the list in the same call that moved its cursor, so that the pane is
         painted in the same frame as the list (the message below arrives a frame later)."""
+        if self._stayed is not None and (item is None or item.id != self._stayed):
+            self.call_later(self._leave_stayed)
         self._show_cursor_detail()
+
+    def _leave_stayed(self) -> None:
+        """The decided item kept on screen (auto-advance off) leaves the list now."""
+        stayed, self._stayed = self._stayed, None
+        if stayed is not None:
+            self.queue.mark_decided(stayed, None)
+            self.queue.remove({stayed})
 
     @on(QueueList.CursorMoved)
     def _cursor_moved(self, event: QueueList.CursorMoved) -> None:
@@ -695,8 +706,11 @@ class TriageScreen(Screen[None]):
     def _targets(self) -> list[ItemSummary]:
         tagged = self.queue.tagged
         if tagged:
-            return [i for i in self.queue.items if i.id in tagged]
+            return [i for i in self.queue.items if i.id in tagged and i.id != self._stayed]
         item = self.queue.cursor_item
+        if item is not None and item.id == self._stayed:
+            self.notify(f"{item.id} is already decided; u undoes it, j moves on.", markup=False)
+            return []
         return [item] if item is not None else []
 
     def _ready(self) -> bool:
@@ -788,10 +802,17 @@ class TriageScreen(Screen[None]):
         for item_id in ids:
             self._drop(item_id)
         self.queue.clear_tags()
-        self.queue.remove(ids)
+        past = {Action.APPROVE: "Approved", Action.REMOVE: "Removed", Action.ESCALATE: "Escalated"}[action]
+        self._leave_stayed()
+        cursor = self.queue.cursor_item
+        if not self.settings.auto_advance and len(items) == 1 and cursor is not None and cursor.id == items[0].id:
+            self._stayed = cursor.id  # it leaves when the cursor moves on (or u takes it back)
+            label = " ".join(str(part) for part in (past.lower(), fields.get("reason"), fields.get("escalate_to")) if part)
+            self.queue.mark_decided(cursor.id, label)
+        else:
+            self.queue.remove(ids)
         self._wake.set()
         what = items[0].id if len(items) == 1 else f"{len(items)} items"
-        past = {Action.APPROVE: "Approved", Action.REMOVE: "Removed", Action.ESCALATE: "Escalated"}[action]
         self.notify(f"{past} {what}. u undoes for {self.settings.undo_seconds:g} s.", timeout=min(8.0, self.settings.undo_seconds), markup=False)
         self._show_cursor_detail()
         self._refresh_status()
@@ -809,6 +830,9 @@ class TriageScreen(Screen[None]):
             self.notify(f"Undone, but {', '.join(i.id for i in taken[:3])} {'was' if len(taken) == 1 else 'were'} meanwhile decided by someone else.",
                         severity="warning", markup=False)
         for item in back:
+            if item.id == self._stayed:
+                self._stayed = None
+                self.queue.mark_decided(item.id, None)
             self._gone.discard(item.id)
             self._put([item])
             if self._filter.matches(item, self.clock()):

@@ -330,6 +330,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self._tagged: set[str] = set()
         self._revealed: set[str] = set()
         self._masked: MaskPredicate | None = masked
+        self._decided: dict[str, str] = {}  # item id -> what was decided, while it stays on screen
         self._clock: Clock = clock
         self._sort_key = sort_key
         self.advance_on_tag = advance_on_tag
@@ -381,6 +382,20 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     def set_sort_key(self, sort_key: SortKey | None) -> None:
         """The order `upsert` keeps; call `set_items` with items in that order too."""
         self._sort_key = sort_key
+
+    def mark_decided(self, item_id: str, label: str | None) -> None:
+        """Show (or, with None, stop showing) that the item was just decided: with
+        auto-advance off it stays on screen, marked, until the cursor moves on."""
+        if label is None:
+            self._decided.pop(item_id, None)
+        else:
+            self._decided[item_id] = label
+        index = self.index_of(item_id)
+        if index is not None:
+            self.refresh_line(index - self.scroll_offset.y)
+
+    def decided(self, item_id: str) -> str | None:
+        return self._decided.get(item_id)
 
     def set_mask(self, masked: MaskPredicate | None) -> None:
         """Change the predicate that decides which items are masked (e.g. a new policy)."""
@@ -787,14 +802,15 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         due: tuple[str, bool] | None = None
         if item.deadline is not None:
             due = due_label(item.deadline, now)
-        cache_key = (item.id, item.version, width, cursor, tagged, masked, due)
+        decided = self._decided.get(item.id) if self._decided else None
+        cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided)
         strip = self._row_cache.get(cache_key)
         if strip is None:
-            strip = self._build_row(item, width, now, cursor=cursor, tagged=tagged, masked=masked, due=due)
+            strip = self._build_row(item, width, now, cursor=cursor, tagged=tagged, masked=masked, due=due, decided=decided)
             self._row_cache.set(cache_key, strip)
         return strip
 
-    def _build_row(self, item: ItemSummary, width: int, now: datetime, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None) -> Strip:
+    def _build_row(self, item: ItemSummary, width: int, now: datetime, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None, decided: str | None = None) -> Strip:
         """One row as segments whose cell widths we track, made into a single Strip."""
         st = self._get_styles()
         row = st.tagged if tagged else st.base
@@ -872,7 +888,9 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip([*strip, Segment(ELLIPSIS, plain)] if width else [], width)
 
         room = width - cells
-        if masked:
+        if decided is not None:
+            pieces = [(f"\u2714 {decided}", style(st.flag))]
+        elif masked:
             pieces = [(f"\u2592\u2592 masked \u2014 {self._reveal_key()} to reveal", style(st.masked))]
         else:
             dim = style(st.dim)
