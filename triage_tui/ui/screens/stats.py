@@ -72,13 +72,13 @@ def oldest(stats: Stats, now: datetime) -> Content:
         age = duration((now - old.first_reported_at).total_seconds())
         count = stats.open_by_source.get(source, 0)
         overdue = stats.overdue_by_source.get(source, 0)
-        line: list[Content | tuple[str, str] | str] = ["\n", (f"{name:<17}", "bold"), f"{count:>6,} open"]
+        line: list[Content | tuple[str, str] | str] = ["\n", (f"{name:<16}", "bold"), f"{count:>6,} open"]
         line.append((f" ({overdue:,} late)", "$text-error") if overdue else ("", ""))
-        line.append(f"  oldest {old.item_id}, {age} old: ")
+        line.append(f"  oldest {old.item_id} {age}: ")
         if old.deadline is None:
             line.append(("no deadline", "dim"))
         elif old.deadline <= now:
-            line.append((f"! {duration((now - old.deadline).total_seconds())} overdue", "bold $text-error"))
+            line.append((f"! {duration((now - old.deadline).total_seconds())} late", "bold $text-error"))
         else:
             line.append((f"due in {duration((old.deadline - now).total_seconds())}", "$text-warning"))
         parts += line
