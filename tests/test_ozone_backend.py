@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from ozone_harness import REVIEW_CLOSED, REVIEW_ESCALATED, REVIEW_OPEN, OzoneHarness, OzoneSubject, OzoneSubjects
-from tests.faultproxy import FaultProxy, Mangle, Received
+from tests.faultproxy import Canned, FaultProxy, Mangle, Received
 from triage_tui.backends import QueueQuery
 from triage_tui.backends.auth import Secret
-from triage_tui.backends.errors import Unauthorized
+from triage_tui.backends.errors import ClaimConflict, InvalidRequest, Unauthorized
 from triage_tui.backends.ozone import ESCALATION_TARGET, OzoneBackend
 from triage_tui.model import Action, Decision, Kind, Outcome, Source, State
 from triage_tui.outbox import Outbox, RowState
@@ -160,7 +160,8 @@ async def test_the_policy_covers_every_kind_and_has_one_escalation_target(admin:
     assert all(set(Kind) <= r.applies_to for r in policy.reasons)
     assert [t.code for t in policy.escalation_targets] == [ESCALATION_TARGET]
     assert policy.escalation_required == ()
-    assert admin.capabilities.versions is False and admin.capabilities.claims is False
+    assert admin.capabilities.versions is False
+    assert admin.capabilities.claims is False  # until me() has asked this server about report assignments
 
 
 # -- decisions -----------------------------------------------------------------------------
@@ -259,6 +260,109 @@ async def test_a_resend_that_reaches_ozone_is_refused_as_a_duplicate_external_id
     [second] = await admin.decide([decision])
     assert (first.outcome, second.outcome, second.effective.outcome) == (Outcome.APPLIED, Outcome.DUPLICATE, Outcome.APPLIED)
     assert len(events_of(ozone, subject, "modEventAcknowledge")) == 1
+
+
+# -- claims: Ozone's report assignments ------------------------------------------------------
+
+
+def active_assignments(ozone: OzoneHarness, subject: OzoneSubject) -> list[dict[str, Any]]:
+    """Ozone's own view: the active assignments of the subject's reports."""
+    with http(ozone) as client:
+        ids: list[int] = []
+        for status in ("open", "escalated", "closed"):
+            r = client.get("/xrpc/tools.ozone.report.queryReports", params={"subject": subject.key, "status": status})
+            r.raise_for_status()
+            ids += [report["id"] for report in r.json()["reports"]]
+        assert ids
+        r = client.get("/xrpc/tools.ozone.report.getAssignments", params={"reportIds": ids, "onlyActive": "true"})
+        r.raise_for_status()
+        return r.json()["assignments"]
+
+
+async def test_a_moderator_claims_a_subject_and_the_admin_sees_who_holds_it(ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    subject = ozone_subjects.posts[0]
+    mod_did = ozone.moderator.did
+    async with moderator_backend(ozone) as moderator, admin_backend(ozone) as admin:
+        assert moderator.capabilities.claims is False  # not probed yet
+        await moderator.me()
+        await admin.me()
+        assert moderator.capabilities.claims is True and admin.capabilities.claims is True
+        assert OzoneBackend.capabilities.claims is False  # per server, per instance
+
+        before = time.time()
+        claim = await moderator.claim(subject.key)
+        assert claim.holder == mod_did
+        # Ozone sets the lease itself: OZONE_ASSIGNMENT_REPORT_DURATION_MS, 5 minutes by default.
+        assert 240 <= claim.expires_at.timestamp() - before <= 360
+        held = active_assignments(ozone, subject)
+        assert len(held) == len(subject.report_ids) and {a["did"] for a in held} == {mod_did}
+        assert all("endAt" in a for a in held)  # non-permanent
+
+        with pytest.raises(ClaimConflict) as caught:
+            await admin.claim(subject.key)
+        assert caught.value.code == "claimed" and caught.value.holder == mod_did
+        # Each report has its own lease (assigned one after the other): the conflict says when the last ends.
+        assert caught.value.expires_at is not None and 0 <= (caught.value.expires_at - claim.expires_at).total_seconds() < 10
+        assert mod_did in str(caught.value) and ozone.moderator.handle in str(caught.value)
+        await admin.release(subject.key)  # releases only its own: the moderator still holds it
+        assert {a["did"] for a in active_assignments(ozone, subject)} == {mod_did}
+
+        again = await moderator.claim(subject.key)  # claiming again refreshes the lease
+        assert again.holder == mod_did and again.expires_at >= claim.expires_at
+
+        await moderator.release(subject.key)
+        assert active_assignments(ozone, subject) == []
+
+        # Released: the admin (the Ozone service DID, as in me()) can take it, and now holds it.
+        admin_claim = await admin.claim(subject.key)
+        assert admin_claim.holder == ozone.ozone_did == (await admin.me()).id
+        with pytest.raises(ClaimConflict) as caught:
+            await moderator.claim(subject.key)
+        assert caught.value.holder == ozone.ozone_did
+        await admin.release(subject.key)
+        assert active_assignments(ozone, subject) == []
+        # Claims cover an account subject too.
+        account = ozone_subjects.accounts[0]
+        assert (await moderator.claim(account.key)).holder == mod_did
+        await moderator.release(account.key)
+        assert active_assignments(ozone, account) == []
+
+
+async def test_an_escalated_subject_can_be_claimed_and_a_closed_one_cannot(admin: OzoneBackend, ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    subject, escalated = ozone_subjects.posts
+    await admin.me()
+    [result, up] = await admin.decide([Decision.new(subject.key, 0, Action.APPROVE),
+                                       Decision.new(escalated.key, 0, Action.ESCALATE, escalate_to=ESCALATION_TARGET)])
+    assert result.outcome is Outcome.APPLIED and up.outcome is Outcome.APPLIED
+    assert (await admin.claim(escalated.key)).holder == ozone.ozone_did
+    await admin.release(escalated.key)
+    assert active_assignments(ozone, escalated) == []
+    with pytest.raises(ClaimConflict) as caught:
+        await admin.claim(subject.key)
+    assert caught.value.code == "not_claimable" and caught.value.holder is None
+    await admin.release(subject.key)  # nothing held: a no-op
+
+
+@pytest.mark.parametrize("answer", [
+    Canned(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}),
+    Canned(400, {"error": "XRPCNotSupported", "message": "XRPCNotSupported"}),
+    Canned(404, {"error": "NotFound", "message": "Not Found"}),
+], ids=["501-MethodNotImplemented", "400-XRPCNotSupported", "404"])
+async def test_a_server_without_report_assignments_has_no_claims(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, answer: Canned) -> None:
+    probe = "/xrpc/tools.ozone.report.getAssignments"
+    async with FaultProxy(ozone.ozone_url) as proxy:
+        proxy.faults[probe] = answer
+        async with admin_backend(ozone, url=proxy.url) as backend:
+            me = await backend.me()
+            assert me.id == ozone.ozone_did  # the rest of Ozone works through the proxy
+            assert backend.capabilities.claims is False
+            with pytest.raises(InvalidRequest, match="no report assignments"):
+                await backend.claim(ozone_subjects.posts[0].key)
+            await backend.release(ozone_subjects.posts[0].key)  # nothing to release: no call
+            await backend.me()  # probed once
+    probes = [r for r in proxy.received if r.target.startswith(probe)]
+    assert len(probes) == 1
+    assert not [r for r in proxy.received if "assignModerator" in r.target or "unassignModerator" in r.target]
 
 
 # -- auth ------------------------------------------------------------------------------------

@@ -17,8 +17,18 @@ What maps to what:
   `modTool.meta`, because a resent *takedown* is refused "Subject is already taken
   down" before Ozone looks at the externalId: the event carrying our key tells our own
   earlier takedown (duplicate) from someone else's (conflict).
+- claims: Ozone's report assignments, where the server offers them. me() probes
+  `tools.ozone.report.getAssignments` once; a 404/501/MethodNotImplemented/XRPCNotSupported
+  (or 403) answer means none, and `capabilities.claims` stays False for this instance.
+  A claim assigns each of the subject's open/queued/assigned/escalated reports
+  (`queryReports`) to the caller with `assignModerator` (isPermanent false); Ozone sets
+  the lease itself (OZONE_ASSIGNMENT_REPORT_DURATION_MS, default 5 minutes, our `ttl` is
+  not honoured) and a repeat claim refreshes it. Someone else's active assignment (or
+  `AlreadyAssigned`) is a ClaimConflict naming their DID; a closed subject is
+  `not_claimable`. Release unassigns only the reports we hold (Ozone would let us end
+  anyone's). The admin claims as the Ozone service DID, the same id me() reports.
 - no versions (item_version is informational: the status's updatedAt in ms), no
-  claims, no change feed, no scoped removal: the capability flags say so.
+  change feed, no scoped removal: the capability flags say so.
 
 Auth: "admin" sends Basic auth (`admin` / the secret) straight to Ozone; "moderator"
 logs in at the account's PDS (`com.atproto.server.createSession`, the secret is an app
@@ -37,7 +47,7 @@ import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -49,6 +59,7 @@ from triage_tui.backends import Capabilities, QueueQuery
 from triage_tui.backends.auth import Secret, _redact, check_token, protect_logs
 from triage_tui.backends.errors import (
     BackendError,
+    ClaimConflict,
     Forbidden,
     InvalidRequest,
     NotFound,
@@ -124,6 +135,13 @@ SORT_FIELD = {
 PAGE_MAX = 100  # Ozone's own limit per page
 COUNT_CAP = 10_000  # stats() stops counting a queue here
 SESSION_ERRORS = ("ExpiredToken", "InvalidToken")
+ASSIGN = "tools.ozone.report.assignModerator"
+UNASSIGN = "tools.ozone.report.unassignModerator"
+ASSIGN_GET = "tools.ozone.report.getAssignments"
+CLAIMABLE_REPORTS = ("open", "queued", "assigned", "escalated")  # queryReports takes one status a call
+NOT_IMPLEMENTED_STATUS = (404, 501)
+MAX_REPORT_PAGES = 20
+_MAX_LEASE_END = datetime(2199, 12, 31, tzinfo=UTC)
 _DID_RE = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}")
 _AT_URI_RE = re.compile(r"at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/([A-Za-z0-9.-]+)/([A-Za-z0-9._~:-]+)")
 
@@ -390,6 +408,7 @@ class OzoneBackend:
 
     name = "ozone"
     capabilities = Capabilities(claims=False, versions=False, escalation=True, scoped_removal=False, change_feed=False)
+    """claims becomes True on an instance once me() (or the first claim) finds report assignments."""
 
     def __init__(
         self,
@@ -439,6 +458,9 @@ class OzoneBackend:
         self._refresh: Secret | None = None
         self._session_did: str | None = None
         self._actor_did: str | None = None
+        self.capabilities = OzoneBackend.capabilities
+        self._assignments_offered: bool | None = None  # None: not probed yet
+        self._claimed_reports: dict[str, list[int]] = {}
         self._session_lock = asyncio.Lock()
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._client = httpx.AsyncClient(
@@ -638,6 +660,7 @@ class OzoneBackend:
         role = viewer.get("role") if isinstance(viewer, dict) else None
         roles = ROLES.get(role, frozenset({"moderator"})) if isinstance(role, str) else frozenset({"moderator"})
         did = await self._actor()
+        await self._probe_assignments()
         name = f"Ozone admin ({self.base_url})" if self.auth == "admin" else (self.handle or did)
         return self._parse({"id": did, "name": name, "roles": sorted(roles)}, Moderator.from_json, "getConfig")
 
@@ -782,11 +805,150 @@ class OzoneBackend:
         events = data.get("events") if isinstance(data, dict) else None
         return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
 
+    # -- claims: Ozone's report assignments ----------------------------------------------
+
+    async def _probe_assignments(self) -> None:
+        """Once per backend: does this Ozone offer report assignments? Sets capabilities.claims.
+        "Not offered" is an answer that the method is unknown (404, 501, MethodNotImplemented,
+        XRPCNotSupported) or not allowed for this login (403); a transient failure leaves it
+        unprobed (claims stay False) and the next me() asks again."""
+        if self._assignments_offered is not None:
+            return
+        try:
+            await self._xrpc("GET", ASSIGN_GET, params={"onlyActive": "true", "limit": 1})
+        except (NotFound, Forbidden):
+            offered = False
+        except OzoneRefused:
+            offered = False  # MethodNotImplemented / XRPCNotSupported, or a server that knows the name but not our call
+        except BackendError as exc:
+            if exc.status in NOT_IMPLEMENTED_STATUS:
+                offered = False
+            elif isinstance(exc, Unauthorized):
+                raise
+            else:
+                return  # unavailable or unreachable: ask again later
+        else:
+            offered = True
+        self._assignments_offered = offered
+        self.capabilities = replace(self.capabilities, claims=offered)
+
+    async def _require_assignments(self) -> None:
+        if self._assignments_offered is None:
+            await self._probe_assignments()
+        if not self._assignments_offered:
+            raise InvalidRequest("Ozone: this server offers no report assignments, so no claims (capabilities.claims is False)", detail=None)
+
+    async def _report_ids(self, key: str, statuses: Sequence[str]) -> list[int]:
+        """The ids of the subject's reports in these report statuses (queryReports, paged)."""
+        ids: list[int] = []
+        for status in statuses:
+            cursor: str | None = None
+            for _ in range(MAX_REPORT_PAGES):
+                params: dict[str, Any] = {"subject": key, "status": status, "limit": PAGE_MAX}
+                if cursor:
+                    params["cursor"] = cursor
+                data = await self._xrpc("GET", "tools.ozone.report.queryReports", params=params)
+                reports = data.get("reports") if isinstance(data, dict) else None
+                reports = [r for r in reports if isinstance(r, dict)] if isinstance(reports, list) else []
+                for report in reports:
+                    rid = report.get("id")
+                    if isinstance(rid, int) and not isinstance(rid, bool) and rid >= 0 and rid not in ids:
+                        ids.append(rid)
+                cursor = data.get("cursor") if isinstance(data, dict) and isinstance(data.get("cursor"), str) else None
+                if cursor is None or len(reports) < PAGE_MAX:
+                    break
+        return ids
+
+    async def _active_assignments(self, report_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Active assignments (endAt in the future, or permanent) of these reports."""
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(report_ids), PAGE_MAX):
+            data = await self._xrpc("GET", ASSIGN_GET, params={"onlyActive": "true", "reportIds": list(report_ids[i:i + PAGE_MAX]),
+                                                              "limit": PAGE_MAX})
+            views = data.get("assignments") if isinstance(data, dict) else None
+            out += [v for v in views if isinstance(v, dict) and isinstance(v.get("did"), str)] if isinstance(views, list) else []
+        return out
+
+    def _claimed_by(self, key: str, views: Sequence[Mapping[str, Any]]) -> ClaimConflict:
+        """Someone else holds some of the subject's reports: the first holder, and when the
+        last of their assignments ends (None: at least one is permanent)."""
+        view = views[0] if views else {}
+        holder = view.get("did")
+        holder = holder if isinstance(holder, str) and _DID_RE.fullmatch(holder) else None
+        ends = [_parse_time(_str(v, "endAt")) for v in views if v.get("did") == view.get("did")]
+        expires_at = max(ends) if ends and None not in ends else None  # type: ignore[type-var]
+        member = view.get("moderator") if isinstance(view.get("moderator"), dict) else {}
+        profile = member.get("profile") if isinstance(member.get("profile"), dict) else {}
+        handle = safe_text(_str(profile, "handle"), self.redact, limit=100)
+        who = f"@{handle} ({holder})" if handle and holder else holder or "someone else"
+        until = f" until {iso(expires_at)}" if expires_at else " (permanently)"
+        return ClaimConflict(f"Ozone: {key} is assigned to {who}{until}", code="claimed", holder=holder, expires_at=expires_at)
+
     async def claim(self, item_id: str, ttl: float = 300) -> Claim:
-        raise InvalidRequest("Ozone: claims are not supported by this backend (capabilities.claims is False)", detail=None)
+        """Assign the subject's open reports to us (non-permanent: they lapse). Ozone sets the
+        lease length itself (OZONE_ASSIGNMENT_REPORT_DURATION_MS, 5 minutes by default), so
+        `ttl` is not sent; the Claim's expires_at is Ozone's endAt. Claiming again refreshes it."""
+        key = _check_id(item_id)
+        await self._require_assignments()
+        me = await self._actor()
+        status = await self._status(key)
+        if status is None or _str(status, "reviewState") not in (REVIEW_OPEN, REVIEW_ESCALATED):
+            raise ClaimConflict(f"Ozone: {key} is not in review (closed or unknown): nothing to claim",
+                                code="not_claimable", holder=None, expires_at=None)
+        reports = await self._report_ids(key, CLAIMABLE_REPORTS)
+        if not reports:
+            raise ClaimConflict(f"Ozone: {key} has no open reports to assign", code="not_claimable", holder=None, expires_at=None)
+        held = await self._active_assignments(reports)
+        mine_before = {v.get("reportId") for v in held if v.get("did") == me}
+        other = [v for v in held if v.get("did") != me]
+        if other:
+            raise self._claimed_by(key, other)
+        ends: list[datetime] = []
+        taken: list[int] = []
+        for rid in reports:
+            try:
+                view = await self._xrpc("POST", ASSIGN, body={"reportId": rid, "isPermanent": False})
+            except OzoneRefused as exc:
+                if exc.code not in ("AlreadyAssigned", "InvalidAssignment"):
+                    raise
+                for mine in taken:  # someone else got one first: give back what this call took
+                    try:
+                        await self._xrpc("POST", UNASSIGN, body={"reportId": mine})
+                    except BackendError:
+                        pass  # lapses by itself
+                if exc.code == "InvalidAssignment":
+                    raise ClaimConflict(f"Ozone: {key} can no longer be assigned ({exc.detail or exc.code})",
+                                        code="not_claimable", holder=None, expires_at=None, status=exc.status) from None
+                winners = [v for v in await self._active_assignments(reports) if v.get("did") != me]
+                raise self._claimed_by(key, winners) from None
+            if rid not in mine_before:
+                taken.append(rid)
+            end = _parse_time(_str(view, "endAt")) if isinstance(view, dict) else None
+            if end is not None:
+                ends.append(end)
+        self._claimed_reports[key] = reports
+        expires = min(ends) if ends else _MAX_LEASE_END  # no endAt: a permanent assignment
+        return self._parse({"holder": me, "expires_at": iso(expires)}, lambda o: Claim.from_json(o, "claim"), ASSIGN)
 
     async def release(self, item_id: str) -> None:
-        return None
+        """Unassign the subject's reports that *we* hold. Ozone lets any moderator unassign any
+        report, so we look first and never end someone else's assignment."""
+        key = _check_id(item_id)
+        if not self._assignments_offered:
+            return
+        me = await self._actor()
+        reports = self._claimed_reports.pop(key, None) or await self._report_ids(key, (*CLAIMABLE_REPORTS, "closed"))
+        if not reports:
+            return
+        for view in await self._active_assignments(reports):
+            rid = view.get("reportId")
+            if view.get("did") != me or not isinstance(rid, int):
+                continue
+            try:
+                await self._xrpc("POST", UNASSIGN, body={"reportId": rid})
+            except OzoneRefused as exc:
+                if exc.code != "InvalidAssignment":  # already lapsed or released
+                    raise
 
     # -- decisions ---------------------------------------------------------------------
 
