@@ -343,6 +343,29 @@ async def test_an_escalated_subject_can_be_claimed_and_a_closed_one_cannot(admin
     await admin.release(subject.key)  # nothing held: a no-op
 
 
+async def test_losing_a_claim_race_gives_back_the_reports_this_claim_took(ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    """Ozone answers AlreadyAssigned for the second report (someone was faster): the first
+    report, just assigned to us, is unassigned again and the claim is a conflict."""
+    subject = ozone_subjects.posts[0]
+    assert len(subject.report_ids) >= 2
+    calls: list[Received] = []
+
+    def second_is_taken(got: Received) -> Canned | None:
+        calls.append(got)
+        return Canned(400, {"error": "AlreadyAssigned", "message": "Report already assigned"}) if len(calls) == 2 else None
+
+    async with FaultProxy(ozone.ozone_url) as proxy:
+        proxy.faults["/xrpc/tools.ozone.report.assignModerator"] = second_is_taken
+        async with admin_backend(ozone, url=proxy.url) as backend:
+            await backend.me()
+            with pytest.raises(ClaimConflict) as caught:
+                await backend.claim(subject.key)
+    assert caught.value.code == "claimed"
+    assert len(calls) == 2
+    assert [r for r in proxy.received if r.target.startswith("/xrpc/tools.ozone.report.unassignModerator")]
+    assert active_assignments(ozone, subject) == []
+
+
 @pytest.mark.parametrize("answer", [
     Canned(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}),
     Canned(400, {"error": "XRPCNotSupported", "message": "XRPCNotSupported"}),
