@@ -385,3 +385,16 @@ def test_batch_mode_never_loads_textual(server: RunningServer, cli: Cli) -> None
             "print('textual' in sys.modules, any(m.startswith('textual.') for m in sys.modules), rc, rc2, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code], env=cli.env(), capture_output=True, text=True, timeout=60)
     assert done.stderr.splitlines()[-1] == "False False 0 0", done.stderr
+
+
+def test_apply_reports_an_id_that_is_no_id_as_a_bad_line(cli: Cli) -> None:
+    path = cli.state.parent / "ids.jsonl"
+    path.write_text('{"item_id": "p 1", "action": "approve"}\n{"item_id": "..", "action": "approve"}\n')
+    run = cli("apply", str(path))
+    assert run.code == 1
+    assert f"{path}:1: item_id: 'p 1' is not an item id" in run.err and f"{path}:2: item_id: '..' is not an item id" in run.err
+
+
+def test_a_limit_of_zero_is_a_usage_error(cli: Cli) -> None:
+    run = cli("batch", "approve", "--filter", "", "--limit", "0", "--dry-run")
+    assert run.code == 2 and "must be 1 or more" in run.err

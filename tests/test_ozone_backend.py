@@ -211,6 +211,20 @@ async def test_deciding_a_subject_someone_else_decided_is_a_conflict(admin: Ozon
     assert len(events_of(ozone, subject, "modEventTakedown")) == 1
 
 
+async def test_approving_what_a_colleague_escalated_meanwhile_is_a_conflict(admin: OzoneBackend, ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    """A stale view from the open queue must not close a subject sent to the specialists."""
+    subject = ozone_subjects.posts[0]
+    seen = (await admin.item(subject.key)).version  # what the moderator saw, before the escalation
+    [escalated] = await admin.decide([Decision.new(subject.key, seen, Action.ESCALATE, escalate_to="ozone", note="for the team")])
+    assert escalated.outcome is Outcome.APPLIED
+    [stale] = await admin.decide([Decision.new(subject.key, seen, Action.APPROVE)])
+    assert stale.outcome is Outcome.CONFLICT and "escalated" in (stale.detail or "")
+    assert events_of(ozone, subject, "modEventAcknowledge") == []
+    fresh = (await admin.item(subject.key)).version  # the specialist, on the escalated queue, decides it
+    [done] = await admin.decide([Decision.new(subject.key, fresh, Action.APPROVE)])
+    assert done.outcome is Outcome.APPLIED
+
+
 async def test_a_decision_resent_after_a_lost_response_makes_one_ozone_event(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
     post, account = ozone_subjects.posts[0], ozone_subjects.accounts[0]
     seen: set[str] = set()
@@ -593,3 +607,13 @@ async def test_no_password_or_session_token_reaches_a_log_or_an_error(ozone: Ozo
     for secret in secrets:
         leaked = [t[:120] for t in texts if secret in t]
         assert not leaked, leaked
+
+
+
+def test_a_chat_message_subject_is_not_an_account() -> None:
+    """A reported DM carries the sender's DID; taking "it" down must never take the account down."""
+    from triage_tui.backends.ozone import subject_key
+
+    message = {"$type": "chat.bsky.convo.defs#messageRef", "did": "did:plc:ar7c4by46qjdydhdevvrndac", "convoId": "c1", "messageId": "m1"}
+    assert subject_key(message) is None
+    assert subject_key({"$type": "com.atproto.admin.defs#repoRef", "did": "did:plc:ar7c4by46qjdydhdevvrndac"}) == "did:plc:ar7c4by46qjdydhdevvrndac"

@@ -136,3 +136,18 @@ def test_the_report_command_on_known_decisions(server, tmp_path) -> None:  # typ
     assert "Decisions by moderator" in table.stdout and "Deadline breaches by source" in table.stdout
     row = next(line for line in table.stdout.splitlines() if "mod-ana" in line)
     assert row.split()[1:5] == ["0", "2", "0", "2"] and "█" in row
+
+
+def test_group_keys_from_the_backend_are_never_markup() -> None:
+    import io
+
+    from rich.console import Console
+
+    from triage_tui.report import render_table
+
+    hostile = [entry(1, Action.APPROVE, reason=None, source=Source.USER_REPORT, by="x[/]"),
+               entry(2, Action.APPROVE, reason=None, source=Source.USER_REPORT, by="[link=https://evil.example]y[/link]")]
+    out = io.StringIO()
+    render_table(build(hostile, since=SINCE, until=UNTIL, by="moderator"), Console(file=out, width=120, force_terminal=True))
+    text = out.getvalue()
+    assert "x[/]" in text and "[link=https://evil.example]y[/link]" in text and "\x1b]8;" not in text

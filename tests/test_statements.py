@@ -191,3 +191,15 @@ def test_an_account_takedown_is_an_account_suspension(server: RunningServer) -> 
     assert isinstance(s, dict) and problems(s) == []
     assert s["decision_account"] == "DECISION_ACCOUNT_SUSPENDED" and "decision_visibility" not in s
     assert (s["content_type"], s["content_type_other"]) == (["CONTENT_TYPE_OTHER"], "user account")
+
+
+def test_ozone_ids_become_valid_puids_and_every_ozone_reason_has_a_v2_category() -> None:
+    from triage_tui.backends.ozone import ozone_policy
+    from triage_tui.statements import CATEGORIES, puid
+
+    uri = "at://did:plc:ar7c4by46qjdydhdevvrndac/app.bsky.feed.post/3kq_x"
+    assert puid("it-0000001") == "it-0000001"
+    assert puid(uri) != puid(uri.replace("_", "-"))  # reversible: no two ids share a puid
+    assert problems({**valid(), "puid": puid(uri)}) == [] and problems({**valid(), "puid": puid("did:plc:abc")}) == []
+    assert puid("x" * 600).startswith("sha256-") and len(puid("é" * 200)) <= 500
+    assert [r.code for r in ozone_policy().reasons if r.dsa_category not in CATEGORIES] == []

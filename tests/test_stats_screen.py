@@ -39,7 +39,7 @@ def decided_today(server: RunningServer) -> None:
 
 async def open_stats(pilot: Any) -> StatsScreen:
     app = pilot.app
-    screen = StatsScreen(app.backend, app.clock)
+    screen = StatsScreen(app.backend, app.clock, "mod-ana")
     await app.push_screen(screen)
     await until(pilot, lambda: screen.today is not None)
     await pilot.pause()

@@ -130,3 +130,15 @@ def test_snapshot_main_screen_in_each_theme(snap_compare: Any, fixed_server: Run
     app = fixed_app(fixed_server, outbox_path)
     app.theme = theme
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_a_variable_textual_cannot_read_makes_the_theme_unusable(tmp_path: Path) -> None:
+    from triage_tui.ui.themes import usable
+
+    (tmp_path / "ocean.toml").write_text('name = "ocean"\nprimary = "#0077be"\n[variables]\n"block-cursor-background" = "notacolour"\n')
+    (tmp_path / "reef.toml").write_text('name = "reef"\nprimary = "#0077be"\n[variables]\n"block-cursor-text-style" = "blinking"\n')
+    catalogue = usable(discover([builtin_dir(), tmp_path]))
+    assert catalogue.broken == {"ocean", "reef"} and set(catalogue.themes) == set(BUILTIN)
+    theme, notices = choose("ocean", catalogue)
+    assert theme == DEFAULT and "variables.block-cursor-background: 'notacolour' is not a colour" in notices[0]
+    assert "variables.block-cursor-text-style: 'blinking' is not a text style" in notices[1]

@@ -467,3 +467,17 @@ async def test_with_auto_advance_off_the_decided_item_stays_until_the_cursor_mov
         await pilot.press("a", "j")  # decide, then move on: now it leaves
         await until(pilot, lambda: screen.queue.index_of(first) is None)
         assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == second
+
+
+async def test_with_auto_advance_off_the_item_stays_after_it_is_sent(server: RunningServer, outbox_path: Path) -> None:
+    """Our own decision coming back through the change feed does not pull the item from under the cursor."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, auto_advance=False, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first = screen.queue.items[0].id
+        await pilot.press("a")
+        await applied(pilot, server, 1)
+        await pilot.pause(1.5)  # the feed has brought our own decision back by now
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first
+        await pilot.press("j")
+        await until(pilot, lambda: screen.queue.index_of(first) is None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import re
 import io
 import json
 import sys
@@ -30,6 +31,7 @@ from triage_tui.sync import Sender, drain
 from triage_tui.workflow import ScopeError, decisions_for, guard, parse_scope, refusal
 
 PAGE = 500
+_ITEM_ID = re.compile(r"[!-~]{1,512}")
 QUIET_BELOW = 50  # no progress display for fewer items than this: it would be noise
 LOOKUPS = 8  # items fetched at once while `apply` checks its lines
 FIELDS = ("item_id", "action", "reason", "scope", "escalate_to", "note", "item_version")
@@ -435,6 +437,8 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     item_id = text("item_id")
     if not item_id:
         raise ValueError("item_id: missing")
+    if not _ITEM_ID.fullmatch(item_id) or item_id in (".", ".."):
+        raise ValueError(f"item_id: {item_id[:60]!r} is not an item id (printable ASCII without spaces)")
     action_text = text("action")
     try:
         action = Action(action_text)
@@ -473,7 +477,7 @@ async def _check(session: Session, lines: Sequence[Line], path: Path) -> tuple[l
         async with gate:
             try:
                 return await session.backend.item(line.item_id)
-            except NotFound:
+            except (NotFound, ValueError):  # ValueError: not an id this backend has (e.g. not an at:// URI on Ozone)
                 return None
             finally:
                 meter.advance(1)
@@ -487,10 +491,6 @@ async def _check(session: Session, lines: Sequence[Line], path: Path) -> tuple[l
         if item is None:
             bad.append(f"{where}: no such item")
             continue
-        if item.state not in (State.OPEN, State.ESCALATED):
-            # Decided since the file was written: sent all the same, the backend's conflict
-            # answer says who decided and what (the same words as everywhere else).
-            stale.append({"item_id": item.id, "detail": f"line {line.number}: already {item.state.value}"})
         if line.action is Action.REMOVE:
             reason = policy.reason(line.reason or "")
             if reason is None:
@@ -509,6 +509,10 @@ async def _check(session: Session, lines: Sequence[Line], path: Path) -> tuple[l
         if line.action is Action.ESCALATE and policy.target(line.escalate_to or "") is None:
             bad.append(f"{where}: escalate_to: no escalation target {line.escalate_to!r}")
             continue
+        if item.state not in (State.OPEN, State.ESCALATED):
+            # Decided since the file was written: sent all the same, the backend's conflict
+            # answer says who decided and what (the same words as everywhere else).
+            stale.append({"item_id": item.id, "detail": f"line {line.number}: already {item.state.value}"})
         version = line.item_version if line.item_version is not None else item.version
         decisions.append(Decision.new(item.id, version, line.action, reason=line.reason, scope=line.scope,
                                       escalate_to=line.escalate_to, note=line.note))
@@ -617,7 +621,7 @@ async def run_export(args: argparse.Namespace, backend: Backend, url: str, queue
             async for item in matching(backend, queue, flt, sort, args.limit):
                 record = summary_json(item)
                 if writer is not None:
-                    writer.writerow([csv_cell(record[k]) for k in EXPORT_FIELDS])
+                    writer.writerow([record[k] if k == "item_id" else csv_cell(record[k]) for k in EXPORT_FIELDS])
                 else:
                     out.write(json.dumps(record) + "\n")
                 count += 1

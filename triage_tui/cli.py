@@ -30,6 +30,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    value = _positive(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -120,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--scope", metavar="CC,CC", help="withhold in these countries only (remove; default global)")
     batch.add_argument("--to", metavar="TARGET", help="the escalation target (escalate)")
     batch.add_argument("--note", metavar="TEXT", help="a note kept with each decision")
-    batch.add_argument("--limit", type=_positive, metavar="N", help="at most N items (in --sort order)")
+    batch.add_argument("--limit", type=_at_least_one, metavar="N", help="at most N items (in --sort order)")
     batch.add_argument("--sort", default="deadline", metavar="ORDER", help="deadline (default), priority, reports or age; -age reverses")
 
     apply = sub.add_parser(
@@ -144,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--filter", default="", metavar="EXPR", help="which items (default: all)")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="jsonl (default) or csv")
-    export.add_argument("--limit", type=_positive, metavar="N", help="at most N items")
+    export.add_argument("--limit", type=_at_least_one, metavar="N", help="at most N items")
     export.add_argument("--sort", default="deadline", metavar="ORDER", help="deadline (default), priority, reports or age; -age reverses")
 
     report = sub.add_parser(

@@ -84,9 +84,9 @@ class Look:
 def look(requested: str | None, where: str) -> Look | int:
     """Resolve --theme (or [ui] theme) against the built-in and the user's theme files."""
     from triage_tui.theming import ThemeError, discover
-    from triage_tui.ui.themes import choose
+    from triage_tui.ui.themes import choose, usable
 
-    catalogue = discover()
+    catalogue = usable(discover())
     try:
         theme, notices = choose(requested, catalogue)
     except ThemeError as exc:

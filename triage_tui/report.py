@@ -201,15 +201,18 @@ def parse_when(text: str, now: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-async def audit_entries(backend: Any, since: datetime, until: datetime) -> list[AuditEntry]:
-    """Every applied decision from `since` until `until`, page by page."""
+async def audit_entries(backend: Any, since: datetime, until: datetime, moderator: str | None = None) -> list[AuditEntry]:
+    """Every applied decision from `since` until `until` (of `moderator`, or every one the
+    backend shows), page by page. Pages run oldest first; an entry past `until` ends the
+    walk only when the page is in order, so a backend that pages otherwise is not cut short."""
     entries: list[AuditEntry] = []
     cursor: str | None = None
     while True:
-        page = await backend.audit(since=since, cursor=cursor, limit=1000)
-        entries += [e for e in page.decisions if e.applied_at < until]
+        page = await backend.audit(since=since, cursor=cursor, limit=1000, moderator=moderator)
+        entries += [e for e in page.decisions if since <= e.applied_at < until]
         cursor = page.next_cursor
-        if cursor is None or (page.decisions and page.decisions[-1].applied_at >= until):
+        times = [e.applied_at for e in page.decisions]
+        if cursor is None or (times and times == sorted(times) and times[-1] >= until):
             return entries
 
 
@@ -217,6 +220,7 @@ def render_table(report: Report, console: Any) -> None:
     """Rich tables: the groups with a bar per total, then the deadline breaches by source."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text  # keys come from the backend: never markup
 
     title = f"Decisions by {report.by}, {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC"
     table = Table(title=title, title_justify="left", show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -233,7 +237,7 @@ def render_table(report: Report, console: Any) -> None:
     table.add_column("p90", justify="right", footer=duration(p90(total.times)), no_wrap=True)
     table.add_column("late", justify="right", footer=f"{total.breached}/{total.with_deadline}", no_wrap=True)
     for g in report.groups:
-        table.add_row(g.key, *(f"{g.actions[a.value]:,}" for a in (Action.APPROVE, Action.REMOVE, Action.ESCALATE)), f"{g.total:,}",
+        table.add_row(Text(g.key), *(f"{g.actions[a.value]:,}" for a in (Action.APPROVE, Action.REMOVE, Action.ESCALATE)), f"{g.total:,}",
                       *([bar(g.total, biggest, 10)] if bars else []), duration(median(g.times)), duration(p90(g.times)),
                       f"{g.breached}/{g.with_deadline}" if g.with_deadline else "—")
     console.print(table)
@@ -242,7 +246,7 @@ def render_table(report: Report, console: Any) -> None:
         late.add_column(name, justify=justify)  # type: ignore[arg-type]
     for g in report.breaches_by_source:
         share = g.breached / g.with_deadline if g.with_deadline else None
-        late.add_row(g.key, f"{g.with_deadline:,}", f"{g.breached:,}", "—" if share is None else f"{share:.1%}",
+        late.add_row(Text(g.key), f"{g.with_deadline:,}", f"{g.breached:,}", "—" if share is None else f"{share:.1%}",
                      bar(g.breached, max(1, g.with_deadline), 12))
     console.print(late)
 
@@ -286,7 +290,8 @@ async def run(args: Any, backend: Any, url: str) -> int:
     try:
         async with backend:
             me = await backend.me()
-            entries = await audit_entries(backend, since, until)
+            everyone = bool({"senior", "admin"} & {str(r) for r in me.roles})
+            entries = await audit_entries(backend, since, until, moderator=None if everyone else me.id)
             if args.statements:
                 from triage_tui.statements import run_statements
 
@@ -295,7 +300,7 @@ async def run(args: Any, backend: Any, url: str) -> int:
         return fail(Exit.AUTH, f"{url}: the token was rejected ({exc})")
     except BackendError as exc:
         return fail(Exit.UNREACHABLE, f"{url}: unreachable ({exc})")
-    if not ({"senior", "admin"} & {str(r) for r in me.roles}):
+    if not everyone:
         print(f"triage-tui: these are {me.id}'s own decisions; the backend shows everyone's to senior moderators and admins",
               file=sys.stderr)
     report = build(entries, since=since, until=until, by=args.by)

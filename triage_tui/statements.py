@@ -18,7 +18,8 @@ Mapping (one place, here):
   report → ARTICLE_16, automated only → VOLUNTARY (own-initiative);
 - automated_detection is Yes when an automated flag is among the reports;
   automated_decision is NOT_AUTOMATED: a moderator pressed the key;
-- puid is the item id (the database allows [a-zA-Z0-9-_] only, up to 500);
+- puid is the item id, escaped into the database's alphabet ([a-zA-Z0-9-_], up to 500)
+  when it does not fit as it is (Ozone's at:// URIs and DIDs);
 - content_date is the post's creation date, application_date the decision's, both
   YYYY-MM-DD in UTC;
 - the moderator's note never goes in: statements are published, notes are internal.
@@ -145,8 +146,23 @@ def statement(entry: AuditEntry, item: Item, policy: Policy) -> dict[str, Any] |
     if d.scope != "global":
         facts.append(f"withheld in {', '.join(out['territorial_scope'])}")
     out["decision_facts"] = "; ".join(facts) + "."
-    out["puid"] = item.id
+    out["puid"] = puid(item.id)
     return out
+
+
+def puid(item_id: str) -> str:
+    """The item id in the database's puid alphabet ([a-zA-Z0-9-_], at most 500): as it is
+    when it fits, else reversibly escaped (`_` and every other character as `_xx`/`_uxxxx`),
+    so Ozone's at:// URIs and DIDs get statements too; a sha256 only past 500 characters."""
+    if _PUID.fullmatch(item_id) and "_" not in item_id and len(item_id) <= 500:
+        return item_id
+    escaped = "".join(ch if ch.isascii() and (ch.isalnum() or ch == "-") else
+                      (f"_{ord(ch):02x}" if ord(ch) < 256 else f"_u{ord(ch):04x}") for ch in item_id)
+    if len(escaped) <= 500:
+        return escaped
+    import hashlib
+
+    return "sha256-" + hashlib.sha256(item_id.encode()).hexdigest()
 
 
 def problems(s: Mapping[str, Any]) -> list[str]:

@@ -161,10 +161,13 @@ _OZONE_REASONS = (
 _SENSITIVE = ("sexual", "child-safety", "self-harm", "violence-graphic", "violence-animal", "violence-extremist")
 _SEVERITY = {"spam": 2, "misleading": 2, "rude": 3, "violation": 4, "sexual": 4, "other": 1,
              "child-safety": 5, "violence": 4, "self-harm": 4, "harassment": 3, "rule": 2}
-_DSA = {"spam": "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "child-safety": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
-        "violence": "STATEMENT_CATEGORY_VIOLENCE", "harassment": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+# DSA Transparency Database categories, v2 schema (July 2025); anything else files
+# under OTHER_VIOLATION_TC, so every Ozone reason can have a statement of reasons.
+_DSA = {"spam": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "child-safety": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+        "violence": "STATEMENT_CATEGORY_VIOLENCE", "harassment": "STATEMENT_CATEGORY_CYBER_VIOLENCE",
         "self-harm": "STATEMENT_CATEGORY_SELF_HARM", "misleading": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-        "sexual": "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT", "rude": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"}
+        "sexual": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",  # adult content breaks the terms, not the law
+        "rude": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"}
 
 
 def reason_code(reason_type: str) -> str:
@@ -200,7 +203,7 @@ def ozone_policy() -> Policy:
             "label": _label(name),
             "applies_to": ["post", "channel", "account"],
             "severity": _SEVERITY.get(code, _SEVERITY.get(family, 1)),
-            "dsa_category": _DSA.get(family),
+            "dsa_category": _DSA.get(family, "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"),
             "sensitive": code.startswith(_SENSITIVE),
         })
     return Policy.from_json({
@@ -238,7 +241,9 @@ def subject_key(subject: object) -> str | None:
         return None
     if subject.get("$type") == STRONG_REF or ("uri" in subject and "cid" in subject):
         return _str(subject, "uri")
-    if subject.get("$type") == REPO_REF or "did" in subject:
+    # Only a repoRef is an account: a chat messageRef also carries the sender's `did`,
+    # and treating it as the account would take the whole account down.
+    if subject.get("$type") == REPO_REF or (subject.get("$type") is None and set(subject) == {"did"}):
         return _str(subject, "did")
     return None  # chat messages and conversations are not items here
 
@@ -697,6 +702,7 @@ class OzoneBackend:
         statuses = data.get("subjectStatuses") if isinstance(data, dict) else None
         if not isinstance(statuses, list):
             raise bad_payload(PayloadError("subjectStatuses", "expected a list"), where="Ozone tools.ozone.moderation.queryStatuses")
+        full_page = len(statuses) >= params["limit"]  # before dropping subjects we do not list
         statuses = [s for s in statuses if isinstance(s, dict) and subject_key(s.get("subject")) is not None]
         snippets = await self._snippets([subject_key(s.get("subject")) or "" for s in statuses])
         raw_items = []
@@ -705,7 +711,7 @@ class OzoneBackend:
             item = summary_json(status, snippets.get(key, ""))
             if item is not None:
                 raw_items.append(item)
-        next_cursor = data.get("cursor") if isinstance(data.get("cursor"), str) and len(statuses) >= params["limit"] else None
+        next_cursor = data.get("cursor") if isinstance(data.get("cursor"), str) and full_page else None
         page = self._parse({"items": raw_items, "next_cursor": next_cursor, "total": len(raw_items), "seq": 0},
                            QueuePage.from_json, "tools.ozone.moderation.queryStatuses")
         if query.min_reports is not None:
@@ -977,8 +983,11 @@ class OzoneBackend:
             subject = _ref(status.get("subject"))
             review = _str(status, "reviewState")
             taken = status.get("takendown") is True
+            # Escalated since it was seen (its updatedAt moved on): a colleague sent it to the
+            # specialists, so an approve or remove from the open queue must not close it silently.
+            moved = d.item_version not in (0, _time_ms(_str(status, "updatedAt")))
             decided = (review == REVIEW_CLOSED or (d.action is Action.REMOVE and taken)
-                       or (d.action is Action.ESCALATE and review == REVIEW_ESCALATED))
+                       or (review == REVIEW_ESCALATED and (d.action is Action.ESCALATE or moved)))
             if decided:
                 return await self._already(d, key, status)
         event: dict[str, Any] = {"$type": EVENT_OF[d.action]}
@@ -1051,7 +1060,8 @@ class OzoneBackend:
         """Ozone's acknowledge, takedown and escalate events (by anyone, with any tool), newest first."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValueError(f"limit must be 1..1000, not {limit!r}")
-        params: dict[str, Any] = {"types": list(ACTION_OF), "limit": min(limit, PAGE_MAX), "sortDirection": "desc"}
+        # Oldest first, as the protocol's audit log is: reports page forward from `since`.
+        params: dict[str, Any] = {"types": list(ACTION_OF), "limit": min(limit, PAGE_MAX), "sortDirection": "asc"}
         if since is not None:
             params["createdAfter"] = iso(since)
         if cursor is not None:
@@ -1121,10 +1131,12 @@ def _check_id(item_id: str) -> str:
 
 
 def _ref(subject: object) -> dict[str, str]:
-    assert isinstance(subject, dict)
-    if _str(subject, "uri"):
+    key = subject_key(subject)
+    if key is None or not isinstance(subject, dict):
+        raise ValueError("not a record or an account subject")
+    if key.startswith("at://"):
         return {"$type": STRONG_REF, "uri": subject["uri"], "cid": subject.get("cid", "")}
-    return {"$type": REPO_REF, "did": subject["did"]}
+    return {"$type": REPO_REF, "did": key}
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -35,7 +35,10 @@ class TriageApp(App[None]):
         themes, problems = textual_themes(catalogue if catalogue is not None else discover())
         for one in themes:
             self.register_theme(one)
-        self.theme = theme or (DEFAULT if DEFAULT in self.available_themes else self.theme)
+        try:
+            self.theme = theme or (DEFAULT if DEFAULT in self.available_themes else self.theme)
+        except Exception as exc:  # noqa: BLE001 - a theme Textual refuses must not stop the moderator
+            problems.append(f"theme {theme!r} could not be used ({exc}); showing Textual's default")
         self._started_theme = self.theme
         self._notices = [*notices, *problems]
         self.clock = clock

@@ -104,10 +104,11 @@ class StatsScreen(ModalScreen[None]):
             self.today = today
             self.problem = problem
 
-    def __init__(self, backend: Backend, clock: Callable[[], datetime]) -> None:
+    def __init__(self, backend: Backend, clock: Callable[[], datetime], moderator: str) -> None:
         super().__init__()
         self.backend = backend
         self.clock = clock
+        self.moderator = moderator  # "today" is the moderator's own work, whoever else the backend shows
         self.today: Today | None = None
 
     def compose(self) -> ComposeResult:
@@ -136,7 +137,7 @@ class StatsScreen(ModalScreen[None]):
         now = self.clock()
         start = day_start(now)
         try:
-            entries = await audit_entries(self.backend, start, now + timedelta(seconds=1))
+            entries = await audit_entries(self.backend, start, now + timedelta(seconds=1), moderator=self.moderator)
             stats = await self.backend.stats()
         except BackendError as exc:
             self.post_message(self.Loaded(None, f"Could not read the numbers: {exc}"))

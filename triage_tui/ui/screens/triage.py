@@ -499,8 +499,11 @@ class TriageScreen(Screen[None]):
         for item_id in effect.removed:
             self._drop(item_id)
             self._details.pop(item_id, None)
-        if effect.removed:
-            self.queue.remove(effect.removed)
+        # Our own decision on the item kept on screen (auto-advance off) stays until the
+        # cursor moves on; someone else's takes it away as usual.
+        leaving = effect.removed - ({self._stayed} - {e.item_id for e in effect.elsewhere})
+        if leaving:
+            self.queue.remove(leaving)
         now = self.clock()
         for item in effect.added:
             self._put([item])
@@ -931,7 +934,8 @@ class TriageScreen(Screen[None]):
         self.app.push_screen(screen, lambda _: self._synced())
 
     def action_stats(self) -> None:
-        self.app.push_screen(StatsScreen(self.backend, self.clock))
+        if self.me is not None:
+            self.app.push_screen(StatsScreen(self.backend, self.clock, self.me.id))
 
     def _synced(self) -> None:
         self._wake.set()
