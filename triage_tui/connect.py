@@ -72,6 +72,15 @@ def _backend(target: Target) -> Any:
         return _fail(str(exc))
 
 
+def _open(args: argparse.Namespace) -> tuple[Target, Any] | int:
+    """The target and its backend client, or the exit code of why there is none."""
+    target = _target(args)
+    if isinstance(target, int):
+        return target
+    backend = _backend(target)
+    return backend if isinstance(backend, int) else (target, backend)
+
+
 @dataclass(frozen=True, slots=True)
 class Look:
     """The theme to open with, the themes found, and what to tell the moderator."""
@@ -186,12 +195,10 @@ def run_batch(args: argparse.Namespace) -> int:
     """`batch`, `apply`, `export` and `report`: the shell commands of `batch.py` and `report.py`."""
     from triage_tui import batch
 
-    target = _target(args)
-    if isinstance(target, int):
-        return target
-    backend = _backend(target)
-    if isinstance(backend, int):
-        return backend
+    opened = _open(args)
+    if isinstance(opened, int):
+        return opened
+    target, backend = opened
     cfg = target.config
     ui, sync = (cfg.ui, cfg.sync) if cfg else (UiSettings(), SyncSettings())
     if args.command == "export":
@@ -206,12 +213,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    target = _target(args)
-    if isinstance(target, int):
-        return target
-    backend = _backend(target)
-    if isinstance(backend, int):
-        return backend
+    opened = _open(args)
+    if isinstance(opened, int):
+        return opened
+    target, backend = opened
     return asyncio.run(_sync(backend, target.url, wait=args.wait, as_json=args.json))
 
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -64,20 +63,17 @@ from triage_tui.backends.errors import (
     InvalidRequest,
     NotFound,
     Unauthorized,
-    Unreachable,
     bad_payload,
     error_for_response,
     safe_text,
 )
 from triage_tui.backends.triage import (
     DEFAULT_TIMEOUT,
-    MAX_BODY,
-    MAX_ERROR_BODY,
     _json_or_none,
-    _no_constants,
-    _read,
     _ssl_context,
     check_base_url,
+    decode_json,
+    send_bounded,
 )
 from triage_tui.model import (
     Action,
@@ -505,30 +501,12 @@ class OzoneBackend:
     async def _raw(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: object = None,
                    headers: Mapping[str, str] | None = None, where: str) -> _Answer:
         request = self._client.build_request(method, path, params=params, json=body, headers=dict(headers or {}))
-        try:
-            response = await self._client.send(request, stream=True)
-            try:
-                ok = 200 <= response.status_code < 300
-                raw = await _read(response, MAX_BODY if ok else MAX_ERROR_BODY, strict=ok)
-            finally:
-                await response.aclose()
-        except BackendError:
-            raise
-        except httpx.TimeoutException as exc:
-            raise Unreachable(f"{where}: no answer from {self._target} in time ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            said = safe_text(str(exc), self.redact) or type(exc).__name__
-            raise Unreachable(f"{where}: cannot reach {self._target}: {said}") from None
-        if not ok:
+        response, raw = await send_bounded(self._client, request, target=self._target, where=where, redact=self.redact)
+        if not 200 <= response.status_code < 300:
             return _Answer(response.status_code, _json_or_none(raw), response.headers)
         if not raw.strip():
             return _Answer(response.status_code, {}, response.headers)
-        try:
-            data = json.loads(raw, parse_constant=_no_constants)
-        except (ValueError, RecursionError) as exc:
-            problem = f"not valid JSON ({safe_text(str(exc), self.redact, limit=200)})"
-            raise bad_payload(PayloadError("body", problem), where=where, status=response.status_code) from None
-        return _Answer(response.status_code, data, response.headers)
+        return _Answer(response.status_code, decode_json(raw, where=where, status=response.status_code, redact=self.redact), response.headers)
 
     def _error(self, answer: _Answer, where: str, *, login: bool = False) -> BackendError:
         fields = answer.data if isinstance(answer.data, dict) else {}

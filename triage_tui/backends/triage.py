@@ -271,32 +271,45 @@ class TriageBackend:
         request = self._client.build_request(
             method, path, params=params, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
         )
-        try:
-            response = await self._client.send(request, stream=True)
-            try:
-                ok = 200 <= response.status_code < 300
-                raw = await _read(response, MAX_BODY if ok else MAX_ERROR_BODY, strict=ok)
-            finally:
-                await response.aclose()
-        except BackendError:
-            raise
-        except httpx.TimeoutException as exc:
-            raise Unreachable(f"{where}: no answer from {self.base_url} in time ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            said = safe_text(str(exc), self._auth.redact) or type(exc).__name__
-            raise Unreachable(f"{where}: cannot reach {self.base_url}: {said}") from None
-
-        if not ok:
+        response, raw = await send_bounded(self._client, request, target=str(self.base_url), where=where, redact=self._auth.redact)
+        if not 200 <= response.status_code < 300:
             raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where, redact=self._auth.redact)
         if not want_body:
             return None
         if not raw.strip():
             raise bad_payload(PayloadError("body", "empty; expected a JSON object"), where=where, status=response.status_code)
+        return decode_json(raw, where=where, status=response.status_code, redact=self._auth.redact)
+
+
+async def send_bounded(client: httpx.AsyncClient, request: httpx.Request, *, target: str, where: str,
+                       redact: Callable[[str], str]) -> tuple[httpx.Response, bytes]:
+    """Send one request and read at most MAX_BODY of a 2xx (MAX_ERROR_BODY of an error):
+    a hostile or broken server cannot make the client hold an endless body. Transport
+    failures become Unreachable, with any secret the message echoes redacted."""
+    try:
+        response = await client.send(request, stream=True)
         try:
-            return json.loads(raw, parse_constant=_no_constants)
-        except (ValueError, RecursionError) as exc:
-            problem = f"not valid JSON ({safe_text(str(exc), self._auth.redact, limit=200)})"
-            raise bad_payload(PayloadError("body", problem), where=where, status=response.status_code) from None
+            ok = 200 <= response.status_code < 300
+            raw = await _read(response, MAX_BODY if ok else MAX_ERROR_BODY, strict=ok)
+        finally:
+            await response.aclose()
+    except BackendError:
+        raise
+    except httpx.TimeoutException as exc:
+        raise Unreachable(f"{where}: no answer from {target} in time ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        said = safe_text(str(exc), redact) or type(exc).__name__
+        raise Unreachable(f"{where}: cannot reach {target}: {said}") from None
+    return response, raw
+
+
+def decode_json(raw: bytes, *, where: str, status: int, redact: Callable[[str], str]) -> object:
+    """A 2xx body as JSON (no NaN or Infinity); anything else is a typed BadPayload."""
+    try:
+        return json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        problem = f"not valid JSON ({safe_text(str(exc), redact, limit=200)})"
+        raise bad_payload(PayloadError("body", problem), where=where, status=status) from None
 
 
 async def _read(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
