@@ -19,12 +19,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError
 from triage_tui.model import Action, AuditEntry, Stats
 from triage_tui.report import audit_entries, build, duration, median, p90, per_hour
+from triage_tui.ui.widgets.keybar import KeyBar
 
 SOURCE_NAMES = {"authority_order": "authority orders", "trusted_flagger": "trusted flaggers",
                 "user_report": "user reports", "automated": "classifiers"}
@@ -121,7 +122,7 @@ class StatsScreen(ModalScreen[None]):
             yield Static(Content(""), classes="gap")
             yield Static(Content(""), id="stats-oldest")
             yield Static(Content(""), id="stats-problem")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load()

@@ -18,12 +18,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from triage_tui.model import Decision
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox, Row, RowState
+from triage_tui.ui.widgets.keybar import KeyBar
 
 SHOWN = (RowState.CONFLICT, RowState.NEEDS_ATTENTION, RowState.HELD, RowState.PENDING)
 MARKS = {RowState.CONFLICT: "✖ conflict", RowState.NEEDS_ATTENTION: "? attention", RowState.HELD: "… undo window", RowState.PENDING: "↑ waiting"}
@@ -78,7 +79,7 @@ class SyncScreen(ModalScreen[None]):
             yield Static(Content.assemble(("Decisions not simply sent", "bold"), ("  d drops (recorded) · r re-decides against the item now · esc closes", "dim")))
             yield OptionList(id="sync-rows", compact=True)
             yield Static(Content(f"{self.paused} — p resumes once the token is fixed" if self.paused else ""), id="sync-message")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
@@ -41,6 +41,7 @@ from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.widgets.detail import DetailPane
+from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
@@ -51,6 +52,7 @@ DETAIL_CACHE = 256
 CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
 FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyclic GC
+HINT = "enter applies · esc closes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,39 +71,6 @@ class UndoEntry:
     action: Action
     keys: list[str]
     items: list[ItemSummary]
-
-
-class _Footer(Footer):
-    """Textual's footer, rebuilt only when what it shows changes.
-
-    Textual 8 announces a focus change twice (the screen's `focused` watcher, then
-    `set_focus` once more after a refresh), and the footer rebuilds every key and the
-    screen is laid out again for each (10-15 ms); closing the filter bar paid it twice.
-    Here an announcement that changes nothing the footer shows is skipped.
-    """
-
-    _shown: object = None
-
-    def _signature(self) -> object:
-        bindings = self.screen.active_bindings
-        return (self.show_command_palette, self.compact, self.app.ENABLE_COMMAND_PALETTE, tuple(
-            (key, active.binding, active.enabled, active.tooltip, self.app.get_key_display(active.binding))
-            for key, active in bindings.items()
-        ))
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._signature() if self._bindings_ready else None
-        yield from super().compose()
-
-    def bindings_changed(self, screen: Screen) -> None:  # type: ignore[type-arg]
-        if self._bindings_ready and screen.app.app_focus and self.is_attached and screen is self.screen:
-            self.call_later(self._recompose_if_changed)
-        else:
-            super().bindings_changed(screen)
-
-    async def _recompose_if_changed(self) -> None:
-        if self.is_attached and self._signature() != self._shown:
-            await self.recompose()
 
 
 class _FieldIndex:
@@ -256,15 +225,15 @@ class TriageScreen(Screen[None]):
     """One queue (open, or escalated to my teams) over one backend."""
 
     DEFAULT_CSS = """
-    TriageScreen { layout: vertical; }
+    TriageScreen { layout: vertical; layers: default overlay; }
     #main { height: 1fr; }
     #queue { width: 1fr; min-width: 30; }
     #detail { width: 1fr; border-left: vkey $foreground 30%; }
     TriageScreen.narrow #main { layout: vertical; }
     TriageScreen.narrow #queue { height: 2fr; width: 100%; }
     TriageScreen.narrow #detail { height: 3fr; width: 100%; border-left: none; border-top: hkey $foreground 30%; }
-    #filter-bar { height: auto; display: none; border-top: hkey $accent; }
-    #filter-bar.open { display: block; }
+    #filter-bar { layer: overlay; dock: bottom; margin-bottom: 1; height: auto; visibility: hidden; border-top: hkey $accent; background: $surface; }
+    #filter-bar.open { visibility: visible; }
     #filter-error { color: $text-error; }
     """
 
@@ -305,6 +274,7 @@ class TriageScreen(Screen[None]):
         self._filter = Filter()
         self._sort = Sort()
         self._filter_mode = "filter"
+        self._note_lines = 1  # lines under the filter field (HINT)
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
         self._undo: list[UndoEntry] = []
@@ -330,8 +300,8 @@ class TriageScreen(Screen[None]):
             yield DetailPane(id="detail")
         with Vertical(id="filter-bar"):
             yield Input(id="filter-input", placeholder='e.g. source:authority country:DE reports>=5 "free text"', compact=True)
-            yield Static(Content(""), id="filter-error")
-        yield _Footer(compact=True)
+            yield Static(Content(HINT), id="filter-error")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(QueueList).focus()
@@ -866,8 +836,14 @@ class TriageScreen(Screen[None]):
         field = self.query_one("#filter-input", Input)
         field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
         field.value = value
-        self.query_one("#filter-error", Static).update(Content("enter applies · esc closes"))
+        self._filter_note(Content(HINT))
         field.focus()
+
+    def _filter_note(self, note: Content) -> None:
+        """The line under the filter: a layout pass (a full repaint) only when its height changes."""
+        lines = len(note.plain.split("\n"))
+        self.query_one("#filter-error", Static).update(note, layout=lines != self._note_lines)
+        self._note_lines = lines
 
     def _close_filter(self) -> None:
         self.query_one("#filter-bar").remove_class("open")
@@ -879,7 +855,7 @@ class TriageScreen(Screen[None]):
             parsed = parse(event.value)
         except FilterError as exc:
             caret = exc.caret().split("\n")[-1] if exc.text else ""
-            self.query_one("#filter-error", Static).update(Content.assemble((caret + "\n", "bold"), Content(exc.message)))
+            self._filter_note(Content.assemble((caret + "\n", "bold"), Content(exc.message)))
             return
         self._close_filter()
         if self._filter_mode == "tag":
