@@ -585,13 +585,19 @@ class TriageScreen(Screen[None]):
         # After a page up or down: the item the next page lands on, so that paging on
         # shows the item at once instead of "Loading" for a round trip, and the next
         # one; otherwise the next few.
+        # Asked for after the frame is painted: sending requests is CPU on this loop, and
+        # the moderator is looking at this item first.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
         paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
-        for ahead in items[index + 1 : index + 1 + (1 if paging else PREFETCH)]:
-            self._want(ahead.id)
+        ahead = [i.id for i in items[index + 1 : index + 1 + (1 if paging else PREFETCH)]]
         if paging and 0 <= index + step < len(items):
-            self._want(items[index + step].id)
+            ahead.append(items[index + step].id)
+        self.call_after_refresh(self._want_all, ahead)
+
+    def _want_all(self, item_ids: list[str]) -> None:
+        for item_id in item_ids:
+            self._want(item_id)
 
     def _want(self, item_id: str) -> None:
         if item_id in self._details or item_id in self._fetching:
