@@ -25,7 +25,7 @@ def backend_process(db: Path) -> Iterator[tuple[str, str]]:
     token = secrets.token_urlsafe(24)
     proc = subprocess.Popen(
         [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port), "--token", f"{token}:mod-ana:moderator"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent,
     )
     url = f"http://127.0.0.1:{port}"
     try:
