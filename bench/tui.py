@@ -7,12 +7,12 @@ on 127.0.0.1:
   listed and the cursor item's detail shown) and the time until the whole queue is loaded;
 - through a real pseudo-terminal, the app as a moderator runs it (`triage-tui --url`): the
   per-key latency (p50, p95) of `j` (down), `pagedown` and applying a filter, from the key's
-  bytes written to the end of the last frame it caused (see `_pty.py`; Pilot's `press`
-  rounds every key to 20 ms idle checks and cannot time this).
+  bytes written to the end of the frame that shows its result, and (p50 "settled") to the
+  last frame it caused (see `_pty.py`; Pilot's `press` rounds every key to 20 ms idle
+  checks and cannot time this).
 
-Beside each it measures a bare Textual app in the same run (`_bare.py`: the same keys, each
-repainting one small widget — the least a key with a visible effect costs) and prints the
-ratio. Targets (issue 3): key latency at 300k within 1.5x of the bare app; time to first
+Beside each it measures a bare Textual app in the same run (`_bare.py`: the triage screen's
+layout with an empty list, the same keys repainting the same cells) and prints the ratio. Targets (issue 3): key latency at 300k within 1.5x of the bare app; time to first
 screen growing no faster than linearly. Prints a table; exits 0.
 
     python3 bench/tui.py [--sizes 1000,100000,300000] [--keys 150] [--keep DIR]
