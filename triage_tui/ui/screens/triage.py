@@ -274,7 +274,6 @@ class TriageScreen(Screen[None]):
         self._filter = Filter()
         self._sort = Sort()
         self._filter_mode = "filter"
-        self._note_lines = 1  # lines under the filter field (HINT)
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
         self._undo: list[UndoEntry] = []
@@ -584,9 +583,8 @@ class TriageScreen(Screen[None]):
             self._want(item_id)
         # After a page up or down: the item the next page lands on, so that paging on
         # shows the item at once instead of "Loading" for a round trip, and the next
-        # one; otherwise the next few.
-        # Asked for after the frame is painted: sending requests is CPU on this loop, and
-        # the moderator is looking at this item first.
+        # one; otherwise the next few. Asked for after the frame is painted: sending
+        # requests is CPU on this loop, and the moderator is looking at this item first.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
         paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
@@ -847,9 +845,9 @@ class TriageScreen(Screen[None]):
 
     def _filter_note(self, note: Content) -> None:
         """The line under the filter: a layout pass (a full repaint) only when its height changes."""
-        lines = len(note.plain.split("\n"))
-        self.query_one("#filter-error", Static).update(note, layout=lines != self._note_lines)
-        self._note_lines = lines
+        shown = self.query_one("#filter-error", Static)
+        before = shown.content.plain if isinstance(shown.content, Content) else str(shown.content)
+        shown.update(note, layout=note.plain.count("\n") != before.count("\n"))
 
     def _close_filter(self) -> None:
         self.query_one("#filter-bar").remove_class("open")
