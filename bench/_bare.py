@@ -4,8 +4,9 @@ The triage screen's layout — a status line, a list pane beside a detail pane, 
 a key bar — with an empty list: its lines are blank and only a cursor row is drawn. Each
 key repaints the cells the triage screen's does (`j` two list lines, a page the whole
 list; the detail pane and status line each time; a filter closes the bar and moves focus
-back; the key bar stays as it is) with trivial content, so the ratio is what the triage screen adds: items, rows,
-sanitised text, filtering, at any queue size. Run as a script in a pty by `tui.py`.
+back, esc redraws the list; the key bar stays as it is) with trivial content, so the
+ratio is what the triage screen adds: items, rows, sanitised text, filtering, at any
+queue size. Run as a script in a pty by `tui.py`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Bare(App[None]):
         self.query_one("#filter").focus()
 
     def action_clear(self) -> None:
+        self.query_one(EmptyList).refresh()
         self._show("row 0")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

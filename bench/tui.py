@@ -6,14 +6,15 @@ on 127.0.0.1:
 - through Textual's Pilot, headless: the time to the first usable screen (the first page
   listed and the cursor item's detail shown) and the time until the whole queue is loaded;
 - through a real pseudo-terminal, the app as a moderator runs it (`triage-tui --url`): the
-  per-key latency (p50, p95) of `j` (down), `pagedown` and applying a filter, from the key's
-  bytes written to the end of the frame that shows its result, and (p50 "settled") to the
-  last frame it caused (see `_pty.py`; Pilot's `press` rounds every key to 20 ms idle
-  checks and cannot time this).
+  per-key latency (p50, p95) of `j` (down), `pagedown`, applying a filter and clearing it
+  (esc), from the key's bytes written to the end of the frame that shows its result, and
+  (p50 "settled") to the last frame it caused (see `_pty.py`; Pilot's `press` rounds
+  every key to 20 ms idle checks and cannot time this).
 
 Beside each it measures a bare Textual app in the same run (`_bare.py`: the triage screen's
-layout with an empty list, the same keys repainting the same cells) and prints the ratio. Targets (issue 3): key latency at 300k within 1.5x of the bare app; time to first
-screen growing no faster than linearly. Prints a table; exits 0.
+layout with an empty list, the same keys repainting the same cells) and prints the ratio.
+Targets (issue 3): key latency at 300k within 1.5x of the bare app; time to first screen
+growing no faster than linearly. Prints a table; exits 0.
 
     python3 bench/tui.py [--sizes 1000,100000,300000] [--keys 150] [--keep DIR]
 
@@ -83,16 +84,16 @@ async def startup(url: str, token: str, tmp: Path) -> dict[str, float]:
 
 
 def keys(term: PtyApp, count: int) -> dict[str, list[tuple[float, float]]]:
-    """The same keys for both apps: `j` x count, pagedown x count/3, 10 filters applied."""
+    """The same keys for both apps: `j` x count, pagedown x count/3, 10 filters applied and cleared."""
     down = [term.press(DOWN) for _ in range(count)]
     page = [term.press(PAGE) for _ in range(count // 3)]
-    filt = []
+    filt, clear = [], []
     for _ in range(10):
         term.press(b"/")
         term.press(FILTER.encode())
         filt.append(term.press(ENTER))
-        term.press(ESCAPE, quiet=0.2)  # back to the whole queue
-    return {"down": down, "page": page, "filter": filt}
+        clear.append(term.press(ESCAPE, quiet=0.2))  # back to the whole queue
+    return {"down": down, "page": page, "filter": filt, "clear": clear}
 
 
 def first(times: list[tuple[float, float]]) -> list[float]:
@@ -177,7 +178,7 @@ def main() -> int:
     print("'settled' = to the last frame the key caused (claims, prefetch). bare = _bare.py: same layout, empty list, same keys, same run")
     print(f"{'items':>8} {'first screen s':>15} {'all loaded s':>13} {'key':<7} {'p50 ms':>7} {'p95 ms':>7} {'settled p50':>12} {'bare p50':>9} {'bare p95':>9} {'p50 ratio':>10}")
     for n, start, got, base in rows:
-        for key in ("down", "page", "filter"):
+        for key in ("down", "page", "filter", "clear"):
             head = f"{n:>8,} {start['first']:>15.2f} {start['loaded']:>13.2f}" if key == "down" else f"{'':>8} {'':>15} {'':>13}"
             p50, p95, settled = pct(first(got[key]), 0.5) * 1e3, pct(first(got[key]), 0.95) * 1e3, pct(last(got[key]), 0.5) * 1e3
             b50, b95 = pct(first(base[key]), 0.5) * 1e3, pct(first(base[key]), 0.95) * 1e3

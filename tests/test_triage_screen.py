@@ -265,6 +265,28 @@ async def test_an_item_decided_elsewhere_leaves_the_screen_with_a_notice(server:
         await until(pilot, lambda: any(current.id in n.message and "mod-ben" in n.message for n in pilot.app._notifications))
 
 
+async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: RunningServer, outbox_path: Path) -> None:
+    """Esc after a filter reuses the whole queue's order while nothing changed, and not
+    once something did: an item decided elsewhere while the filter was on stays gone."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        whole = [i.id for i in screen.queue.items]
+        await pilot.press("slash", *"source:ao", "enter")
+        assert 0 < screen.queue.item_count < len(whole)
+        await pilot.press("escape")
+        assert [i.id for i in screen.queue.items] == whole
+        await pilot.press("slash", *"source:ao", "enter")
+        gone = next(i for i in screen._all.values() if "authority_order" not in i.sources)
+        d = Decision.new(gone.id, gone.version, Action.APPROVE).to_json()
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+        assert r.json()["results"][0]["result"] == "applied"
+        await until(pilot, lambda: gone.id not in screen._all)
+        await pilot.press("escape")
+        assert [i.id for i in screen.queue.items] == [i for i in whole if i != gone.id]
+
+
 async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path, Settings(undo_seconds=1.0, claim_on_open=False))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:

@@ -269,6 +269,8 @@ class TriageScreen(Screen[None]):
         self._all: dict[str, ItemSummary] = {}  # change it only through _put and _drop
         self._deadlines = _Deadlines()  # of the items in _all
         self._index = _FieldIndex()  # of the items in _all
+        self._whole: tuple[tuple[int, Sort], list[ItemSummary]] | None = None  # _all in order, see _rebuild
+        self._changes = 0  # bumped by _put and _drop: the key _whole was sorted for
         self._loaded = False
         self._total = 0
         self._filter = Filter()
@@ -630,6 +632,7 @@ class TriageScreen(Screen[None]):
     def _put(self, items: Sequence[ItemSummary]) -> None:
         """Add items to the loaded index, or replace those with the same id."""
         batch = {item.id: item for item in items}
+        self._changes += 1
         for item_id, item in batch.items():
             old = self._all.get(item_id)
             self._deadlines.discard(old)
@@ -640,14 +643,23 @@ class TriageScreen(Screen[None]):
 
     def _drop(self, item_id: str) -> None:
         old = self._all.pop(item_id, None)
+        self._changes += 1
         self._deadlines.discard(old)
         self._index.discard(old)
 
     def _rebuild(self, *, keep_cursor: bool = True) -> None:
         cursor = self._cursor_id() if keep_cursor else None
-        ids = self._index.candidates(self._filter, len(self._all))
-        pool: Iterable[ItemSummary] = self._all.values() if ids is None else [self._all[i] for i in ids]
-        items = self._sort.sort(self._filter.select(pool, self.clock()))  # sort orders end with the id: any pool order gives one result
+        if not self._filter:
+            # The whole queue in order is kept while nothing changes: esc after a filter
+            # at 300k items was a 300 ms sort of the same items as before.
+            key = (self._changes, self._sort)
+            if self._whole is None or self._whole[0] != key:
+                self._whole = (key, self._sort.sort(self._all.values()))
+            items = self._whole[1]
+        else:
+            ids = self._index.candidates(self._filter, len(self._all))
+            pool: Iterable[ItemSummary] = self._all.values() if ids is None else [self._all[i] for i in ids]
+            items = self._sort.sort(self._filter.select(pool, self.clock()))  # sort orders end with the id: any pool order gives one result
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
 
