@@ -472,3 +472,53 @@ def snapshot_app(raw: dict[str, Any], *, revealed: bool = False) -> tuple[PaneAp
 def test_snapshot(snap_compare: Any, raw_items: dict[str, Any], item_id: str, size: tuple[int, int]) -> None:
     app, before = snapshot_app(raw_items[item_id])
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+# -- drawn ahead ---------------------------------------------------------------------------
+
+
+async def test_an_item_drawn_ahead_is_shown_without_drawing_and_the_same(item: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage_tui.ui.widgets import detail
+
+    async with PaneApp().run_test(size=(80, 24)) as pilot:
+        pane = await shown(pilot, item("it-0000013"))
+        pane.prepare(item("it-0000001"), policy=POLICY, now=AT, revealed=False)
+        draws = 0
+        draw = detail._draw_chunk
+
+        def counted(*args: Any) -> None:
+            nonlocal draws
+            draws += 1
+            draw(*args)
+
+        monkeypatch.setattr(detail, "_draw_chunk", counted)
+        await shown(pilot, item("it-0000001"))
+        ahead = painted(pane)
+        assert draws == 0, "drawn again although drawn ahead"
+        pane._strips.clear()
+        pane.refresh()
+        assert painted(pane) == ahead and draws == 1  # the same as drawn now
+        assert ahead[0].startswith("it-0000001 · post · open · v1 · P100 · ◷ due in 35m")
+
+
+async def test_a_countdown_that_moved_since_it_was_drawn_ahead_is_drawn_again(item: Any) -> None:
+    async with PaneApp().run_test(size=(80, 24)) as pilot:
+        await shown(pilot, item("it-0000013"))
+        pane = pilot.app.query_one(DetailPane)
+        pane.prepare(item("it-0000001"), policy=POLICY, now=AT, revealed=False)
+        pane = await shown(pilot, item("it-0000001"), now=AT + timedelta(minutes=10))
+        assert "◷ due in 25m" in painted(pane)[0]
+        assert "ref TCO-2026-00042 · ◷ due in 25m" in "\n".join(all_lines(pane))
+
+
+async def test_an_item_drawn_ahead_at_another_width_is_wrapped_again(item: Any) -> None:
+    async with PaneApp().run_test(size=(120, 30)) as pilot:
+        await shown(pilot, item("it-0000001"))
+        pane = pilot.app.query_one(DetailPane)
+        pane.prepare(item("it-0000013"), policy=POLICY, now=AT, revealed=False)
+        await pilot.resize_terminal(50, 30)
+        await pilot.pause()
+        pane = await shown(pilot, item("it-0000013"))
+        narrow = all_lines(pane)
+        assert all(len(line) <= pane.scrollable_content_region.width for line in narrow)
+        assert "restore your" in " ".join(narrow)

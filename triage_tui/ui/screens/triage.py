@@ -587,17 +587,22 @@ class TriageScreen(Screen[None]):
         # shows the item at once instead of "Loading" for a round trip, and the next
         # one; otherwise the next few. Asked for after the frame is painted: sending
         # requests is CPU on this loop, and the moderator is looking at this item first.
+        # Then the item the same key again would land on is drawn ahead.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
         paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
         ahead = [i.id for i in items[index + 1 : index + 1 + (1 if paging else PREFETCH)]]
         if paging and 0 <= index + step < len(items):
             ahead.append(items[index + step].id)
-        self.call_after_refresh(self._want_all, ahead)
+        again = index + (step if paging or step == -1 else 1)
+        self.call_after_refresh(self._ahead, ahead, items[again].id if 0 <= again < len(items) else None)
 
-    def _want_all(self, item_ids: list[str]) -> None:
-        for item_id in item_ids:
+    def _ahead(self, fetch: list[str], draw: str | None) -> None:
+        for item_id in fetch:
             self._want(item_id)
+        item = self._details.get(draw) if draw is not None else None
+        if item is not None:
+            self.detail.prepare(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
 
     def _want(self, item_id: str) -> None:
         if item_id in self._details or item_id in self._fetching:
@@ -608,8 +613,10 @@ class TriageScreen(Screen[None]):
     def _show_item(self, item: Item) -> None:
         # The pane masks on any sensitive report reason, not only the main one the list
         # line goes by: it shows the item only once the moderator has pressed v on it.
-        revealed = not self.settings.mask_sensitive or self.queue.is_revealed(item.id)
-        self.detail.show(item, policy=self.policy, now=self.clock(), revealed=revealed)
+        self.detail.show(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
+
+    def _is_revealed(self, item_id: str) -> bool:
+        return not self.settings.mask_sensitive or self.queue.is_revealed(item_id)
 
     def _masked(self, item: ItemSummary) -> bool:
         """Masked when any report's reason is sensitive, as the detail pane decides."""

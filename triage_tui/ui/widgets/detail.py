@@ -522,6 +522,27 @@ def render_item(item: Item, policy: Policy | None, now: datetime, *, revealed: b
 # The widget.
 
 
+@dataclass(eq=False, slots=True)
+class _Doc:
+    """One item's document as shown recently or prepared ahead: its blocks, and the strips
+    drawn from them for (width, visual style) `stamp`, by document line."""
+
+    item: Item
+    blocks: list[_Block]
+    strips: dict[int, Strip] = field(default_factory=dict)
+    stamp: object = None
+
+
+def _starts(blocks: list[_Block]) -> tuple[list[int], int]:
+    """The first document line of each block, and the number of lines."""
+    starts = []
+    total = 0
+    for block in blocks:
+        starts.append(total)
+        total += max(1, len(block.lines))
+    return starts, total
+
+
 class DetailPane(ScrollView, can_focus=False):
     """The right-hand pane of the triage screen: one item in full, safely.
 
@@ -555,7 +576,8 @@ class DetailPane(ScrollView, can_focus=False):
         self._width = -1
         self._strips: dict[int, Strip] = {}  # document line -> strip, for the lines painted
         self._frame: tuple[int, int, VisualStyle, Strip] | None = None
-        self._docs: OrderedDict[tuple[object, ...], tuple[Item, list[_Block]]] = OrderedDict()
+        self._docs: OrderedDict[tuple[object, ...], _Doc] = OrderedDict()
+        self._doc: _Doc | None = None  # the document on show, when it is an item's
 
     # -- public -----------------------------------------------------------------------
 
@@ -629,26 +651,54 @@ class DetailPane(ScrollView, can_focus=False):
             self._reindex()
             self.refresh()
 
+    def prepare(self, item: Item, *, policy: Policy | None, now: datetime, revealed: bool) -> None:
+        """Build, wrap and draw the first screenful of `item` ahead of time: the screen
+        calls this after a frame for the items the next key is likely to land on, so that
+        landing there only composites (about a third of a cursor move's time)."""
+        if not self.is_attached or (self._item is not None and self._item.id == item.id):
+            return
+        region = self.scrollable_content_region
+        if region.width <= 0:
+            return
+        doc = self._document(item, policy, now, revealed)
+        fresh = False
+        for block in doc.blocks:
+            if block.width != region.width:
+                block.wrap(region.width)
+                fresh = True
+        style = self.visual_style
+        if fresh or doc.stamp != (region.width, style):
+            doc.strips, doc.stamp = {}, (region.width, style)
+        starts, total = _starts(doc.blocks)
+        for start in range(0, min(region.height, total), _CHUNK):
+            if start not in doc.strips:
+                _draw_chunk(self, doc.blocks, starts, total, doc.strips, start, region.width, style)
+
     # -- internals --------------------------------------------------------------------
 
-    def _show_item(self, item: Item, policy: Policy | None, now: datetime, revealed: bool, *, home: bool) -> None:
+    def _document(self, item: Item, policy: Policy | None, now: datetime, revealed: bool) -> _Doc:
+        """`item`'s document for `now`: the one built recently if there is one."""
         if policy is not self._policy:
             self._docs.clear()  # labels and sensitivity may differ
+            self._policy = policy
         masked = None if revealed else masked_by(item, policy)
-        self._item, self._policy, self._revealed = item, policy, revealed
         key = (item.id, item.version, masked, now.date())  # dates and ages are shown per day
-        cached = self._docs.get(key)
-        if cached is not None and (cached[0] is item or cached[0] == item):
+        doc = self._docs.get(key)
+        if doc is not None and (doc.item is item or doc.item == item):
             self._docs.move_to_end(key)
-            blocks = cached[1]
-            for index in self._update_live(blocks, now):
-                blocks[index].width = -1  # wrapped again by _layout_document
-        else:
-            blocks = build_blocks(item, policy, now, masked=masked, reveal_key=self._reveal_key)
-            self._docs[key] = (item, blocks)
-            while len(self._docs) > self.DOCUMENTS:
-                self._docs.popitem(last=False)
-        self._install(blocks, home=home)
+            for index in self._update_live(doc.blocks, now):
+                doc.blocks[index].width = -1  # wrapped again (and drawn again) before use
+            return doc
+        doc = _Doc(item, build_blocks(item, policy, now, masked=masked, reveal_key=self._reveal_key))
+        self._docs[key] = doc
+        while len(self._docs) > self.DOCUMENTS:
+            self._docs.popitem(last=False)
+        return doc
+
+    def _show_item(self, item: Item, policy: Policy | None, now: datetime, revealed: bool, *, home: bool) -> None:
+        doc = self._document(item, policy, now, revealed)
+        self._item, self._revealed = item, revealed
+        self._install(doc.blocks, home=home, doc=doc)
 
     @staticmethod
     def _update_live(blocks: list[_Block], now: datetime) -> list[int]:
@@ -663,31 +713,41 @@ class DetailPane(ScrollView, can_focus=False):
                 changed.append(index)
         return changed
 
-    def _install(self, blocks: list[_Block], *, home: bool) -> None:
+    def _install(self, blocks: list[_Block], *, home: bool, doc: _Doc | None = None) -> None:
+        self._doc = None
         self._blocks = blocks
-        self._layout_document()
+        fresh = self._layout_document()
+        if doc is not None:
+            stamp = (self._width, self.visual_style)
+            if fresh or doc.stamp != stamp:
+                doc.strips, doc.stamp = self._strips, stamp
+            else:
+                self._strips = doc.strips  # drawn ahead by prepare, or when last shown
+            self._doc = doc
         top = 0 if home else min(self.scroll_offset.y, max(0, self._total - self.scrollable_content_region.height))
         if top != self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, force=True, immediate=True)
         self.refresh()
 
-    def _layout_document(self) -> None:
-        """Wrap what is not wrapped at the current width, index the lines, set the size."""
+    def _layout_document(self) -> bool:
+        """Wrap what is not wrapped at the current width, index the lines, set the size.
+        True when a block was wrapped now (strips drawn before may be stale)."""
         width = self.scrollable_content_region.width if self.is_attached else 0
         self._width = width
+        fresh = False
         if width > 0:
             for block in self._blocks:
                 if block.width != width:
                     block.wrap(width)
+                    fresh = True
         self._reindex()
+        return fresh
 
     def _reindex(self) -> None:
-        self._strips.clear()
-        starts = []
-        total = 0
-        for block in self._blocks:
-            starts.append(total)
-            total += max(1, len(block.lines))
+        self._strips = {}
+        if self._doc is not None:  # (a tick that rewrapped, a resize): its strips go too
+            self._doc.strips, self._doc.stamp = self._strips, (self._width, self.visual_style)
+        starts, total = _starts(self._blocks)
         self._starts = starts
         self._total = total
         size = Size(max(self._width, 0), total)
@@ -740,30 +800,35 @@ class DetailPane(ScrollView, can_focus=False):
             strip = self._strips.get(index) or blank
         return strip
 
-    def _lines(self, start: int, end: int) -> list[Content]:
-        """Document lines `start:end`, with their prefixes."""
-        number = bisect.bisect_right(self._starts, start) - 1
-        lines = []
-        index = start
-        while index < end and number < len(self._blocks):
-            block = self._blocks[number]
-            offset = index - self._starts[number]
-            count = max(1, len(block.lines))
-            while offset < count and index < end:
-                lines.append(block.line(offset))
-                offset += 1
-                index += 1
-            number += 1
-        return lines
-
     def _render_chunk(self, start: int, width: int, style: VisualStyle) -> None:
-        """Turn a chunk of document lines into strips with one `to_strips` call."""
-        lines = self._lines(start, min(start + _CHUNK, self._total))
-        strips = Visual.to_strips(self, Content("\n").join(lines), width, None, style, pad=True, apply_selection=False)
-        if len(strips) != len(lines):  # a line wrapped again after all: draw them one by one
-            strips = []
-            for line in lines:
-                one = Visual.to_strips(self, line, width, 1, style, pad=True, apply_selection=False)
-                strips.append(one[0] if one else Strip.blank(width, self.rich_style))
-        for offset, strip in enumerate(strips):
-            self._strips[start + offset] = strip.crop(0, width) if strip.cell_length > width else strip
+        _draw_chunk(self, self._blocks, self._starts, self._total, self._strips, start, width, style)
+
+
+def _lines(blocks: list[_Block], starts: list[int], start: int, end: int) -> list[Content]:
+    """Document lines `start:end`, with their prefixes."""
+    number = bisect.bisect_right(starts, start) - 1
+    lines = []
+    index = start
+    while index < end and number < len(blocks):
+        block = blocks[number]
+        offset = index - starts[number]
+        count = max(1, len(block.lines))
+        while offset < count and index < end:
+            lines.append(block.line(offset))
+            offset += 1
+            index += 1
+        number += 1
+    return lines
+
+
+def _draw_chunk(pane: DetailPane, blocks: list[_Block], starts: list[int], total: int, strips: dict[int, Strip], start: int, width: int, style: VisualStyle) -> None:
+    """Turn a chunk of document lines into `strips` with one `to_strips` call."""
+    lines = _lines(blocks, starts, start, min(start + _CHUNK, total))
+    drawn = Visual.to_strips(pane, Content("\n").join(lines), width, None, style, pad=True, apply_selection=False)
+    if len(drawn) != len(lines):  # a line wrapped again after all: draw them one by one
+        drawn = []
+        for line in lines:
+            one = Visual.to_strips(pane, line, width, 1, style, pad=True, apply_selection=False)
+            drawn.append(one[0] if one else Strip.blank(width, pane.rich_style))
+    for offset, strip in enumerate(drawn):
+        strips[start + offset] = strip.crop(0, width) if strip.cell_length > width else strip
