@@ -59,6 +59,8 @@ class Bare(App[None]):
     BINDINGS = [
         Binding("j", "move(1)", "Down", id="down"),
         Binding("pagedown", "move(38)", "Page", id="page"),
+        Binding("pageup", "move(-38)", "Page up", id="page_up"),
+        Binding("g", "top", "Top", id="top"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear", "Clear", id="clear"),
     ]
@@ -81,6 +83,9 @@ class Bare(App[None]):
     def action_move(self, by: int) -> None:
         self.query_one(EmptyList).move(by)
         self._show(f"row {self.query_one(EmptyList).cursor}")
+
+    def action_top(self) -> None:
+        self.action_move(-self.query_one(EmptyList).cursor)
 
     def action_filter(self) -> None:
         self.query_one("#filter").add_class("open")

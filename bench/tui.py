@@ -52,7 +52,8 @@ from triage_tui.ui.screens.triage import TriageScreen  # noqa: E402
 
 SIZE = (120, 40)
 FILTER = "source:ao country:DE"
-DOWN, PAGE, ENTER, ESCAPE = b"j", b"\x1b[6~", b"\r", b"\x1b"
+DOWN, PAGE, PAGE_UP, HOME, ENTER, ESCAPE = b"j", b"\x1b[6~", b"\x1b[5~", b"g", b"\r", b"\x1b"
+ROWS = SIZE[1] - 2  # list rows: the screen less the status line and the key bar
 LOADED = re.compile(rb"open [\d,]+(?![\d,]|\xe2\x80\xa6)")  # the status line's count without its "…"
 
 
@@ -83,10 +84,17 @@ async def startup(url: str, token: str, tmp: Path) -> dict[str, float]:
     return {"first": first, "loaded": loaded}
 
 
-def keys(term: PtyApp, count: int) -> dict[str, list[tuple[float, float]]]:
-    """The same keys for both apps: `j` x count, pagedown x count/3, 10 filters applied and cleared."""
+def keys(term: PtyApp, count: int, items: int) -> dict[str, list[tuple[float, float]]]:
+    """The same keys for both apps: `j` x count; from the top, count/3 pages (down, and
+    back up near the end of `items`: a page key at the end draws nothing and would time
+    the next clock tick); 10 filters applied and cleared."""
     down = [term.press(DOWN) for _ in range(count)]
-    page = [term.press(PAGE) for _ in range(count // 3)]
+    term.press(HOME)
+    page, row = [], 0
+    for _ in range(count // 3):
+        forward = row + 2 * ROWS < items
+        page.append(term.press(PAGE if forward else PAGE_UP))
+        row += ROWS if forward else -ROWS
     filt, clear = [], []
     for _ in range(10):
         term.press(b"/")
@@ -104,21 +112,21 @@ def last(times: list[tuple[float, float]]) -> list[float]:
     return [t[1] for t in times]
 
 
-def in_pty(argv: list[str], env: dict[str, str], ready: Callable[[PtyApp], None], count: int) -> dict[str, list[tuple[float, float]]]:
+def in_pty(argv: list[str], env: dict[str, str], ready: Callable[[PtyApp], None], count: int, items: int) -> dict[str, list[tuple[float, float]]]:
     term = PtyApp(argv, env, SIZE)
     try:
         ready(term)
         term.settle(quiet=0.3)
-        return keys(term, count)
+        return keys(term, count, items)
     finally:
         term.close()
 
 
-def bare(count: int) -> dict[str, list[tuple[float, float]]]:
-    return in_pty([sys.executable, str(BENCH / "_bare.py")], {}, lambda term: term.wait_for(b"row 0"), count)
+def bare(count: int, items: int) -> dict[str, list[tuple[float, float]]]:
+    return in_pty([sys.executable, str(BENCH / "_bare.py")], {}, lambda term: term.wait_for(b"row 0"), count, items)
 
 
-def triage(url: str, token: str, tmp: Path, count: int) -> dict[str, list[tuple[float, float]]]:
+def triage(url: str, token: str, tmp: Path, count: int, n: int) -> dict[str, list[tuple[float, float]]]:
     state = tmp / f"state-{time.monotonic_ns()}"
     env = {"TRIAGE_TUI_TOKEN": token, "TRIAGE_TUI_STATE_DIR": str(state), "XDG_CONFIG_HOME": str(state / "config")}
 
@@ -129,7 +137,7 @@ def triage(url: str, token: str, tmp: Path, count: int) -> dict[str, list[tuple[
                 raise RuntimeError(f"the app did not load: {bytes(term.output[-300:])!r}")
             time.sleep(0.1)
 
-    return in_pty([sys.executable, "-m", "triage_tui", "--url", url], env, loaded, count)
+    return in_pty([sys.executable, "-m", "triage_tui", "--url", url], env, loaded, count, n)
 
 
 def seeded(directory: Path, n: int) -> Path:
@@ -171,8 +179,8 @@ def main() -> int:
             db = seeded(keep, n)
             with backend_process(db) as (url, token):
                 start = asyncio.run(startup(url, token, tmp))
-                base = bare(args.keys)
-                got = triage(url, token, tmp, args.keys)
+                base = bare(args.keys, n)
+                got = triage(url, token, tmp, args.keys, n)
             rows.append((n, start, got, base))
     print(f"triage screen, {SIZE[0]}x{SIZE[1]}. Keys through a pty: ms from the key to the end of the frame showing its result;")
     print("'settled' = to the last frame the key caused (claims, prefetch). bare = _bare.py: same layout, empty list, same keys, same run")
