@@ -204,7 +204,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;  /* a scrollbar that came and went with the length relaid the screen out */
         &:focus {
             background-tint: $foreground 5%;
             & > .queue-list--cursor {
@@ -654,8 +654,13 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _structure_changed(self, top: int | None) -> None:
         """After the index changed shape: resize, keep the view steady, show the cursor."""
-        self.virtual_size = Size(0, len(self._items))
-        self._scroll_update(self.virtual_size)
+        size = Size(0, len(self._items))
+        if size != self.virtual_size:
+            # Not through the reactive: that lays the whole screen out (a full repaint, the
+            # larger part of esc after a filter). The list's own size is the same; only a
+            # scrollbar that comes or goes needs layout (it never does: overflow-y: scroll).
+            self.set_reactive(QueueList.virtual_size, size)
+        self._scroll_update(size)
         if top is not None and self.scrollable_content_region.height > 0:
             max_top = max(0, len(self._items) - self.scrollable_content_region.height)
             top = max(0, min(top, max_top))
