@@ -698,3 +698,29 @@ def test_snapshot_80x24(snap_compare: Any) -> None:
 
 def test_snapshot_160x50(snap_compare: Any) -> None:
     assert snap_compare(snapshot_app(), press=["space", "space", "j", "j"], terminal_size=(160, 50))
+
+
+async def test_a_page_prepared_ahead_is_painted_without_building_a_row() -> None:
+    items = many(1000)
+    app = QueueApp(items)
+    async with app.run_test(size=(100, 20)) as pilot:
+        queue = app.query_one(QueueList)
+        page = queue.scrollable_content_region.height
+        queue.prepare(page, page)  # the next page, the cursor on its first row
+        built = 0
+        build = queue._build_row
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal built
+            built += 1
+            return build(*args, **kwargs)
+
+        queue._build_row = counted  # type: ignore[method-assign]
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert queue.cursor_index == page and queue.scroll_offset.y == page
+        shown = rows(app)
+        assert built == 0, f"{built} rows built although prepared"
+        assert shown[0].startswith("▶") and f"post number {page}:" in shown[0]
+        queue._row_cache.clear()
+        assert rows(app) == shown  # the same rows as built now

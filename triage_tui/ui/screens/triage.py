@@ -587,7 +587,7 @@ class TriageScreen(Screen[None]):
         # shows the item at once instead of "Loading" for a round trip, and the next
         # one; otherwise the next few. Asked for after the frame is painted: sending
         # requests is CPU on this loop, and the moderator is looking at this item first.
-        # Then the item the same key again would land on is drawn ahead.
+        # Then what the same key again would show is drawn ahead: its item, and its page.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
         paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
@@ -595,12 +595,16 @@ class TriageScreen(Screen[None]):
         if paging and 0 <= index + step < len(items):
             ahead.append(items[index + step].id)
         again = index + (step if paging or step == -1 else 1)
-        self.call_after_refresh(self._ahead, ahead, items[again].id if 0 <= again < len(items) else None)
+        self.call_after_refresh(self._ahead, ahead, again, step if paging else 0)
 
-    def _ahead(self, fetch: list[str], draw: str | None) -> None:
+    def _ahead(self, fetch: list[str], again: int, scroll: int) -> None:
         for item_id in fetch:
             self._want(item_id)
-        item = self._details.get(draw) if draw is not None else None
+        items = self.queue.items
+        if not 0 <= again < len(items):
+            return
+        self.queue.prepare(self.queue.scroll_offset.y + scroll, again)
+        item = self._details.get(items[again].id)
         if item is not None:
             self.detail.prepare(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
 

@@ -794,16 +794,28 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             self._frame_width = None
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
         width = self._frame_width if self._frame_width is not None else self.scrollable_content_region.width
+        return self._row(self.scroll_offset.y + y, width, self._frame_now or self._clock(), self._cursor)
+
+    def prepare(self, top: int, cursor: int) -> None:
+        """Build the rows a view from `top` with the cursor on row `cursor` would show, into
+        the row cache: the screen calls this after a frame for the page the next key is
+        likely to show, so that paging only composites."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        now = self._clock()
+        for index in range(max(0, top), min(len(self._items), top + self.scrollable_content_region.height)):
+            self._row(index, width, now, cursor)
+
+    def _row(self, index: int, width: int, now: datetime, cursor_index: int) -> Strip:
         items = self._items
         if not 0 <= index < len(items):
             return Strip.blank(width, self._get_styles().base)
         item = items[index]
-        cursor = index == self._cursor
+        cursor = index == cursor_index
         tagged = item.id in self._tagged
         masked = self.is_masked(item)
-        now = self._frame_now or self._clock()
         due: tuple[str, bool] | None = None
         if item.deadline is not None:
             due = due_label(item.deadline, now)
