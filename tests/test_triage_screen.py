@@ -503,3 +503,40 @@ async def test_with_auto_advance_off_the_item_stays_after_it_is_sent(server: Run
         assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first
         await pilot.press("j")
         await until(pilot, lambda: screen.queue.index_of(first) is None)
+
+
+async def test_paging_shows_the_next_page_drawn_ahead(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a page key, the page after it is built (rows) and its item drawn (detail) once
+    it arrives, so the next page key only composites."""
+    from triage_tui.ui.widgets import detail, queue_list
+
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        page = screen.queue.scrollable_content_region.height
+        await pilot.press("pagedown")
+        target = screen.queue.items[2 * page].id
+        await until(pilot, lambda: target in screen._details)
+        await pilot.pause(0.2)
+        built: list[str] = []  # rows built, by item id
+        drawn: list[object] = []  # detail chunks drawn, by document (its blocks)
+        draw, build = detail._draw_chunk, queue_list.QueueList._build_row
+
+        def draw_counted(*args: Any) -> None:
+            drawn.append(args[1])
+            draw(*args)
+
+        def build_counted(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+            built.append(item.id)
+            return build(self, item, *args, **kwargs)
+
+        monkeypatch.setattr(detail, "_draw_chunk", draw_counted)
+        monkeypatch.setattr(queue_list.QueueList, "_build_row", build_counted)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == target
+        assert screen.detail.item is not None and screen.detail.item.id == target
+        shown = {i.id for i in screen.queue.items[2 * page : 3 * page]}
+        assert not shown & set(built), f"rows of the page on screen built although built ahead: {shown & set(built)}"
+        assert built, "the page after it was not built ahead"
+        assert all(blocks is not screen.detail._blocks for blocks in drawn), "the item on screen drawn although drawn ahead"

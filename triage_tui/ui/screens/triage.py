@@ -290,6 +290,7 @@ class TriageScreen(Screen[None]):
         self._sync_text: str | None = None
         self._wake = asyncio.Event()
         self._last_index: int | None = None  # where the cursor was when the pane last followed it
+        self._next_id: str | None = None  # the item the same key again would land on (drawn ahead)
         self._detail_for: object = self  # the cursor (id, version) the pane was last pointed at
 
     # -- layout ----------------------------------------------------------------------
@@ -510,6 +511,8 @@ class TriageScreen(Screen[None]):
                 self._show_item(message.item)
             else:
                 self.detail.show_error(message.item_id, message.problem or "could not load")
+        elif message.item is not None and message.item_id == self._next_id:
+            self._prepare(message.item)  # the next page's item, asked for by the last page key
 
     def on_claim_answer(self, message: ClaimAnswer) -> None:
         if message.problem is None:
@@ -604,9 +607,13 @@ class TriageScreen(Screen[None]):
         if not 0 <= again < len(items):
             return
         self.queue.prepare(self.queue.scroll_offset.y + scroll, again)
-        item = self._details.get(items[again].id)
+        self._next_id = items[again].id
+        item = self._details.get(self._next_id)
         if item is not None:
-            self.detail.prepare(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
+            self._prepare(item)
+
+    def _prepare(self, item: Item) -> None:
+        self.detail.prepare(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
 
     def _want(self, item_id: str) -> None:
         if item_id in self._details or item_id in self._fetching:
