@@ -164,6 +164,44 @@ class _Deadlines:
         return bisect.bisect_right(self._sorted, now)
 
 
+class _Order:
+    """The loaded items in the queue's order, kept in step with the feed's small changes:
+    esc after a filter at 300k items was a 300 ms sort, and with claims and decisions
+    arriving all the time a cache of the last sort was rarely still good. Big batches
+    (pages while loading) and a new order drop it; the next use sorts once."""
+
+    __slots__ = ("_sort", "_items")
+    SMALL = 64  # changes kept in step one by one (each is a C-speed list insert or delete)
+
+    def __init__(self) -> None:
+        self._sort: Sort | None = None
+        self._items: list[ItemSummary] | None = None
+
+    def get(self, sort: Sort, loaded: Iterable[ItemSummary]) -> list[ItemSummary]:
+        """The items in `sort`'s order (the list is kept: copy it to change it)."""
+        if self._items is None or self._sort != sort:
+            self._items, self._sort = sort.sort(loaded), sort
+        return self._items
+
+    def change(self, gone: Sequence[ItemSummary], added: Sequence[ItemSummary]) -> None:
+        items, sort = self._items, self._sort
+        if items is None or sort is None:
+            return
+        if len(gone) + len(added) > self.SMALL:
+            self._items = None
+            return
+        key = sort.key
+        for item in gone:
+            index = bisect.bisect_left(items, key(item), key=key)
+            if index < len(items) and items[index] is item:
+                del items[index]
+            else:  # not where its order puts it: do not guess
+                self._items = None
+                return
+        for item in added:
+            bisect.insort(items, item, key=key)
+
+
 # -- messages from workers ---------------------------------------------------------
 
 
@@ -269,8 +307,7 @@ class TriageScreen(Screen[None]):
         self._all: dict[str, ItemSummary] = {}  # change it only through _put and _drop
         self._deadlines = _Deadlines()  # of the items in _all
         self._index = _FieldIndex()  # of the items in _all
-        self._whole: tuple[tuple[int, Sort], list[ItemSummary]] | None = None  # _all in order, see _rebuild
-        self._changes = 0  # bumped by _put and _drop: the key _whole was sorted for
+        self._order = _Order()  # of the items in _all, for the whole queue
         self._loaded = False
         self._total = 0
         self._filter = Filter()
@@ -650,30 +687,29 @@ class TriageScreen(Screen[None]):
     def _put(self, items: Sequence[ItemSummary]) -> None:
         """Add items to the loaded index, or replace those with the same id."""
         batch = {item.id: item for item in items}
-        self._changes += 1
+        gone = []
         for item_id, item in batch.items():
             old = self._all.get(item_id)
+            if old is not None:
+                gone.append(old)
             self._deadlines.discard(old)
             self._index.discard(old)
             self._all[item_id] = item
             self._index.add(item)
         self._deadlines.add(list(batch.values()))
+        self._order.change(gone, list(batch.values()))
 
     def _drop(self, item_id: str) -> None:
         old = self._all.pop(item_id, None)
-        self._changes += 1
         self._deadlines.discard(old)
         self._index.discard(old)
+        if old is not None:
+            self._order.change([old], [])
 
     def _rebuild(self, *, keep_cursor: bool = True) -> None:
         cursor = self._cursor_id() if keep_cursor else None
         if not self._filter:
-            # The whole queue in order is kept while nothing changes: esc after a filter
-            # at 300k items was a 300 ms sort of the same items as before.
-            key = (self._changes, self._sort)
-            if self._whole is None or self._whole[0] != key:
-                self._whole = (key, self._sort.sort(self._all.values()))
-            items = self._whole[1]
+            items = self._order.get(self._sort, self._all.values())
         else:
             ids = self._index.candidates(self._filter, len(self._all))
             pool: Iterable[ItemSummary] = self._all.values() if ids is None else [self._all[i] for i in ids]
