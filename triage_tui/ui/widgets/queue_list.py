@@ -424,6 +424,15 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             self._revealed.difference_update(ids)
         self.refresh()
 
+    def _sorted_index(self, item: ItemSummary) -> int | None:
+        """Where `item` is in an index in sort order, by bisection: building the id list
+        to scan it took 25 ms at 300k items (esc after a filter). None: not there as is."""
+        key = self._sort_key
+        if key is None:
+            return None
+        index = bisect.bisect_left(self._items, key(item), key=key)
+        return index if index < len(self._items) and self._items[index].id == item.id else None
+
     def index_of(self, item_id: str) -> int | None:
         """Position of an item in the index (a C-speed scan of the id list)."""
         try:
@@ -448,7 +457,9 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             if old_index < len(self._items) and self._items[old_index].id == target_id:
                 index = old_index  # a refresh in the same order: no scan needed
             else:
-                found = self.index_of(target_id)
+                found = self._sorted_index(previous) if previous is not None and previous.id == target_id else None
+                if found is None:
+                    found = self.index_of(target_id)
                 index = found if found is not None else 0
         self._cursor = index
         if self._tagged:
