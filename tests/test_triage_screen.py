@@ -288,11 +288,13 @@ async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: Runn
 
 
 async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:
-    app = make_app(server, outbox_path, Settings(undo_seconds=1.0, claim_on_open=False))
+    # Held for 3 s: ben must decide and claim while both are still in their undo window,
+    # and a loaded CI machine took over a second for the two keys and two requests.
+    app = make_app(server, outbox_path, Settings(undo_seconds=3.0, claim_on_open=False))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await loaded(pilot)
         first, second = screen.queue.items[0], screen.queue.items[1]
-        await pilot.press("a", "a")  # both held for a second
+        await pilot.press("a", "a")  # both held
         async with httpx.AsyncClient(base_url=server.url) as other:
             theirs = [Decision.new(first.id, 1, Action.REMOVE, reason="spam").to_json()]
             await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": theirs})
