@@ -2,9 +2,10 @@
 
 The triage screen's layout — a status line, a list pane beside a detail pane, a filter bar,
 a key bar — with an empty list: its lines are blank and only a cursor row is drawn. Each
-key repaints the cells the triage screen's does (`j` two list lines, a page the whole
-list; the detail pane and status line each time; a filter closes the bar and moves focus
-back, esc redraws the list; the key bar stays as it is) with trivial content, so the
+key repaints the cells the triage screen's does (`j` two list lines, or the whole list
+when the cursor scrolls it; a page the whole list; the whole detail pane and the status
+line each time; a filter closes the bar and moves focus back, esc redraws the list; the
+key bar stays as it is) with trivial content and without a layout pass, so the
 ratio is what the triage screen adds: items, rows, sanitised text, filtering, at any
 queue size. Run as a script in a pty by `tui.py`.
 """
@@ -26,6 +27,14 @@ CURSOR = Style(reverse=True)
 
 
 class EmptyList(ScrollView, can_focus=True):
+    # The list's own bindings, as the queue list's: a ScrollView binds the page keys to
+    # an animated scroll, which would win over the app's.
+    BINDINGS = [
+        Binding("j", "move(1)", "Down", id="down"),
+        Binding("pagedown", "move(38)", "Page", id="page"),
+        Binding("pageup", "move(-38)", "Page up", id="page_up"),
+        Binding("g", "top", "Top", id="top"),
+    ]
     cursor = 0
 
     def on_mount(self) -> None:
@@ -36,20 +45,33 @@ class EmptyList(ScrollView, can_focus=True):
         text = " " * self.size.width
         return Strip([Segment(text, CURSOR if row == self.cursor else None)])
 
+    def action_move(self, by: int) -> None:
+        self.move(by)
+        self.app.show(f"row {self.cursor}")
+
+    def action_top(self) -> None:
+        self.action_move(-self.cursor)
+
     def move(self, by: int) -> None:
-        old, self.cursor = self.cursor, self.cursor + by
-        if by == 1:
-            self.refresh_lines(old - self.scroll_offset.y)
-            self.refresh_lines(self.cursor - self.scroll_offset.y)
-        else:
-            self.refresh()
+        """As the queue list moves: a page scrolls by a page; the cursor stays in view."""
+        height = self.scrollable_content_region.height
+        if abs(by) > 1:
+            self.scroll_to(y=self.scroll_offset.y + by, animate=False, force=True)
+        old, self.cursor = self.cursor, max(0, self.cursor + by)
+        self.refresh_lines(old)
+        self.refresh_lines(self.cursor)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, force=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
 
 
 class Bare(App[None]):
     CSS = """
     #main { height: 1fr; }
     #list { width: 1fr; }
-    #detail { width: 1fr; border-left: vkey $foreground 30%; }
+    #detail { width: 1fr; height: 1fr; padding: 0 0 0 1; border-left: vkey $foreground 30%; }
     #status { height: 1; background: $panel; }
     #keys { dock: bottom; height: 1; }
     Screen { layers: default overlay; }
@@ -57,10 +79,6 @@ class Bare(App[None]):
     #filter.open { display: block; }
     """
     BINDINGS = [
-        Binding("j", "move(1)", "Down", id="down"),
-        Binding("pagedown", "move(38)", "Page", id="page"),
-        Binding("pageup", "move(-38)", "Page up", id="page_up"),
-        Binding("g", "top", "Top", id="top"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear", "Clear", id="clear"),
     ]
@@ -76,16 +94,10 @@ class Bare(App[None]):
     def on_mount(self) -> None:
         self.query_one(EmptyList).focus()
 
-    def _show(self, what: str) -> None:
-        self.query_one("#detail", Static).update(what)
-        self.query_one("#status", Static).update(what)
-
-    def action_move(self, by: int) -> None:
-        self.query_one(EmptyList).move(by)
-        self._show(f"row {self.query_one(EmptyList).cursor}")
-
-    def action_top(self) -> None:
-        self.action_move(-self.query_one(EmptyList).cursor)
+    def show(self, what: str) -> None:
+        # Fixed sizes: no layout pass (the triage screen's panes do not lay out per key either).
+        self.query_one("#detail", Static).update(what, layout=False)
+        self.query_one("#status", Static).update(what, layout=False)
 
     def action_filter(self) -> None:
         self.query_one("#filter").add_class("open")
@@ -93,12 +105,12 @@ class Bare(App[None]):
 
     def action_clear(self) -> None:
         self.query_one(EmptyList).refresh()
-        self._show("row 0")
+        self.show("row 0")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#filter").remove_class("open")
         self.query_one(EmptyList).refresh()
-        self._show(f"filter {event.value}")
+        self.show(f"filter {event.value}")
         self.query_one(EmptyList).focus()
 
 
