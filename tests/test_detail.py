@@ -522,3 +522,38 @@ async def test_an_item_drawn_ahead_at_another_width_is_wrapped_again(item: Any) 
         narrow = all_lines(pane)
         assert all(len(line) <= pane.scrollable_content_region.width for line in narrow)
         assert "restore your" in " ".join(narrow)
+
+
+async def test_a_new_item_repaints_only_the_lines_that_differ(item: Any) -> None:
+    """Consecutive items share blank lines, section rules and the blank tail: only the
+    lines that differ go through Textual's styling again, and what stays on screen is
+    what a full repaint would show."""
+    async with PaneApp().run_test(size=(80, 24)) as pilot:
+        pane = await shown(pilot, item("it-0000001"))
+        region = Region(0, 0, pane.size.width, pane.size.height)
+        before = pane.render_lines(region)
+        calls = 0
+        render_line = pane.render_line
+
+        def counted(y: int) -> Any:
+            nonlocal calls
+            calls += 1
+            return render_line(y)
+
+        pane.render_line = counted  # type: ignore[method-assign]
+        skipped = 0
+        states: list[Item | None] = [item(f"it-{n:07d}") for n in range(2, 41)] + [None, item("it-0000005")]
+        for state in states:
+            calls = 0
+            await shown(pilot, state)
+            partial = pane.render_lines(region)  # the cached lines, as the screen holds them
+            repainted = calls
+            pane.refresh()
+            full = pane.render_lines(region)
+            assert [strip.text for strip in partial] == [strip.text for strip in full]
+            assert partial == full  # styles too
+            differing = sum(old != new for old, new in zip(before, full, strict=True))
+            assert repainted == differing, (state and state.id, repainted, differing)
+            skipped += len(full) - differing
+            before = full
+        assert skipped > 0  # the blank tail and the shared rules were not painted again

@@ -576,6 +576,7 @@ class DetailPane(ScrollView, can_focus=False):
         self._width = -1
         self._strips: dict[int, Strip] = {}  # document line -> strip, for the lines painted
         self._frame: tuple[int, int, VisualStyle, Strip] | None = None
+        self._painted: dict[int, Strip] = {}  # pane line -> the strip last painted there
         self._docs: OrderedDict[tuple[object, ...], _Doc] = OrderedDict()
         self._doc: _Doc | None = None  # the document on show, when it is an item's
 
@@ -727,7 +728,37 @@ class DetailPane(ScrollView, can_focus=False):
         top = 0 if home else min(self.scroll_offset.y, max(0, self._total - self.scrollable_content_region.height))
         if top != self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, force=True, immediate=True)
-        self.refresh()
+            self.refresh()
+        else:
+            self._repaint_changed()
+
+    def _repaint_changed(self) -> None:
+        """Repaint only the lines that differ from those on screen.
+
+        Consecutive items share blank lines, section rules and the blank tail; each line
+        not repainted skips Textual's per-line styling and compositing, and its bytes to a
+        terminal that may be at the far end of a slow SSH link."""
+        height = self.scrollable_content_region.height
+        width = self._width
+        painted = self._painted
+        if not painted or width <= 0:
+            self.refresh()
+            return
+        top = self.scroll_offset.y
+        style = self.visual_style
+        blank = Strip.blank(width, self.rich_style)
+        run = -1  # the first line of a run of changed lines, or -1
+        for y in range(height + 1):
+            if y < height:
+                new = self._strip(top + y, width, style, blank)
+                old = painted.get(y)  # (none: never painted, say under another layer)
+                if new is not old and new != old:
+                    if run < 0:
+                        run = y
+                    continue
+            if run >= 0:
+                self.refresh_lines(top + run, y - run)
+                run = -1
 
     def _layout_document(self) -> bool:
         """Wrap what is not wrapped at the current width, index the lines, set the size.
@@ -763,6 +794,7 @@ class DetailPane(ScrollView, can_focus=False):
                 self._scroll_update(size)
 
     def on_resize(self) -> None:
+        self._painted.clear()
         if self.scrollable_content_region.width != self._width:
             self._layout_document()
             self.refresh()
@@ -791,17 +823,18 @@ class DetailPane(ScrollView, can_focus=False):
                 self._layout_document()
             frame = (self.scroll_offset.y, width, self.visual_style, Strip.blank(max(width, 0), self.rich_style))
         top, width, style, blank = frame
-        index = top + y
+        strip = self._painted[y] = self._strip(top + y, width, style, blank)
+        return strip
+
+    def _strip(self, index: int, width: int, style: VisualStyle, blank: Strip) -> Strip:
+        """Document line `index` as drawn at `width` (drawn now if it was not drawn ahead)."""
         if not 0 <= index < self._total or width <= 0:
             return blank
         strip = self._strips.get(index)
         if strip is None:
-            self._render_chunk(index - index % _CHUNK, width, style)
+            _draw_chunk(self, self._blocks, self._starts, self._total, self._strips, index - index % _CHUNK, width, style)
             strip = self._strips.get(index) or blank
         return strip
-
-    def _render_chunk(self, start: int, width: int, style: VisualStyle) -> None:
-        _draw_chunk(self, self._blocks, self._starts, self._total, self._strips, start, width, style)
 
 
 def _lines(blocks: list[_Block], starts: list[int], start: int, end: int) -> list[Content]:
