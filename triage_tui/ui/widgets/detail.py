@@ -62,6 +62,7 @@ from triage_tui.model import (
 )
 from triage_tui.sanitize import Flag, mixed_script
 from triage_tui.ui.widgets.queue_list import due_label
+from triage_tui.ui.widgets.segments import compact
 
 __all__ = [
     "DetailPane",
@@ -864,4 +865,4 @@ def _draw_chunk(pane: DetailPane, blocks: list[_Block], starts: list[int], total
             one = Visual.to_strips(pane, line, width, 1, style, pad=True, apply_selection=False)
             drawn.append(one[0] if one else Strip.blank(width, pane.rich_style))
     for offset, strip in enumerate(drawn):
-        strips[start + offset] = strip.crop(0, width) if strip.cell_length > width else strip
+        strips[start + offset] = Strip(compact(strip.crop(0, width) if strip.cell_length > width else strip), width)

@@ -37,6 +37,7 @@ from textual.strip import Strip
 
 from triage_tui.model import ItemSummary, Kind, Source
 from triage_tui.model import now as utc_now
+from triage_tui.ui.widgets.segments import compact
 
 __all__ = ["QueueList", "due_label"]
 
@@ -913,7 +914,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
         if cells > width:  # narrower than the fixed columns: crop them (rare)
             strip = Strip(segments, cells).crop(0, max(0, width - 1))
-            return Strip([*strip, Segment(ELLIPSIS, plain)] if width else [], width)
+            return Strip(compact([*strip, Segment(ELLIPSIS, plain)]) if width else [], width)
 
         room = width - cells
         if decided is not None:
@@ -946,4 +947,4 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             room = 0
         if room > 0:
             add(" " * room, plain)
-        return Strip(segments, width)
+        return Strip(compact(segments), width)
