@@ -26,7 +26,8 @@ from triage_tui.ui.app import TriageApp
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonPicker
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.sync import SyncScreen
-from triage_tui.ui.screens.triage import Settings, TriageScreen
+from triage_tui.filters import Filter
+from triage_tui.ui.screens.triage import HINT, Settings, TriageScreen
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC).timestamp()
 FAST = Settings(undo_seconds=0.2, confirm_above=10)
@@ -187,6 +188,60 @@ async def test_tag_by_filter(server: RunningServer, outbox_path: Path) -> None:
         await pilot.press("T", *"campaign:any", "enter")
         campaign = {i.id for i in screen.queue.items if i.campaign}
         assert campaign and screen.queue.tagged == campaign
+
+
+def note(screen: TriageScreen) -> str:
+    return str(screen.query_one("#filter-error").render())
+
+
+async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count under the field is worked out after each frame while typing; enter then
+    shows that result without filtering the queue again, unless the items changed since:
+    an item decided elsewhere meanwhile is counted out and not shown."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        authority = [i for i in screen._all.values() if "authority_order" in i.sources]
+        await pilot.press("slash", *"source:ao country:")
+        await pilot.pause(0.2)
+        assert note(screen) == HINT  # half typed: no count, and no error before enter
+        await pilot.press(*"DE")
+        german = [i for i in authority if "DE" in i.countries]
+        await until(pilot, lambda: note(screen).startswith(f"{len(german)} items match"))
+        await pilot.press(*["backspace"] * 11)  # "source:ao"
+        await until(pilot, lambda: note(screen).startswith(f"{len(authority)} items match"))
+
+        gone = next(i for i in authority if i.id != screen.queue.cursor_item.id)  # type: ignore[union-attr]
+        d = Decision.new(gone.id, gone.version, Action.APPROVE).to_json()
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
+        assert r.json()["results"][0]["result"] == "applied"
+        await until(pilot, lambda: note(screen).startswith(f"{len(authority) - 1} items match"))
+
+        selects = 0
+        select = Filter.select
+
+        def counted(self: Filter, *args: Any) -> Any:
+            nonlocal selects
+            selects += 1
+            return select(self, *args)
+
+        monkeypatch.setattr(Filter, "select", counted)
+        await pilot.press("enter")
+        assert selects == 0  # the result worked out while typing
+        expected = screen._sort.sort([i for i in authority if i.id != gone.id])
+        assert [i.id for i in screen.queue.items] == [i.id for i in expected]
+
+
+async def test_tag_by_filter_says_how_many_shown_items_match(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        campaign = {i.id for i in screen.queue.items if i.campaign}
+        await pilot.press("T", *"campaign:any")
+        await until(pilot, lambda: note(screen).startswith(f"{len(campaign)} of {screen.queue.item_count:,} shown match"))
+        await pilot.press("enter")
+        assert screen.queue.tagged == campaign
 
 
 async def test_sort_cycles_through_the_orders(server: RunningServer, outbox_path: Path) -> None:

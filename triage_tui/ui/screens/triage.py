@@ -15,7 +15,7 @@ import gc
 import random
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +53,8 @@ CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
 FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyclic GC
 HINT = "enter applies · esc closes"
+SLICE = 20_000  # items a filter preview looks at between two turns of the event loop
+PREVIEW_FOR = 2.0  # seconds a preview's result may be applied as it is (its `now` is that old)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,10 @@ class _Order:
             self._items, self._sort = sort.sort(loaded), sort
         return self._items
 
+    def kept(self, sort: Sort) -> list[ItemSummary] | None:
+        """The items in `sort`'s order if that is the order kept, else None (no sort now)."""
+        return self._items if self._sort == sort else None
+
     def change(self, gone: Sequence[ItemSummary], added: Sequence[ItemSummary]) -> None:
         items, sort = self._items, self._sort
         if items is None or sort is None:
@@ -242,6 +248,19 @@ class DetailLoaded(Message):
         self.item_id = item_id
         self.item = item
         self.problem = problem
+
+
+class FilterPreview(Message):
+    """What enter would show (or tag) for the filter as typed so far."""
+
+    def __init__(self, text: str, mode: str, sort: Sort, changes: int, now: datetime, items: list[ItemSummary]) -> None:
+        super().__init__()
+        self.text = text
+        self.mode = mode
+        self.sort = sort
+        self.changes = changes
+        self.now = now
+        self.items = items
 
 
 class ClaimAnswer(Message):
@@ -313,6 +332,8 @@ class TriageScreen(Screen[None]):
         self._filter = Filter()
         self._sort = Sort()
         self._filter_mode = "filter"
+        self._changes = 0  # bumped by every change to the loaded items (a preview is of one state)
+        self._preview: FilterPreview | None = None
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
         self._undo: list[UndoEntry] = []
@@ -489,6 +510,7 @@ class TriageScreen(Screen[None]):
         else:
             self.queue.set_items([*self.queue.items, *fresh], cursor=self._cursor_id())
         self._refresh_status()
+        self._items_changed()
         if message.done and len(self._all) >= FREEZE_FROM:
             # The loaded index is millions of long-lived objects; Python's full garbage
             # collection walks them all (0.4 s at 300k items, at random key presses).
@@ -531,6 +553,7 @@ class TriageScreen(Screen[None]):
                 )
         self._show_cursor_detail()
         self._refresh_status()
+        self._items_changed()
 
     def on_link_state(self, message: LinkState) -> None:
         self._online, self._problem = message.online, message.problem
@@ -687,6 +710,7 @@ class TriageScreen(Screen[None]):
     def _put(self, items: Sequence[ItemSummary]) -> None:
         """Add items to the loaded index, or replace those with the same id."""
         batch = {item.id: item for item in items}
+        self._changes += 1
         gone = []
         for item_id, item in batch.items():
             old = self._all.get(item_id)
@@ -701,21 +725,46 @@ class TriageScreen(Screen[None]):
 
     def _drop(self, item_id: str) -> None:
         old = self._all.pop(item_id, None)
+        self._changes += 1
         self._deadlines.discard(old)
         self._index.discard(old)
         if old is not None:
             self._order.change([old], [])
 
-    def _rebuild(self, *, keep_cursor: bool = True) -> None:
+    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None) -> None:
+        """Show the loaded items through the filter and sort (`ready`: already selected)."""
         cursor = self._cursor_id() if keep_cursor else None
-        if not self._filter:
+        if ready is not None:
+            items = ready
+        elif not self._filter:
             items = self._order.get(self._sort, self._all.values())
         else:
-            ids = self._index.candidates(self._filter, len(self._all))
-            pool: Iterable[ItemSummary] = self._all.values() if ids is None else [self._all[i] for i in ids]
-            items = self._sort.sort(self._filter.select(pool, self.clock()))  # sort orders end with the id: any pool order gives one result
+            items = []
+            for step in self._matching(self._filter, self.clock()):
+                items = step if step is not None else items
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
+
+    def _matching(self, query: Filter, now: datetime, within: list[ItemSummary] | None = None) -> Iterator[list[ItemSummary] | None]:
+        """The items matching `query` (of `within`, else of all loaded, in the queue's
+        order), a slice at a time: yields None after each slice, then the result. The
+        preview gives the event loop a turn at each None, so that typing stays prompt."""
+        if within is None:
+            ids = self._index.candidates(query, len(self._all))
+            if ids is not None:
+                yield self._sort.sort(query.select([self._all[i] for i in ids], now))
+                return
+        pool = within if within is not None else self._order.kept(self._sort)
+        # Without the whole queue in order at hand: select, then sort what matched (sort
+        # orders end with the id, so any pool order gives the one result).
+        unsorted = pool is None
+        if pool is None:
+            pool = list(self._all.values())
+        found: list[ItemSummary] = []
+        for start in range(0, len(pool), SLICE):
+            found += query.select(pool[start : start + SLICE], now)
+            yield None
+        yield self._sort.sort(found) if unsorted else found
 
     # -- status -------------------------------------------------------------------------------
 
@@ -917,7 +966,73 @@ class TriageScreen(Screen[None]):
 
     def _close_filter(self) -> None:
         self.query_one("#filter-bar").remove_class("open")
+        self._preview = None
         self.queue.focus()
+
+    # While the moderator types, what enter would show is worked out after each frame:
+    # the note under the field says how many items match, and enter shows a result that
+    # is ready, with its first page drawn, instead of filtering the whole queue then.
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self._preview_filter(event.value)
+
+    def _preview_filter(self, text: str) -> None:
+        self._preview = None
+        try:
+            query = parse(text)
+        except FilterError:  # half typed: the error waits for enter
+            self._filter_note(Content(HINT))
+            return
+        self.call_after_refresh(self._start_preview, text, query)
+
+    def _items_changed(self) -> None:
+        """The loaded items changed: a preview under an open filter bar is worked out again."""
+        if self._preview is not None and self.query_one("#filter-bar").has_class("open"):
+            self._preview_filter(self.query_one("#filter-input", Input).value)
+
+    def _start_preview(self, text: str, query: Filter) -> None:
+        if self.query_one("#filter-bar").has_class("open") and self.query_one("#filter-input", Input).value == text:
+            self.run_worker(self._previewing(text, query), group="filter-preview", exclusive=True, exit_on_error=False)
+
+    async def _previewing(self, text: str, query: Filter) -> None:
+        now, changes, mode, sort = self.clock(), self._changes, self._filter_mode, self._sort
+        result: list[ItemSummary] = []
+        for step in self._matching(query, now, within=list(self.queue.items) if mode == "tag" else None):
+            if step is None:
+                await asyncio.sleep(0)
+            else:
+                result = step
+        self.post_message(FilterPreview(text, mode, sort, changes, now, result))
+
+    def on_filter_preview(self, message: FilterPreview) -> None:
+        field = self.query_one("#filter-input", Input)
+        if message.mode != self._filter_mode or field.value != message.text or not self.query_one("#filter-bar").has_class("open"):
+            return
+        if message.changes != self._changes:  # the items changed meanwhile
+            self._preview_filter(message.text)
+            return
+        self._preview = message
+        count = len(message.items)
+        verb = "matches" if count == 1 else "match"
+        if message.mode == "tag":
+            what = f"{count:,} of {self.queue.item_count:,} shown {verb}"
+        else:
+            what = f"{count:,} item{'' if count == 1 else 's'} {verb}{'' if self._loaded else ' so far'}"
+        self._filter_note(Content.assemble((what, "bold"), f" · {HINT}"))
+        if message.mode == "filter" and message.items:
+            cursor = self._cursor_id()
+            if all(item.id != cursor for item in message.items[: self.queue.scrollable_content_region.height]):
+                self.queue.prepare_rows(message.items, 0)  # where set_items will put the cursor
+            self._want(message.items[0].id)
+
+    def _preview_for(self, text: str) -> list[ItemSummary] | None:
+        """The preview's result if it is for `text` as the items and sort are now, and recent."""
+        preview = self._preview
+        if (preview is None or preview.text != text or preview.mode != self._filter_mode or preview.changes != self._changes
+                or preview.sort != self._sort or (self.clock() - preview.now).total_seconds() > PREVIEW_FOR):
+            return None
+        return preview.items
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -927,14 +1042,16 @@ class TriageScreen(Screen[None]):
             caret = exc.caret().split("\n")[-1] if exc.text else ""
             self._filter_note(Content.assemble((caret + "\n", "bold"), Content(exc.message)))
             return
+        ready = self._preview_for(event.value)
         self._close_filter()
         if self._filter_mode == "tag":
             now = self.clock()
-            count = self.queue.tag_ids(i.id for i in self.queue.items if parsed.matches(i, now))
+            matching = ready if ready is not None else [i for i in self.queue.items if parsed.matches(i, now)]
+            count = self.queue.tag_ids(i.id for i in matching)
             self.notify(f"Tagged {count} items matching {parsed or 'everything'}.", markup=False)
         else:
             self._filter = parsed
-            self._rebuild()
+            self._rebuild(ready=ready)
         self._refresh_status()
 
     def action_clear(self) -> None:

@@ -820,12 +820,24 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         for index in range(max(0, top), min(len(self._items), top + self.scrollable_content_region.height)):
             self._row(index, width, now, cursor)
 
+    def prepare_rows(self, items: Sequence[ItemSummary], cursor: int) -> None:
+        """Build the rows of a first page of `items` with the cursor on row `cursor`, into
+        the row cache: for a filter's result worked out while it was typed, so that
+        showing it only composites."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        now = self._clock()
+        for index, item in enumerate(items[: self.scrollable_content_region.height]):
+            self._item_row(item, width, now, index == cursor)
+
     def _row(self, index: int, width: int, now: datetime, cursor_index: int) -> Strip:
         items = self._items
         if not 0 <= index < len(items):
             return Strip.blank(width, self._get_styles().base)
-        item = items[index]
-        cursor = index == cursor_index
+        return self._item_row(items[index], width, now, index == cursor_index)
+
+    def _item_row(self, item: ItemSummary, width: int, now: datetime, cursor: bool) -> Strip:
         tagged = item.id in self._tagged
         masked = self.is_masked(item)
         due: tuple[str, bool] | None = None
