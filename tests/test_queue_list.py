@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.geometry import Region
 from textual.widgets import Static
 
 from triage_tui.model import ItemSummary, iso
@@ -724,3 +725,36 @@ async def test_a_page_prepared_ahead_is_painted_without_building_a_row() -> None
         assert shown[0].startswith("▶") and f"post number {page}:" in shown[0]
         queue._row_cache.clear()
         assert rows(app) == shown  # the same rows as built now
+
+
+async def test_focus_going_and_coming_back_rebuilds_no_row() -> None:
+    """Rows are kept by the styles they were built with: the focused and the blurred look
+    (the filter bar takes focus and gives it back on every filter) each built once."""
+    app = QueueApp(many(1000))
+    async with app.run_test(size=(100, 20)) as pilot:
+        queue = app.query_one(QueueList)
+
+        def strips() -> list[Any]:
+            queue.render_lines(Region(0, 0, queue.size.width, queue.size.height))  # (styles looked at per frame)
+            return [queue.render_line(y) for y in range(queue.scrollable_content_region.height)]
+
+        focused = strips()
+        queue.blur()
+        await pilot.pause()
+        blurred = strips()
+        assert blurred != focused  # the cursor row and the tint show where the focus is
+        built = 0
+        build = queue._build_row
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal built
+            built += 1
+            return build(*args, **kwargs)
+
+        queue._build_row = counted  # type: ignore[method-assign]
+        queue.focus()
+        await pilot.pause()
+        assert strips() == focused and built == 0
+        queue.blur()
+        await pilot.pause()
+        assert strips() == blurred and built == 0

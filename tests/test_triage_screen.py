@@ -226,11 +226,35 @@ async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(
             selects += 1
             return select(self, *args)
 
+        from triage_tui.ui.widgets import queue_list
+
+        built: list[str] = []  # rows built while the list paints (not those built ahead after it)
+        build, render_lines = queue_list.QueueList._build_row, queue_list.QueueList.render_lines
+        painting = False
+
+        def build_counted(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+            if painting:
+                built.append(item.id)
+            return build(self, item, *args, **kwargs)
+
+        def render_counted(self: Any, crop: Any) -> Any:
+            nonlocal painting
+            painting = True
+            try:
+                return render_lines(self, crop)
+            finally:
+                painting = False
+
         monkeypatch.setattr(Filter, "select", counted)
+        monkeypatch.setattr(queue_list.QueueList, "_build_row", build_counted)
+        monkeypatch.setattr(queue_list.QueueList, "render_lines", render_counted)
         await pilot.press("enter")
+        await pilot.pause()
         assert selects == 0  # the result worked out while typing
         expected = screen._sort.sort([i for i in authority if i.id != gone.id])
         assert [i.id for i in screen.queue.items] == [i.id for i in expected]
+        first_page = {i.id for i in expected[: screen.queue.scrollable_content_region.height]}
+        assert not first_page & set(built), "rows of the first page built although built while typing"
 
 
 async def test_tag_by_filter_says_how_many_shown_items_match(server: RunningServer, outbox_path: Path) -> None:

@@ -338,7 +338,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self.on_cursor = on_cursor
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(cache_size)
         self._styles: _Styles | None = None
-        self._built_with: _Styles | None = None  # the styles the cached rows were built with
+        self._focused_styles: _Styles | None = None  # as they were when last focused
+        self._style_ids: dict[_Styles, int] = {}  # in the row cache's keys: rows of both focus states stay
         self._frame_now: datetime | None = None
         self._frame_width: int | None = None
         self._posted: tuple[str, int] | None = None
@@ -726,8 +727,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     def _invalidate_styles(self) -> None:
         """Styles may have changed (focus, hover, theme): look again at the next paint.
 
-        The row cache is dropped then only if the resolved styles really differ, so a
-        hover or a no-op style update does not rebuild every row.
+        Rows are cached by the styles they were built with, so a hover or a no-op style
+        update rebuilds nothing, and focus going and coming back rebuilds nothing either.
         """
         self._styles = None
         self.refresh()
@@ -778,10 +779,14 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                 flag=part("queue-list--flag"),
                 dim=part("queue-list--dim"),
             )
-            if styles != self._built_with:
-                self._row_cache.clear()
-                self._built_with = styles
+            if styles not in self._style_ids:
+                if len(self._style_ids) >= 4:  # themes come and go: start afresh
+                    self._style_ids.clear()
+                    self._row_cache.clear()
+                self._style_ids[styles] = len(self._style_ids)
             self._styles = styles
+            if self.has_focus:
+                self._focused_styles = styles
         return self._styles
 
     def _reveal_key(self) -> str:
@@ -796,7 +801,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         return self.app.get_key_display(binding.with_key(keys.split(",")[0].strip()))
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._get_styles()  # drops the row cache if the styles changed
+        self._get_styles()  # looked at again after a style change
         self._frame_now = self._clock()
         self._frame_width = self.scrollable_content_region.width
         try:
@@ -822,14 +827,15 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def prepare_rows(self, items: Sequence[ItemSummary], cursor: int) -> None:
         """Build the rows of a first page of `items` with the cursor on row `cursor`, into
-        the row cache: for a filter's result worked out while it was typed, so that
-        showing it only composites."""
+        the row cache, as they look with the list focused: for a filter's result worked
+        out while it was typed (in the filter bar), so that showing it only composites."""
         width = self.scrollable_content_region.width
         if width <= 0:
             return
         now = self._clock()
+        styles = self._focused_styles or self._get_styles()
         for index, item in enumerate(items[: self.scrollable_content_region.height]):
-            self._item_row(item, width, now, index == cursor)
+            self._item_row(item, width, now, index == cursor, styles)
 
     def _row(self, index: int, width: int, now: datetime, cursor_index: int) -> Strip:
         items = self._items
@@ -837,23 +843,26 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, self._get_styles().base)
         return self._item_row(items[index], width, now, index == cursor_index)
 
-    def _item_row(self, item: ItemSummary, width: int, now: datetime, cursor: bool) -> Strip:
+    def _item_row(self, item: ItemSummary, width: int, now: datetime, cursor: bool, styles: _Styles | None = None) -> Strip:
+        st = styles or self._get_styles()
         tagged = item.id in self._tagged
         masked = self.is_masked(item)
         due: tuple[str, bool] | None = None
         if item.deadline is not None:
             due = due_label(item.deadline, now)
         decided = self._decided.get(item.id) if self._decided else None
-        cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided)
+        style_id = self._style_ids.get(st)
+        if style_id is None:  # (styles given by a caller, from before a theme change)
+            style_id = self._style_ids[st] = len(self._style_ids)
+        cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided, style_id)
         strip = self._row_cache.get(cache_key)
         if strip is None:
-            strip = self._build_row(item, width, now, cursor=cursor, tagged=tagged, masked=masked, due=due, decided=decided)
+            strip = self._build_row(item, width, now, st, cursor=cursor, tagged=tagged, masked=masked, due=due, decided=decided)
             self._row_cache.set(cache_key, strip)
         return strip
 
-    def _build_row(self, item: ItemSummary, width: int, now: datetime, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None, decided: str | None = None) -> Strip:
+    def _build_row(self, item: ItemSummary, width: int, now: datetime, st: _Styles, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None, decided: str | None = None) -> Strip:
         """One row as segments whose cell widths we track, made into a single Strip."""
-        st = self._get_styles()
         row = st.tagged if tagged else st.base
         top = st.cursor if cursor else None
         layout = _FULL if width >= _FULL_FROM else _COMPACT
