@@ -290,7 +290,6 @@ class TriageScreen(Screen[None]):
     TriageScreen.narrow #queue { height: 2fr; width: 100%; }
     TriageScreen.narrow #detail { height: 3fr; width: 100%; border-left: none; border-top: hkey $foreground 30%; }
     #filter-bar { layer: overlay; dock: bottom; margin-bottom: 1; height: auto; visibility: hidden; border-top: hkey $accent; background: $surface; }
-    #filter-bar.open { visibility: visible; }
     #filter-error { color: $text-error; }
     """
 
@@ -951,7 +950,7 @@ class TriageScreen(Screen[None]):
     def _open_filter(self, mode: str, value: str) -> None:
         self._filter_mode = mode
         bar = self.query_one("#filter-bar")
-        bar.add_class("open")
+        bar.styles.visibility = "visible"
         field = self.query_one("#filter-input", Input)
         field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
         field.value = value
@@ -964,8 +963,13 @@ class TriageScreen(Screen[None]):
         before = shown.content.plain if isinstance(shown.content, Content) else str(shown.content)
         shown.update(note, layout=note.plain.count("\n") != before.count("\n"))
 
+    def _filter_open(self) -> bool:
+        return self.query_one("#filter-bar").styles.visibility == "visible"
+
     def _close_filter(self) -> None:
-        self.query_one("#filter-bar").remove_class("open")
+        # An inline style, not a class: a class change matches the stylesheet against the
+        # bar and everything in it again (~2 ms of the frame that shows a filter's result).
+        self.query_one("#filter-bar").styles.visibility = "hidden"
         self._preview = None
         self.queue.focus()
 
@@ -988,11 +992,11 @@ class TriageScreen(Screen[None]):
 
     def _items_changed(self) -> None:
         """The loaded items changed: a preview under an open filter bar is worked out again."""
-        if self._preview is not None and self.query_one("#filter-bar").has_class("open"):
+        if self._preview is not None and self._filter_open():
             self._preview_filter(self.query_one("#filter-input", Input).value)
 
     def _start_preview(self, text: str, query: Filter) -> None:
-        if self.query_one("#filter-bar").has_class("open") and self.query_one("#filter-input", Input).value == text:
+        if self._filter_open() and self.query_one("#filter-input", Input).value == text:
             self.run_worker(self._previewing(text, query), group="filter-preview", exclusive=True, exit_on_error=False)
 
     async def _previewing(self, text: str, query: Filter) -> None:
@@ -1007,7 +1011,7 @@ class TriageScreen(Screen[None]):
 
     def on_filter_preview(self, message: FilterPreview) -> None:
         field = self.query_one("#filter-input", Input)
-        if message.mode != self._filter_mode or field.value != message.text or not self.query_one("#filter-bar").has_class("open"):
+        if message.mode != self._filter_mode or field.value != message.text or not self._filter_open():
             return
         if message.changes != self._changes:  # the items changed meanwhile
             self._preview_filter(message.text)
@@ -1055,8 +1059,7 @@ class TriageScreen(Screen[None]):
         self._refresh_status()
 
     def action_clear(self) -> None:
-        bar = self.query_one("#filter-bar")
-        if bar.has_class("open"):
+        if self._filter_open():
             self._close_filter()
         elif self.queue.tagged:
             self.queue.clear_tags()
