@@ -17,6 +17,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 
 from textual import on, work
@@ -48,6 +49,7 @@ from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, 
 
 PAGE = 1000
 PREFETCH = 3
+AHEAD_AFTER = 0.01  # seconds after a frame before looking ahead (its bytes go out first)
 DETAIL_CACHE = 256
 CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
@@ -342,6 +344,7 @@ class TriageScreen(Screen[None]):
         self._claimed: str | None = None
         self._claims: dict[str, str] = {}
         self._claim_timer: Timer | None = None
+        self._ahead_timer: Timer | None = None
         self._online = False
         self._problem: str | None = "connecting…"
         self._sync_text: str | None = None
@@ -647,8 +650,10 @@ class TriageScreen(Screen[None]):
             self._want(item_id)
         # After a page up or down: the item the next page lands on, so that paging on
         # shows the item at once instead of "Loading" for a round trip, and the next
-        # one; otherwise the next few. Asked for after the frame is painted: sending
-        # requests is CPU on this loop, and the moderator is looking at this item first.
+        # one; otherwise the next few. Asked for a little after the frame is painted:
+        # sending requests is CPU on this loop, and the moderator is looking at this item
+        # first; Textual writes the frame from a thread, and work here right after the
+        # frame held its bytes back from the terminal (~3 ms a key on two cores).
         # Then what the same key again would show is drawn ahead: its item, and its page.
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
@@ -657,7 +662,12 @@ class TriageScreen(Screen[None]):
         if paging and 0 <= index + step < len(items):
             ahead.append(items[index + step].id)
         again = index + (step if paging or step == -1 else 1)
-        self.call_after_refresh(self._ahead, ahead, again, step if paging else 0)
+        self.call_after_refresh(self._ahead_soon, ahead, again, step if paging else 0)
+
+    def _ahead_soon(self, fetch: list[str], again: int, scroll: int) -> None:
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()  # the cursor moved on before it ran
+        self._ahead_timer = self.set_timer(AHEAD_AFTER, partial(self._ahead, fetch, again, scroll))
 
     def _ahead(self, fetch: list[str], again: int, scroll: int) -> None:
         for item_id in fetch:
