@@ -778,7 +778,8 @@ async def test_a_big_index_replaced_is_freed_after_the_frame() -> None:
         del tracked
         await pilot.pause()
         queue.set_items(many(10))
-        assert freed == []  # still held while the frame is painted
+        assert freed == []  # still held while the frame is painted and written
         await pilot.pause()
+        await pilot.pause(0.1)
         assert freed == [base.id]
         assert [i.id for i in queue.items] == [i.id for i in many(10)]

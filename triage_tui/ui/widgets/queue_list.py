@@ -42,6 +42,7 @@ from triage_tui.ui.widgets.segments import compact
 __all__ = ["QueueList", "due_label"]
 
 _RETIRE_FROM = 50_000  # items in a replaced index freed after the frame, not during it
+_RETIRE_AFTER = 0.05  # seconds after which it is freed
 Clock = Callable[[], datetime]
 MaskPredicate = Callable[[ItemSummary], bool]
 SortKey = Callable[[ItemSummary], Any]
@@ -455,9 +456,10 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         old_index, old_top = self._cursor, self.scroll_offset.y
         if len(self._items) >= _RETIRE_FROM:
             # Dropping the last reference to a big index touches every item in it (cache
-            # misses: ~3 ms at 300k items, a filter's frame): let it go after the frame.
+            # misses: ~3 ms at 300k items, a filter's frame): let it go after the frame,
+            # once the frame's bytes are out (Textual writes them from another thread).
             self._retired += [self._items, self._ids or []]
-            self.call_after_refresh(self._retired.clear)
+            self.set_timer(_RETIRE_AFTER, self._retired.clear)
         self._items = list(items)
         self._ids = None
         target_id = cursor if cursor is not None else (previous.id if previous else None)
