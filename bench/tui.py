@@ -87,7 +87,7 @@ async def startup(url: str, token: str, tmp: Path) -> dict[str, float]:
 def keys(term: PtyApp, count: int, items: int) -> dict[str, list[tuple[float, float]]]:
     """The same keys for both apps: `j` x count; from the top, count/3 pages (down, and
     back up near the end of `items`: a page key at the end draws nothing and would time
-    the next clock tick); 10 filters applied and cleared."""
+    the next clock tick); count/6 filters (at least 10) applied and cleared."""
     down = [term.press(DOWN) for _ in range(count)]
     term.press(HOME)
     page, row = [], 0
@@ -96,7 +96,7 @@ def keys(term: PtyApp, count: int, items: int) -> dict[str, list[tuple[float, fl
         page.append(term.press(PAGE if forward else PAGE_UP))
         row += ROWS if forward else -ROWS
     filt, clear = [], []
-    for _ in range(10):
+    for _ in range(max(10, count // 6)):
         term.press(b"/")
         term.press(FILTER.encode())
         filt.append(term.press(ENTER))
