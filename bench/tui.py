@@ -11,8 +11,10 @@ on 127.0.0.1:
   (p50 "settled") to the last frame it caused (see `_pty.py`; Pilot's `press` rounds
   every key to 20 ms idle checks and cannot time this).
 
-Beside each it measures a bare Textual app in the same run (`_bare.py`: the triage screen's
-layout with an empty list, the same keys repainting the same cells) and prints the ratio.
+Beside it, a bare Textual app (`_bare.py`: the triage screen's layout with an empty list,
+the same keys repainting the same cells) runs in its own pty and gets each key in turn
+with the triage screen, so that the machine's drift falls on both alike; the table gives
+the ratio of the medians.
 Targets (issue 3): key latency at 300k within 1.5x of the bare app; time to first screen
 growing no faster than linearly. Prints a table; exits 0.
 
@@ -84,24 +86,41 @@ async def startup(url: str, token: str, tmp: Path) -> dict[str, float]:
     return {"first": first, "loaded": loaded}
 
 
-def keys(term: PtyApp, count: int, items: int) -> dict[str, list[tuple[float, float]]]:
-    """The same keys for both apps: `j` x count; from the top, count/3 pages (down, and
-    back up near the end of `items`: a page key at the end draws nothing and would time
-    the next clock tick); count/6 filters (at least 10) applied and cleared."""
-    down = [term.press(DOWN) for _ in range(count)]
-    term.press(HOME)
-    page, row = [], 0
+Times = dict[str, list[tuple[float, float]]]
+
+
+def keys(apps: dict[str, PtyApp], count: int, items: int) -> dict[str, Times]:
+    """The same keys for each app, key by key in turn (which app goes first alternates),
+    so that the machine's drift over minutes falls on both alike: `j` x count; from the
+    top, count/3 pages (down, and back up near the end of `items`: a page key at the end
+    draws nothing and would time the next clock tick); count/6 filters (at least 10)
+    applied and cleared."""
+    times: dict[str, Times] = {name: {"down": [], "page": [], "filter": [], "clear": []} for name in apps}
+    turn = 0
+
+    def each(kind: str | None, data: bytes, quiet: float = 0.08) -> None:
+        nonlocal turn
+        order = list(apps.items())
+        turn += 1
+        for name, term in order if turn % 2 else order[::-1]:
+            timed = term.press(data, quiet=quiet)
+            if kind is not None:
+                times[name][kind].append(timed)
+
+    for _ in range(count):
+        each("down", DOWN)
+    each(None, HOME)
+    row = 0
     for _ in range(count // 3):
         forward = row + 2 * ROWS < items
-        page.append(term.press(PAGE if forward else PAGE_UP))
+        each("page", PAGE if forward else PAGE_UP)
         row += ROWS if forward else -ROWS
-    filt, clear = [], []
     for _ in range(max(10, count // 6)):
-        term.press(b"/")
-        term.press(FILTER.encode())
-        filt.append(term.press(ENTER))
-        clear.append(term.press(ESCAPE, quiet=0.2))  # back to the whole queue
-    return {"down": down, "page": page, "filter": filt, "clear": clear}
+        each(None, b"/")
+        each(None, FILTER.encode())
+        each("filter", ENTER)
+        each("clear", ESCAPE, quiet=0.2)  # back to the whole queue
+    return times
 
 
 def first(times: list[tuple[float, float]]) -> list[float]:
@@ -112,32 +131,26 @@ def last(times: list[tuple[float, float]]) -> list[float]:
     return [t[1] for t in times]
 
 
-def in_pty(argv: list[str], env: dict[str, str], ready: Callable[[PtyApp], None], count: int, items: int) -> dict[str, list[tuple[float, float]]]:
-    term = PtyApp(argv, env, SIZE)
-    try:
-        ready(term)
-        term.settle(quiet=0.3)
-        return keys(term, count, items)
-    finally:
-        term.close()
-
-
-def bare(count: int, items: int) -> dict[str, list[tuple[float, float]]]:
-    return in_pty([sys.executable, str(BENCH / "_bare.py")], {}, lambda term: term.wait_for(b"row 0"), count, items)
-
-
-def triage(url: str, token: str, tmp: Path, count: int, n: int) -> dict[str, list[tuple[float, float]]]:
+def in_ptys(url: str, token: str, tmp: Path, count: int, n: int) -> dict[str, Times]:
+    """The bare app and the triage screen (`triage-tui --url`), each in its own pty."""
     state = tmp / f"state-{time.monotonic_ns()}"
     env = {"TRIAGE_TUI_TOKEN": token, "TRIAGE_TUI_STATE_DIR": str(state), "XDG_CONFIG_HOME": str(state / "config")}
-
-    def loaded(term: PtyApp) -> None:
+    apps: dict[str, PtyApp] = {}
+    try:
+        apps["bare"] = PtyApp([sys.executable, str(BENCH / "_bare.py")], {}, SIZE)
+        apps["bare"].wait_for(b"row 0")
+        apps["triage"] = ours = PtyApp([sys.executable, "-m", "triage_tui", "--url", url], env, SIZE)
         end = time.perf_counter() + 600
-        while not LOADED.search(bytes(term.output)):
-            if time.perf_counter() > end or term.proc.poll() is not None:
-                raise RuntimeError(f"the app did not load: {bytes(term.output[-300:])!r}")
+        while not LOADED.search(bytes(ours.output)):
+            if time.perf_counter() > end or ours.proc.poll() is not None:
+                raise RuntimeError(f"the app did not load: {bytes(ours.output[-300:])!r}")
             time.sleep(0.1)
-
-    return in_pty([sys.executable, "-m", "triage_tui", "--url", url], env, loaded, count, n)
+        for term in apps.values():
+            term.settle(quiet=0.3)
+        return keys(apps, count, n)
+    finally:
+        for term in apps.values():
+            term.close()
 
 
 def seeded(directory: Path, n: int) -> Path:
@@ -179,11 +192,10 @@ def main() -> int:
             db = seeded(keep, n)
             with backend_process(db) as (url, token):
                 start = asyncio.run(startup(url, token, tmp))
-                base = bare(args.keys, n)
-                got = triage(url, token, tmp, args.keys, n)
-            rows.append((n, start, got, base))
+                timed = in_ptys(url, token, tmp, args.keys, n)
+            rows.append((n, start, timed["triage"], timed["bare"]))
     print(f"triage screen, {SIZE[0]}x{SIZE[1]}. Keys through a pty: ms from the key to the end of the frame showing its result;")
-    print("'settled' = to the last frame the key caused (claims, prefetch). bare = _bare.py: same layout, empty list, same keys, same run")
+    print("'settled' = to the last frame the key caused (claims, prefetch). bare = _bare.py: same layout, empty list, same keys, in turn")
     print(f"{'items':>8} {'first screen s':>15} {'all loaded s':>13} {'key':<7} {'p50 ms':>7} {'p95 ms':>7} {'settled p50':>12} {'bare p50':>9} {'bare p95':>9} {'p50 ratio':>10}")
     for n, start, got, base in rows:
         for key in ("down", "page", "filter", "clear"):
