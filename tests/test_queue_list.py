@@ -125,6 +125,20 @@ def rows(app: App[Any]) -> list[str]:
     return [queue.render_line(y).text for y in range(queue.scrollable_content_region.height)]
 
 
+class Builds:
+    """Counts the rows `queue` builds from now on."""
+
+    def __init__(self, queue: QueueList) -> None:
+        self.count = 0
+        build = queue._build_row
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return build(*args, **kwargs)
+
+        queue._build_row = counted  # type: ignore[method-assign]
+
+
 def row_of(app: App[Any], item_id: str) -> str:
     queue = app.query_one(QueueList)
     index = queue.index_of(item_id)
@@ -708,20 +722,12 @@ async def test_a_page_prepared_ahead_is_painted_without_building_a_row() -> None
         queue = app.query_one(QueueList)
         page = queue.scrollable_content_region.height
         queue.prepare(page, page)  # the next page, the cursor on its first row
-        built = 0
-        build = queue._build_row
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            nonlocal built
-            built += 1
-            return build(*args, **kwargs)
-
-        queue._build_row = counted  # type: ignore[method-assign]
+        built = Builds(queue)
         await pilot.press("pagedown")
         await pilot.pause()
         assert queue.cursor_index == page and queue.scroll_offset.y == page
         shown = rows(app)
-        assert built == 0, f"{built} rows built although prepared"
+        assert built.count == 0, f"{built.count} rows built although prepared"
         assert shown[0].startswith("▶") and f"post number {page}:" in shown[0]
         queue._row_cache.clear()
         assert rows(app) == shown  # the same rows as built now
@@ -743,21 +749,13 @@ async def test_focus_going_and_coming_back_rebuilds_no_row() -> None:
         await pilot.pause()
         blurred = strips()
         assert blurred != focused  # the cursor row and the tint show where the focus is
-        built = 0
-        build = queue._build_row
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            nonlocal built
-            built += 1
-            return build(*args, **kwargs)
-
-        queue._build_row = counted  # type: ignore[method-assign]
+        built = Builds(queue)
         queue.focus()
         await pilot.pause()
-        assert strips() == focused and built == 0
+        assert strips() == focused and built.count == 0
         queue.blur()
         await pilot.pause()
-        assert strips() == blurred and built == 0
+        assert strips() == blurred and built.count == 0
 
 
 async def test_a_big_index_replaced_is_freed_after_the_frame() -> None:
