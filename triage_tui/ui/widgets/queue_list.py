@@ -340,6 +340,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self.on_cursor = on_cursor
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(cache_size)
         self._styles: _Styles | None = None
+        self._style_id = 0  # of _styles in _style_ids
         self._focused_styles: _Styles | None = None  # as they were when last focused
         self._retired: list[list[ItemSummary]] = []  # replaced big indexes, freed after the frame
         self._style_ids: dict[_Styles, int] = {}  # in the row cache's keys: rows of both focus states stay
@@ -793,7 +794,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                     self._style_ids.clear()
                     self._row_cache.clear()
                 self._style_ids[styles] = len(self._style_ids)
-            self._styles = styles
+            self._styles, self._style_id = styles, self._style_ids[styles]  # (hashing 12 styles per row: no)
             if self.has_focus:
                 self._focused_styles = styles
         return self._styles
@@ -853,16 +854,19 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         return self._item_row(items[index], width, now, index == cursor_index)
 
     def _item_row(self, item: ItemSummary, width: int, now: datetime, cursor: bool, styles: _Styles | None = None) -> Strip:
-        st = styles or self._get_styles()
+        if styles is None:
+            st, style_id = self._get_styles(), self._style_id
+        else:
+            st = styles
+            style_id = self._style_ids.get(st)
+            if style_id is None:  # (styles from before a theme change)
+                style_id = self._style_ids[st] = len(self._style_ids)
         tagged = item.id in self._tagged
         masked = self.is_masked(item)
         due: tuple[str, bool] | None = None
         if item.deadline is not None:
             due = due_label(item.deadline, now)
         decided = self._decided.get(item.id) if self._decided else None
-        style_id = self._style_ids.get(st)
-        if style_id is None:  # (styles given by a caller, from before a theme change)
-            style_id = self._style_ids[st] = len(self._style_ids)
         cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided, style_id)
         strip = self._row_cache.get(cache_key)
         if strip is None:
