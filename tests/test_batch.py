@@ -395,6 +395,30 @@ def test_apply_reports_an_id_that_is_no_id_as_a_bad_line(cli: Cli) -> None:
     assert f"{path}:1: item_id: 'p 1' is not an item id" in run.err and f"{path}:2: item_id: '..' is not an item id" in run.err
 
 
+def outbox_rows(cli: Cli) -> list[tuple[str, str]]:
+    path = cli.state / "outbox.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return list(db.execute("SELECT item_id, state FROM outbox ORDER BY seq"))
+
+
+def test_text_that_is_not_unicode_is_refused_where_it_enters_and_nothing_is_written(server: RunningServer, cli: Cli) -> None:
+    # `--note $'\xff'`: the shell passes the byte, Python's argv carries it as U+DCFF.
+    run = cli("batch", "approve", "--filter", "", "--limit", "3", "--yes", "--note", "bad \udcff note")
+    assert run.code == 2
+    assert "--note: not valid text: character 5 is the byte 0xff, which is not UTF-8; nothing was decided" in run.err
+    ids = open_ids(server, cli.token)
+    path = cli.state.parent / "notes.jsonl"
+    path.write_text(json.dumps({"item_id": ids[0], "action": "approve"}) + "\n"
+                    + json.dumps({"item_id": ids[1], "action": "approve", "note": "\ud800"}) + "\n")
+    applied = cli("apply", str(path))
+    assert applied.code == 1
+    assert f"{path}:2: note: not valid text: character 1 is a lone surrogate U+D800" in applied.err
+    assert "1 bad lines: nothing was applied" in applied.out
+    assert outbox_rows(cli) == [] and decisions(server) == []
+
+
 def test_a_limit_of_zero_is_a_usage_error(cli: Cli) -> None:
     run = cli("batch", "approve", "--filter", "", "--limit", "0", "--dry-run")
     assert run.code == 2 and "must be 1 or more" in run.err

@@ -222,6 +222,23 @@ def test_decision_rules() -> None:
     assert m.Decision.from_json(d.to_json()) == d
 
 
+@pytest.mark.parametrize("field", ["note", "reason", "escalate_to", "item_id", "id"])
+@pytest.mark.parametrize("bad", ["\udcff", "ok \ud800", "\udc80tail"])
+def test_text_that_is_not_unicode_never_becomes_a_decision(field: str, bad: str) -> None:
+    """The one gate: argv's undecodable bytes (surrogateescape) and JSON's lone surrogates
+    are refused by name, whichever way the decision is made."""
+    doc = DECISION | {"action": "escalate", "escalate_to": "legal", "reason": None, "scope": "global", field: bad}
+    m.Decision.from_json(doc | {field: DECISION[field] or "legal"})  # the same decision with good text is fine
+    with pytest.raises(m.PayloadError) as caught:
+        m.Decision.from_json(doc, "lines[3]")
+    assert caught.value.path == f"lines[3].{field}"
+    assert bad not in str(caught.value)  # the message itself stays printable
+    if field == "note":
+        with pytest.raises(m.PayloadError, match=r"decision.note: not valid text: character 1 is the byte 0xff"):
+            m.Decision.new("it-1", 1, m.Action.APPROVE, note="\udcff")
+        assert "U+D800" in str(pytest.raises(m.PayloadError, m.Decision.new, "it-1", 1, m.Action.APPROVE, note="\ud800").value)
+
+
 def test_policy_cross_checks() -> None:
     with pytest.raises(m.PayloadError, match=r"policy.escalation_required\[0\].target: unknown"):
         m.Policy.from_json(POLICY | {"escalation_targets": []})

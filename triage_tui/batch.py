@@ -25,7 +25,7 @@ from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, NotFound, Unauthorized
 from triage_tui.exitcodes import Exit
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
-from triage_tui.model import Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, iso, now
+from triage_tui.model import Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.sync import Sender, drain
 from triage_tui.workflow import ScopeError, decisions_for, guard, parse_scope, refusal
@@ -275,6 +275,11 @@ def _fields(args: argparse.Namespace, policy: Policy, scoped_ok: bool) -> dict[s
             raise Stop(Exit.USAGE, f"--to: no escalation target {args.to!r}; targets: " + ", ".join(t.code for t in policy.escalation_targets))
     elif args.to:
         raise Stop(Exit.USAGE, "--to goes with batch escalate")
+    if args.note:
+        try:
+            check_text(args.note, "--note")  # the model's gate, before any item is fetched
+        except PayloadError as exc:
+            raise Stop(Exit.USAGE, f"{exc}; nothing was decided") from None
     return {"reason": args.reason, "scope": scope, "escalate_to": args.to, "note": args.note}
 
 

@@ -737,8 +737,31 @@ class Decision:
             raise PayloadError(path + exc.path.removeprefix("decision"), exc.problem) from None
 
 
+def check_text(value: str, path: str) -> str:
+    """Refuse text that is not Unicode: a lone surrogate, which is how Python carries an
+    undecodable byte of argv or a file (`$'\\xff'` arrives as U+DCFF), or a JSON `"\\ud800"`.
+    No backend can be sent it (the request cannot be encoded) and no terminal can show
+    it, so it is stopped where it enters, with the field named, before anything is written."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        what = f"the byte 0x{code - 0xDC00:02x}, which is not UTF-8" if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}"
+        raise PayloadError(path, f"not valid text: character {exc.start + 1} is {what}") from None
+    return value
+
+
+_TEXT_FIELDS = ("id", "item_id", "reason", "escalate_to", "note")
+
+
 def _check_decision_shape(d: Decision, path: str) -> None:
-    """The rules that make a decision meaningful whatever the backend."""
+    """The rules that make a decision meaningful whatever the backend. Every decision is
+    made through here (the app's dialogs, batch, apply, the outbox, the server), so this
+    is the one gate: text that is not Unicode never becomes a decision."""
+    for name in _TEXT_FIELDS:
+        value = getattr(d, name)
+        if isinstance(value, str):
+            check_text(value, f"{path}.{name}")
     if d.action is Action.REMOVE and not d.reason:
         raise PayloadError(f"{path}.reason", "a removal needs a reason")
     if d.action is Action.ESCALATE and not d.escalate_to:

@@ -33,7 +33,7 @@ from textual.widgets import Input, Static
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, Policy, State
+from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, PayloadError, Policy, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
@@ -889,7 +889,12 @@ class TriageScreen(Screen[None]):
     def _decide(self, items: list[ItemSummary], action: Action, **fields: object) -> None:
         """Write the decisions to the outbox, then (and only then) move on."""
         assert self.me is not None
-        decisions = decisions_for(items, action, **fields)  # type: ignore[arg-type]
+        try:
+            decisions = decisions_for(items, action, **fields)  # type: ignore[arg-type]
+        except PayloadError as exc:  # e.g. a note that is not valid text: refused before the outbox
+            self.notify(f"Not recorded, nothing was decided: {str(exc).removeprefix('decision.')}.", title="Decision",
+                        severity="error", timeout=20, markup=False)
+            return
         now = self.clock().timestamp()
         try:
             self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id, hold_seconds=self.settings.undo_seconds, now=now)
