@@ -3,8 +3,10 @@ fault proxy: every decision is applied exactly once whatever the network does.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +319,83 @@ async def test_a_cancelled_send_gives_its_rows_back(server: RunningServer, outbo
     s2 = sender(outbox, server.url, server, clock)  # the next start, straight away
     assert (await s2.step()).sent == 1
     await s2.backend.aclose()
+
+
+# -- one bad row never holds up the others ------------------------------------------------------
+
+
+def insert_raw(outbox: Outbox, d: Decision, **changes: Any) -> None:
+    """A row as an older version (or a bug) could have left it: written straight into
+    the database, past today's model."""
+    payload = json.dumps(d.to_json() | changes)  # json's \\u escapes carry a lone surrogate
+    outbox._db.execute(
+        "INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+        "VALUES (?, 'ref', 'mod-ana', ?, ?, 'pending', 1, 1, 1)", (d.id, d.item_id, payload))
+
+
+async def test_a_poison_row_among_good_rows_is_parked_and_the_good_ones_are_sent(server: RunningServer, outbox: Outbox) -> None:
+    clock = Clock()
+    good = [decision(n) for n in range(1, 9)]
+    poison = decision(9)
+    outbox.add_many(good[:4], backend="ref", moderator="mod-ana", hold_seconds=0, now=1)
+    insert_raw(outbox, poison, note="\udcff")  # what `batch --note $'\xff'` used to leave
+    outbox.add_many(good[4:], backend="ref", moderator="mod-ana", hold_seconds=0, now=1)
+    s = sender(outbox, server.url, server, clock)
+    report = await s.step()
+    assert (report.sent, report.attention) == (8, 1)
+    assert sorted(d["id"] for d in audit(server)) == sorted(d.id for d in good)
+    (parked,) = outbox.rows("ref", "mod-ana", [RowState.NEEDS_ATTENTION])
+    assert parked.key == poison.id
+    assert parked.last_error and "note: not valid text: character 1 is the byte 0xff" in parked.last_error
+    assert outbox.unsent("ref", "mod-ana") == 0
+    await s.backend.aclose()
+
+
+class BuggyClient(TriageBackend):
+    """The real client, with a bug that corrupts one decision on its way out: the real
+    httpx then fails to encode the request. No real part fails locally on a decision the
+    model accepted (that is the point of the gate), so this stands in for the next bug."""
+
+    poison: set[str] = set()
+
+    async def decide(self, decisions: Sequence[Decision]) -> Any:
+        for d in decisions:
+            if d.id in self.poison:
+                object.__setattr__(d, "note", "\udcff")
+        return await super().decide(decisions)
+
+
+async def test_a_row_that_fails_locally_is_parked_alone_and_the_batch_goes_on(server: RunningServer, outbox: Outbox) -> None:
+    clock = Clock()
+    rows = [decision(n) for n in range(1, 41)]
+    outbox.add_many(rows, backend="ref", moderator="mod-ana", hold_seconds=0, now=1)
+    async with FaultProxy(server.url) as proxy:
+        backend = BuggyClient(proxy.url, server.tokens["ana"])
+        backend.poison = {rows[17].id, rows[30].id}
+        s = Sender(outbox, backend, backend_name="ref", moderator="mod-ana", clock=clock, batch=50)
+        report = await s.step()
+        await backend.aclose()
+    assert (report.sent, report.attention) == (38, 2)
+    assert report.problem is not None and "UnicodeEncodeError" in report.problem
+    assert len(proxy.received) <= 12  # halving: a few requests, not one per row
+    parked = outbox.rows("ref", "mod-ana", [RowState.NEEDS_ATTENTION])
+    assert [r.key for r in parked] == [rows[17].id, rows[30].id]
+    assert all(r.last_error and "could not be sent from here: UnicodeEncodeError" in r.last_error for r in parked)
+    assert len(audit(server)) == 38 and outbox.unsent("ref", "mod-ana") == 0
+
+
+async def test_a_batch_refused_as_a_whole_is_split_until_the_bad_row_is_found(server: RunningServer, outbox: Outbox) -> None:
+    clock = Clock()
+    rows = [decision(n) for n in range(1, 11)]
+    outbox.add_many(rows, backend="ref", moderator="mod-ana", hold_seconds=0, now=1)
+
+    def refuse_the_bad_one(got: Received) -> Canned | None:  # a backend that 422s a whole request for one decision
+        return Canned(422, {"error": "invalid", "detail": "decisions[3]: bad"}) if rows[3].id.encode() in got.body else None
+
+    async with FaultProxy(server.url) as proxy:
+        proxy.faults["/v1/decisions"] = refuse_the_bad_one
+        s = sender(outbox, proxy.url, server, clock)
+        report = await s.step()
+        await s.backend.aclose()
+    assert (report.sent, report.attention) == (9, 1)
+    assert [r.key for r in outbox.rows("ref", "mod-ana", [RowState.NEEDS_ATTENTION])] == [rows[3].id]

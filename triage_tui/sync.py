@@ -6,6 +6,10 @@ for the moderator — who decided, what — and never resubmitted; an invalid or
 forbidden decision is parked as needs_attention. Network trouble, 5xx and 429 are
 retried with full-jitter exponential backoff, never sooner than Retry-After; a 401
 pauses sending until `resume()`, because every later request would fail the same way.
+A row that fails for a local reason (the request cannot be built: any exception that is
+not a `BackendError`), or a batch the backend refuses as a whole, is split until the
+failing row is alone: it is parked as needs_attention with the error, and every other
+row goes on — one bad decision never holds up the ones behind it.
 """
 
 from __future__ import annotations
@@ -143,6 +147,9 @@ class Sender:
             self.paused = report.paused = report.problem = f"sending paused: the backend rejected the token ({exc})"
             return
         except InvalidRequest as exc:
+            if len(rows) > 1:  # maybe one decision spoils the request: find it, send the rest
+                await self._split(rows, report)
+                return
             self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows), owner=self.owner)
             report.attention += len(rows)
             report.problem = f"the backend refused the batch: {exc}"
@@ -159,7 +166,29 @@ class Sender:
             report.retried += len(rows)
             report.problem = f"not sent yet, retrying: {exc}"
             return
+        except Exception as exc:  # noqa: BLE001 — a local failure: the request could not even be made
+            # Not the network's and not the backend's answer, so retrying the same request
+            # fails the same way, forever, and holds up every row behind it. Halve the batch
+            # until the rows that fail are alone; park those, send the others.
+            if len(rows) > 1:
+                await self._split(rows, report)
+                return
+            (row,) = rows
+            why = f"could not be sent from here: {type(exc).__name__}: {exc}"
+            self.outbox.finish([(row.key, RowState.NEEDS_ATTENTION, None, why)], owner=self.owner)
+            report.attention += 1
+            report.problem = f"{row.item_id}: {why}; parked, O lists it"
+            return
         self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)], owner=self.owner)
+
+    async def _split(self, rows: list[Row], report: StepReport) -> None:
+        """Send the two halves apart (a bad row costs log2(batch) extra requests, once)."""
+        half = len(rows) // 2
+        await self._send(rows[:half], report)
+        if self.paused:  # the token went bad meanwhile: the second half waits too
+            self.outbox.unlease((r.key for r in rows[half:]), owner=self.owner)
+            return
+        await self._send(rows[half:], report)
 
     def _file(self, row: Row, result: DecisionResult, report: StepReport) -> tuple[str, RowState, dict[str, Any], str | None]:
         """What to record for one answer (and count it in the report)."""
