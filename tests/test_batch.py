@@ -419,6 +419,38 @@ def test_text_that_is_not_unicode_is_refused_where_it_enters_and_nothing_is_writ
     assert outbox_rows(cli) == [] and decisions(server) == []
 
 
+def leave_poison(cli: Cli, url: str, item_id: str) -> str:
+    """A decision an older version left in the outbox with a note no request can carry."""
+    from triage_tui.model import Action, Decision
+    from triage_tui.outbox import Outbox
+
+    outbox = Outbox(cli.state / "outbox.db")
+    d = Decision.new(item_id, 1, Action.APPROVE)
+    outbox._db.execute(
+        "INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+        "VALUES (?, ?, 'mod-ana', ?, ?, 'pending', 1, 1, 1)", (d.id, url, item_id, json.dumps(d.to_json() | {"note": "\udcff"})))
+    outbox.close()
+    return d.id
+
+
+def test_a_poison_decision_left_in_the_outbox_is_parked_and_the_rest_go(server: RunningServer, cli: Cli) -> None:
+    ids = open_ids(server, cli.token)
+    leave_poison(cli, server.url, ids[20])
+    run = cli("batch", "approve", "--filter", "", "--limit", "4", "--yes")
+    assert run.code == 0, run.err
+    assert "approved 4; conflicts 0; invalid 0; still unsent 0" in run.out
+    assert (f"an earlier decision needs attention (`triage-tui sync` or O in the app lists it): {ids[20]}: stored decision is "
+            "unreadable: outbox.payload.note: not valid text: character 1 is the byte 0xff") in run.err
+    assert sorted(item for _, item, _ in decisions(server)) == sorted(ids[:4])
+    assert [state for item, state in outbox_rows(cli) if item == ids[20]] == ["needs_attention"]
+
+    leave_poison(cli, server.url, ids[10])
+    synced = cli("sync")
+    assert synced.code == 1  # something needs the moderator: the documented 1
+    assert "sent 0, conflicts 0, need attention 1, still unsent 0" in synced.out
+    assert f"needs attention: {ids[10]}: stored decision is unreadable: outbox.payload.note: not valid text" in synced.out
+
+
 def test_a_limit_of_zero_is_a_usage_error(cli: Cli) -> None:
     run = cli("batch", "approve", "--filter", "", "--limit", "0", "--dry-run")
     assert run.code == 2 and "must be 1 or more" in run.err

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from tests.conftest import FakeClock, RunningServer, start_server
 from triage_tui.backends.triage import TriageBackend
@@ -364,6 +365,38 @@ async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: Runn
         await until(pilot, lambda: gone.id not in screen._all)
         await pilot.press("escape")
         assert [i.id for i in screen.queue.items] == [i for i in whole if i != gone.id]
+
+
+async def test_a_poison_decision_is_parked_with_its_reason_and_the_others_are_sent(server: RunningServer, outbox_path: Path) -> None:
+    import json
+
+    from triage_tui.ui.widgets.status import StatusLine
+
+    outbox = Outbox(outbox_path)
+    good = [Decision.new(f"it-{n:07d}", 1, Action.APPROVE) for n in (31, 32, 34)]
+    poison = Decision.new("it-0000033", 1, Action.APPROVE)
+    outbox.add_many(good[:2], backend=server.url, moderator="mod-ana", hold_seconds=0, now=1)
+    outbox._db.execute(  # as an older version (`--note $'\xff'`) left it
+        "INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+        "VALUES (?, ?, 'mod-ana', ?, ?, 'pending', 1, 1, 1)",
+        (poison.id, server.url, poison.item_id, json.dumps(poison.to_json() | {"note": "\udcff"})))
+    outbox.add_many(good[2:], backend=server.url, moderator="mod-ana", hold_seconds=0, now=1)
+    outbox.close()
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await loaded(pilot)
+        await until(pilot, lambda: screen.outbox.counts(server.url, "mod-ana") == {"sent": 3, "needs_attention": 1})
+        await pilot.pause()
+        status = str(screen.query_one(StatusLine).render())
+        assert "? 1 need attention" in status and "↑ 0 unsent" in status
+        assert sorted(d["item_id"] for d in audit(server)) == ["it-0000031", "it-0000032", "it-0000034"]
+        await pilot.press("O")
+        sync = pilot.app.screen
+        assert isinstance(sync, SyncScreen)
+        assert [r.item_id for r in sync.rows] == ["it-0000033"]
+        shown = " ".join(str(o.prompt) for o in sync.query_one("#sync-rows", OptionList).options)
+        assert "? attention" in shown and "it-0000033" in shown
+        assert "stored decision is unreadable: outbox.payload.note: not valid text: character 1 is the byte 0xff" in shown
 
 
 async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:

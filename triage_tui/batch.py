@@ -195,6 +195,10 @@ async def send(session: Session, decisions: Sequence[Decision], *, timeout: floa
     result = Outcome(problem=done.problem, paused=done.paused)
     for row in outbox.rows_by_key([d.id for d in decisions]):
         _file(row, result)
+    mine = {d.item_id for d in decisions}
+    for line in done.parked:  # an earlier decision that could not go: parked, and said so
+        if not any(line.startswith(f"{item_id}: ") for item_id in mine):
+            _note(f"an earlier decision needs attention (`triage-tui sync` or O in the app lists it): {line}")
     return result
 
 

@@ -238,7 +238,7 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
         done = await drain(Sender(outbox, backend, backend_name=url, moderator=me.id), wait=wait)
         sent, conflicts, attention, problem, left = done.sent, done.conflicts, done.attention, done.problem, done.unsent
         held = outbox.counts(url, me.id).get("held", 0)
-        result = {"sent": sent, "conflicts": conflicts, "needs_attention": attention, "unsent": left,
+        result = {"sent": sent, "conflicts": conflicts, "needs_attention": attention, "parked": done.parked, "unsent": left,
                   "held_for_undo": held, "problem": problem, "checked_at": time.time()}
     outbox.close()
     if as_json:
@@ -248,6 +248,8 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
               + (f" ({held} in their undo window)" if held else ""))
         for line in conflicts:
             print(f"conflict: {line}")
+        for line in done.parked:
+            print(f"needs attention: {line}")
         if problem:
             print(f"triage-tui: {problem}", file=sys.stderr)
     if done.paused:

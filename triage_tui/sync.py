@@ -35,11 +35,15 @@ MIN_PAUSE = 0.05  # run() never steps more often than this, whatever next_in say
 class StepReport:
     sent: int = 0
     conflicts: list[str] = field(default_factory=list)
-    attention: int = 0
+    parked: list[str] = field(default_factory=list)  # "ITEM: why" for each row parked as needs_attention
     retried: int = 0
     paused: str | None = None
     problem: str | None = None
     next_in: float = IDLE
+
+    @property
+    def attention(self) -> int:
+        return len(self.parked)
 
 
 def conflict_line(row: Row, result: DecisionResult) -> str:
@@ -123,9 +127,9 @@ class Sender:
         if self.paused is None:
             rows = self.outbox.lease(self.backend_name, self.moderator, owner=self.owner, now=now,
                                      limit=self.batch, lease_seconds=self.lease_seconds)
-            unreadable = [r for r in rows if r.decision is None]
-            self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, r.last_error) for r in unreadable), owner=self.owner)
-            report.attention += len(unreadable)
+            for row in rows:
+                if row.decision is None:  # its error says why: "stored decision is unreadable: …"
+                    self._park([row], row.last_error or "stored decision is unreadable", report)
             rows = [r for r in rows if r.decision is not None]
             if rows:
                 await self._send(rows, report)
@@ -150,14 +154,12 @@ class Sender:
             if len(rows) > 1:  # maybe one decision spoils the request: find it, send the rest
                 await self._split(rows, report)
                 return
-            self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows), owner=self.owner)
-            report.attention += len(rows)
+            self._park(rows, str(exc), report)
             report.problem = f"the backend refused the batch: {exc}"
             return
         except BackendError as exc:
             if not (exc.retryable or isinstance(exc, BadPayload)):
-                self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, str(exc)) for r in rows), owner=self.owner)
-                report.attention += len(rows)
+                self._park(rows, str(exc), report)
                 report.problem = str(exc)
                 return
             retry_after = getattr(exc, "retry_after", None)
@@ -173,13 +175,16 @@ class Sender:
             if len(rows) > 1:
                 await self._split(rows, report)
                 return
-            (row,) = rows
-            why = f"could not be sent from here: {type(exc).__name__}: {exc}"
-            self.outbox.finish([(row.key, RowState.NEEDS_ATTENTION, None, why)], owner=self.owner)
-            report.attention += 1
-            report.problem = f"{row.item_id}: {why}; parked, O lists it"
+            self._park(rows, f"could not be sent from here: {type(exc).__name__}: {exc}", report)
             return
         self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)], owner=self.owner)
+
+    def _park(self, rows: list[Row], why: str, report: StepReport) -> None:
+        """File rows as needs_attention with the reason; the moderator decides what next."""
+        self.outbox.finish(((r.key, RowState.NEEDS_ATTENTION, None, why) for r in rows), owner=self.owner)
+        report.parked += [f"{r.item_id}: {why}" for r in rows]
+        if report.problem is None:
+            report.problem = f"{report.parked[-1]} — parked for attention"
 
     async def _split(self, rows: list[Row], report: StepReport) -> None:
         """Send the two halves apart (a bad row costs log2(batch) extra requests, once)."""
@@ -205,8 +210,9 @@ class Sender:
             line = conflict_line(row, answer)
             report.conflicts.append(line)
             return row.key, RowState.CONFLICT, stored, line
-        report.attention += 1
-        return row.key, RowState.NEEDS_ATTENTION, stored, answer.detail or answer.error
+        why = answer.detail or answer.error
+        report.parked.append(f"{row.item_id}: {why}")
+        return row.key, RowState.NEEDS_ATTENTION, stored, why
 
 
 @dataclass(slots=True)
@@ -215,10 +221,14 @@ class Drained:
 
     sent: int = 0
     conflicts: list[str] = field(default_factory=list)
-    attention: int = 0
+    parked: list[str] = field(default_factory=list)
     problem: str | None = None
     paused: str | None = None
     unsent: int = 0
+
+    @property
+    def attention(self) -> int:
+        return len(self.parked)
 
 
 async def drain(sender: Sender, *, wait: bool, timeout: float | None = None,
@@ -234,8 +244,8 @@ async def drain(sender: Sender, *, wait: bool, timeout: float | None = None,
             on_report(report)
         total.sent += report.sent
         total.conflicts += report.conflicts
-        total.attention += report.attention
-        if report.problem is not None or report.sent or report.conflicts:  # a quiet wait keeps the last word
+        total.parked += report.parked
+        if report.problem is not None or report.sent or report.conflicts or report.parked:  # a quiet wait keeps the last word
             total.problem = report.problem
         total.paused = report.paused
         total.unsent = sender.outbox.unsent(sender.backend_name, sender.moderator)
