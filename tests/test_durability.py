@@ -189,3 +189,78 @@ def test_sync_command_sends_what_a_session_left(backend: str, tmp_path: Path) ->
     bad = subprocess.run([sys.executable, "-m", "triage_tui", "sync", "--url", backend],
                          env={**env, "TRIAGE_TUI_TOKEN": "not-the-right-token-at-all"}, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 3 and "rejected" in bad.stderr and "not-the-right" not in bad.stderr + bad.stdout
+
+
+def sync(url: str, state: Path, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRIAGE_TUI_TOKEN": token, "TRIAGE_TUI_STATE_DIR": str(state)}
+    done = subprocess.run([sys.executable, "-m", "triage_tui", "sync", "--url", url, *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def test_a_url_typed_another_way_files_the_decision_where_sync_looks(backend: str, tmp_path: Path) -> None:
+    """The app opened with `--url http://127.0.0.1:PORT/` dies; `sync --url http://127.0.0.1:PORT` sends its decision."""
+    state = tmp_path / "state"
+    target = first_item(backend)
+    proc, term = spawn_app(backend + "/", state)
+    try:
+        term.wait_for(b"online")
+        term.pump(0.5)
+        os.write(term.fd, b"a")
+        deadline = time.monotonic() + 10
+        while not outbox_rows(state):
+            assert time.monotonic() < deadline, "the decision never reached the outbox"
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        os.close(term.fd)
+    done = sync(backend.replace("http://127.0.0.1", "HTTP://127.0.0.1"), state, "--wait", "--json")
+    assert done.returncode == 0, done.stderr
+    assert (json.loads(done.stdout)["sent"], json.loads(done.stdout)["unsent"]) == (1, 0)
+    assert [d["item_id"] for d in audit(backend)] == [target]
+
+
+def test_rows_an_older_version_filed_under_another_spelling_are_found_and_sent(backend: str, tmp_path: Path) -> None:
+    from triage_tui.model import Action, Decision
+
+    state = tmp_path / "state"
+    state.mkdir()
+    port = backend.rsplit(":", 1)[1]
+    with sqlite3.connect(state / "outbox.db") as db:  # the schema as every version wrote it, rows as typed
+        from triage_tui.outbox import SCHEMA
+
+        db.executescript(SCHEMA)
+        for n, spelling in ((44, f"http://127.0.0.1:{port}/"), (45, f"HTTP://127.0.0.1:{port}")):
+            d = Decision.new(f"it-{n:07d}", 1, Action.APPROVE)
+            db.execute("INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
+                       "VALUES (?, ?, 'mod-ana', ?, ?, 'pending', 1, 1, 1)", (d.id, spelling, d.item_id, json.dumps(d.to_json())))
+    done = sync(backend, state, "--wait")
+    assert done.returncode == 0, done.stderr
+    assert "sent 2, conflicts 0, need attention 0, still unsent 0" in done.stdout
+    assert sorted(d["item_id"] for d in audit(backend)) == ["it-0000044", "it-0000045"]
+
+
+def test_sync_with_nothing_here_names_the_decisions_filed_under_another_identity(backend: str, tmp_path: Path) -> None:
+    from triage_tui.model import Action, Decision
+    from triage_tui.outbox import Outbox
+
+    state = tmp_path / "state"
+    state.mkdir()
+    outbox = Outbox(state / "outbox.db")
+    outbox.add_many([Decision.new(f"it-{n:07d}", 1, Action.APPROVE) for n in (46, 47)], backend=backend,
+                    moderator="mod-sam", hold_seconds=0, now=time.time())  # sam's, on this machine
+    outbox.close()
+    done = sync(backend, state, "--wait")  # as ana: nothing of hers
+    assert done.returncode == 4
+    assert "sent 0, conflicts 0, need attention 0, still unsent 0" in done.stdout
+    assert f"nothing unsent for mod-ana at {backend}, but this machine's outbox holds 2 unsent decisions filed under another identity:" in done.stderr
+    assert (f"  {backend} as mod-sam: 2 unsent; send with: TRIAGE_TUI_TOKEN=<the token of mod-sam> triage-tui sync --url {backend}"
+            in done.stderr)
+    as_json = json.loads(sync(backend, state, "--json").stdout)
+    assert [(e["backend"], e["moderator"], e["unsent"]) for e in as_json["elsewhere"]] == [(backend, "mod-sam", 2)]
+    theirs = sync(backend, state, "--wait", token=SAM)  # what the message says to do
+    assert theirs.returncode == 0 and "sent 2" in theirs.stdout and "another identity" not in theirs.stderr
+    assert sync(backend, state).returncode == 0  # and now nothing is left anywhere

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from triage_tui.model import Action, Decision
-from triage_tui.outbox import Outbox, RowState
+from triage_tui.outbox import Outbox, RowState, backend_identity
 
 B, M = "ref", "mod-ana"
 
@@ -142,3 +142,31 @@ def test_state_dir_override_and_default_path(tmp_path: Path, monkeypatch: pytest
     box = Outbox()
     assert box.path == tmp_path / "state" / "outbox.db"
     assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(("typed", "identity"), [
+    ("http://127.0.0.1:8470/", "http://127.0.0.1:8470"),
+    ("HTTP://127.0.0.1:8470", "http://127.0.0.1:8470"),
+    ("https://Moderation.Example.COM:443/", "https://moderation.example.com"),
+    ("http://localhost:80", "http://localhost"),
+    ("https://mod.example.com.:8443/api/v1//", "https://mod.example.com:8443/api/v1"),
+    ("https://[::1]:8443/", "https://[::1]:8443"),
+    ("https://mod.example.com/API", "https://mod.example.com/API"),  # a path is case-sensitive
+    ("http://127.0.0.1:8471", "http://127.0.0.1:8471"),  # another port is another backend
+])
+def test_one_identity_per_backend_whatever_the_spelling(outbox: Outbox, typed: str, identity: str) -> None:
+    assert backend_identity(typed) == identity
+    d = decision(1)
+    outbox.add_many([d], backend=typed, moderator="mod-ana", hold_seconds=0, now=1.0)
+    assert outbox.unsent(identity, "mod-ana") == 1 and outbox.unsent(identity + "/", "mod-ana") == 1
+    assert outbox._db.execute("SELECT backend FROM outbox").fetchall() == [(identity,)]
+
+
+def test_rows_filed_under_a_spelling_are_moved_to_the_identity_on_open(outbox: Outbox) -> None:
+    a, b = decision(1), decision(2)
+    outbox.add_many([a, b], backend="https://mod.example.com", moderator="mod-ana", hold_seconds=0, now=1.0)
+    outbox._db.execute("UPDATE outbox SET backend = 'HTTPS://Mod.Example.com:443/' WHERE key = ?", (a.id,))  # as an older version filed it
+    again = Outbox(outbox.path)
+    assert again.unsent("https://mod.example.com", "mod-ana") == 2
+    assert again.elsewhere("https://mod.example.com", "mod-ana") == []
+    assert again.elsewhere("https://other.example.com", "mod-ana") == [("https://mod.example.com", "mod-ana", 2)]

@@ -108,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="send the decisions waiting in the outbox",
         description="Send the decisions waiting in this machine's outbox for a backend: the config "
         f"profile, or --url with the token in ${TOKEN_ENV}. Prints what was sent, what conflicted and "
-        "what needs attention.",
+        "what needs attention (each with its reason). Any spelling of the backend's URL finds its decisions "
+        "(case, default port and trailing slash do not matter). When nothing is waiting for this backend and "
+        "moderator but the outbox holds decisions filed under another, it names them and how to send them.",
+        epilog="Exit codes: 0 all sent, 1 some conflicted or are parked for attention, 2 usage or config error, "
+        "3 token rejected, 4 still unsent (the backend could not be reached, or nothing was waiting here while "
+        "decisions filed under another backend or moderator are).",
     )
     sync.add_argument("--wait", action="store_true", help="keep retrying until every decision is sent or refused")
     sync.add_argument("--json", action="store_true", help="print the result as one JSON object")

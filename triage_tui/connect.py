@@ -217,10 +217,23 @@ def run_sync(args: argparse.Namespace) -> int:
     if isinstance(opened, int):
         return opened
     target, backend = opened
-    return asyncio.run(_sync(backend, target.url, wait=args.wait, as_json=args.json))
+    return asyncio.run(_sync(backend, target.url, wait=args.wait, as_json=args.json, config=target.config))
 
 
-async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
+def _elsewhere(found: list[tuple[str, str, int]], config: Config | None) -> list[dict[str, Any]]:
+    """Unsent decisions filed under other backends or moderators, each with how to send it."""
+    from triage_tui.outbox import backend_identity
+
+    profiles = config.profiles.values() if config else ()
+    out = []
+    for backend, moderator, unsent in found:
+        names = [p.name for p in profiles if backend_identity(p.url) == backend]
+        how = f"triage-tui sync --profile {names[0]}" if names else f"{TOKEN_ENV}=<the token of {moderator}> triage-tui sync --url {backend}"
+        out.append({"backend": backend, "moderator": moderator, "unsent": unsent, "profiles": names, "send_with": how})
+    return out
+
+
+async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool, config: Config | None = None) -> int:
     import time
 
     from triage_tui.backends.errors import BackendError, Unauthorized
@@ -238,9 +251,20 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
         done = await drain(Sender(outbox, backend, backend_name=url, moderator=me.id), wait=wait)
         sent, conflicts, attention, problem, left = done.sent, done.conflicts, done.attention, done.problem, done.unsent
         held = outbox.counts(url, me.id).get("held", 0)
+        # Nothing here, yet unsent decisions elsewhere in this outbox (another backend, or
+        # another moderator's token): say so, or a mistyped URL reads as "all sent".
+        idle = not (sent or conflicts or attention or left)
+        elsewhere = _elsewhere(outbox.elsewhere(url, me.id), config) if idle else []
         result = {"sent": sent, "conflicts": conflicts, "needs_attention": attention, "parked": done.parked, "unsent": left,
-                  "held_for_undo": held, "problem": problem, "checked_at": time.time()}
+                  "held_for_undo": held, "problem": problem, "elsewhere": elsewhere, "checked_at": time.time()}
     outbox.close()
+    if elsewhere:
+        total = sum(e["unsent"] for e in elsewhere)
+        print(f"triage-tui: nothing unsent for {me.id} at {url}, but this machine's outbox holds {total} unsent "
+              f"decision{'s' if total != 1 else ''} filed under {'another identity' if len(elsewhere) == 1 else 'other identities'}:",
+              file=sys.stderr)
+        for e in elsewhere:
+            print(f"  {e['backend']} as {e['moderator']}: {e['unsent']} unsent; send with: {e['send_with']}", file=sys.stderr)
     if as_json:
         print(json.dumps(result))
     else:
@@ -257,5 +281,7 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool) -> int:
     if conflicts or attention:
         return Exit.PARTIAL
     if left > held and problem:  # still unsent because the backend could not be reached
+        return Exit.UNREACHABLE
+    if elsewhere:  # still unsent, and not sendable with this URL and token: not "done"
         return Exit.UNREACHABLE
     return Exit.OK

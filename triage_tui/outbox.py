@@ -10,11 +10,17 @@ deleted, so nothing disappears without a recorded choice.
 Two app instances for one moderator (two SSH sessions) share the file; a row is sent
 only by whoever holds its lease, so no row is sent twice at once. A resend after a
 lost answer is harmless anyway: the key makes the server apply it at most once.
+
+Rows are filed by backend and moderator. The backend is its canonical identity
+(`backend_identity`), whatever spelling of its URL a profile, `--url` or the demo
+gave: every method takes the URL and files or looks up under that identity, and rows an
+older version filed under another spelling are moved to it when the file is opened.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import sqlite3
@@ -24,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from triage_tui.model import Decision, PayloadError
 
@@ -89,6 +96,31 @@ def _owner(owner: str | None) -> tuple[str | None, str | None]:
     return owner, owner
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@functools.lru_cache(maxsize=256)
+def backend_identity(url: str) -> str:
+    """The one name of a backend in the outbox: scheme and host lower-cased, no default
+    port, no trailing slash or dot (and never a user:password@ part). `--url
+    http://127.0.0.1:8470/`, a profile's `HTTP://127.0.0.1:8470` and the demo's URL must
+    file rows where `sync` looks, or a decision waits forever under a spelling nobody
+    asks for. Text that is not a URL is kept as given, without trailing slashes."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text.rstrip("/")
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").rstrip(".")
+    if not scheme or not host:
+        return text.rstrip("/")
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, parts.fragment))
+
+
 def default_path() -> Path:
     from triage_tui.paths import state_dir
 
@@ -109,6 +141,17 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._file_under_identities()
+
+    def _file_under_identities(self) -> None:
+        """Move rows filed under another spelling of a backend (by an older version, which
+        used the URL as typed) to its canonical identity, so `sync` and the app find them.
+        A glance at the index first: nothing is written when every name is canonical."""
+        with self._lock:
+            names = [b for (b,) in self._db.execute("SELECT DISTINCT backend FROM outbox")]
+        moves = [(backend_identity(b), b) for b in names if backend_identity(b) != b]
+        if moves:
+            self._many("UPDATE outbox SET backend = ? WHERE backend = ?", moves)
 
     def close(self) -> None:
         with self._lock:
@@ -148,6 +191,7 @@ class Outbox:
 
     def add_many(self, decisions: Sequence[Decision], *, backend: str, moderator: str, hold_seconds: float, now: float) -> None:
         """Commit the decisions (one fsync for the batch); returns only once they are on disk."""
+        backend = backend_identity(backend)
         state = RowState.HELD if hold_seconds > 0 else RowState.PENDING
         until = now + max(0.0, hold_seconds)
         self._many(_INSERT, [_values(d, backend, moderator, state, now, until) for d in decisions])
@@ -168,6 +212,7 @@ class Outbox:
 
     def lease(self, backend: str, moderator: str, *, owner: str, now: float, limit: int, lease_seconds: float) -> list[Row]:
         """Claim up to `limit` due rows for `owner`, oldest first; no two owners get the same row."""
+        backend = backend_identity(backend)
         with self._transaction(durable=False) as db:  # a lost lease just lapses
             keys = [k for (k,) in db.execute(
                 "SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
@@ -213,6 +258,7 @@ class Outbox:
 
     def redecide(self, key: str, decision: Decision, *, backend: str, moderator: str, now: float) -> bool:
         """Replace a conflicted or parked decision with a new one (new key, current version)."""
+        backend = backend_identity(backend)
         # One transaction: a crash between "dropped" and the new row would record a choice
         # whose decision never reaches the backend.
         with self._transaction() as db:
@@ -227,6 +273,7 @@ class Outbox:
     # -- reading ----------------------------------------------------------------------
 
     def counts(self, backend: str, moderator: str) -> dict[str, int]:
+        backend = backend_identity(backend)
         with self._lock:
             return dict(self._db.execute(
                 "SELECT state, count(*) FROM outbox WHERE backend = ? AND moderator = ? GROUP BY state", (backend, moderator)
@@ -238,6 +285,7 @@ class Outbox:
 
     def unsent_item_ids(self, backend: str, moderator: str) -> set[str]:
         """Items with a decision held or waiting to be sent: decided, whatever the queue says."""
+        backend = backend_identity(backend)
         with self._lock:
             return {i for (i,) in self._db.execute(
                 "SELECT item_id FROM outbox WHERE backend = ? AND moderator = ? AND state IN ('held', 'pending')",
@@ -247,6 +295,7 @@ class Outbox:
         """When the sender next has something to do: a hold ending, a retry coming due, or
         (for a row another instance is sending) its lease lapsing — never "now" for a row
         this sender could not lease, or the sender would spin."""
+        backend = backend_identity(backend)
         with self._lock:
             (due,) = self._db.execute(
                 "SELECT min(CASE state WHEN 'held' THEN hold_until ELSE max(next_attempt_at, coalesce(lease_until, 0)) END) FROM outbox "
@@ -255,6 +304,7 @@ class Outbox:
         return due
 
     def rows(self, backend: str, moderator: str, states: Iterable[RowState]) -> list[Row]:
+        backend = backend_identity(backend)
         wanted = [s.value for s in states]
         with self._lock:
             keys = [k for (k,) in self._db.execute(
@@ -262,6 +312,15 @@ class Outbox:
                 (backend, moderator, *wanted),
             )]
         return self.rows_by_key(keys)
+
+    def elsewhere(self, backend: str, moderator: str) -> list[tuple[str, str, int]]:
+        """(backend, moderator, unsent rows) for every other identity with unsent rows: what
+        `sync` names when it finds nothing under the one it was given."""
+        backend = backend_identity(backend)
+        with self._lock:
+            return [(b, m, n) for b, m, n in self._db.execute(
+                "SELECT backend, moderator, count(*) FROM outbox WHERE state IN ('held', 'pending') "
+                "GROUP BY backend, moderator ORDER BY backend, moderator") if (b, m) != (backend, moderator)]
 
     def rows_by_key(self, keys: Sequence[str]) -> list[Row]:
         """The rows of these keys, in the keys' order (asked in chunks: SQLite caps the
