@@ -356,6 +356,47 @@ def test_an_outage_keeps_the_batch_in_the_outbox_for_sync(server: RunningServer,
     assert len(decisions(server)) == 5
 
 
+def test_a_sync_killed_mid_send_leaves_no_lease_to_wait_out(server: RunningServer, cli: Cli) -> None:
+    """`sync` SIGKILLed while its request hangs: a live sender's rows are left alone, a dead
+    one's are taken over by the very next one-pass `sync`, not after the 120 s lease."""
+    from triage_tui.model import Action, Decision
+    from triage_tui.outbox import Outbox
+
+    ids = open_ids(server, cli.token)[:3]
+
+    async def run(*args: str, url: str) -> Run:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "triage_tui", *args, "--url", url, env=cli.env(),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await proc.communicate()
+        assert "Traceback" not in err.decode()
+        return Run(proc.returncode or 0, out.decode(), err.decode())
+
+    async def go() -> tuple[Run, Run]:
+        async with FaultProxy(server.url) as proxy:
+            outbox = Outbox(cli.state / "outbox.db")
+            outbox.add_many([Decision.new(i, 1, Action.APPROVE) for i in ids], backend=proxy.url, moderator="mod-ana",
+                            hold_seconds=0, now=time.time())
+            outbox.close()
+            proxy.faults["/v1/decisions"] = Canned(hang=True)
+            first = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "triage_tui", "sync", "--wait", "--url", proxy.url, env=cli.env(),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            while not any(r.target == "/v1/decisions" for r in proxy.received):  # leased, and mid-send
+                await asyncio.sleep(0.02)
+            alive = await run("sync", "--json", url=proxy.url)
+            first.kill()
+            await first.wait()
+            del proxy.faults["/v1/decisions"]
+            return alive, await run("sync", "--json", url=proxy.url)  # one pass: nothing is waited for
+
+    alive, after = asyncio.run(go())
+    assert (alive.json()["sent"], alive.json()["unsent"]) == (0, 3)  # a live owner's lease is respected
+    assert after.code == 0, after.err
+    assert (after.json()["sent"], after.json()["unsent"]) == (3, 0)
+    assert sorted(item for _, item, _ in decisions(server)) == sorted(ids)
+
+
 @pytest.mark.parametrize(("answer", "code", "applied"), [("n\n", 2, 0), ("y\n", 0, 12)])
 def test_above_the_threshold_it_asks_on_a_terminal(server: RunningServer, cli: Cli, answer: str, code: int, applied: int) -> None:
     """With stdin on a terminal, more than confirm_above (10) items asks first."""

@@ -170,3 +170,52 @@ def test_rows_filed_under_a_spelling_are_moved_to_the_identity_on_open(outbox: O
     assert again.unsent("https://mod.example.com", "mod-ana") == 2
     assert again.elsewhere("https://mod.example.com", "mod-ana") == []
     assert again.elsewhere("https://other.example.com", "mod-ana") == [("https://mod.example.com", "mod-ana", 2)]
+
+
+TAKE_A_LEASE = """
+import sys, time
+from triage_tui.outbox import Outbox, process_owner
+outbox = Outbox(sys.argv[1])
+rows = outbox.lease("ref", "mod-ana", owner=process_owner(), now=float(sys.argv[2]), limit=10, lease_seconds=120)
+print(len(rows), flush=True)
+time.sleep(600)  # mid-send, as far as anyone can tell
+"""
+
+
+def test_the_lease_of_a_sender_killed_on_this_host_is_taken_over_at_once(outbox: Outbox) -> None:
+    import signal
+
+    outbox.add_many([decision(n) for n in range(1, 4)], backend=B, moderator=M, hold_seconds=0, now=100.0)
+    child = subprocess.Popen([sys.executable, "-c", TAKE_A_LEASE, str(outbox.path), "100"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "3"
+        owner = outbox._db.execute("SELECT DISTINCT lease_owner FROM outbox").fetchall()
+        assert [o.split("/")[1] for (o,) in owner] == [str(child.pid)]
+        assert outbox.lease(B, M, owner="me", now=101.0, limit=10, lease_seconds=120) == []  # alive: respected
+        assert outbox.next_due(B, M) == 220.0
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    # Gone: its rows are leased at once (the same instant), not at 220.
+    assert [r.item_id for r in outbox.lease(B, M, owner="me", now=101.0, limit=10, lease_seconds=120)] == [
+        f"it-{n:07d}" for n in range(1, 4)]
+
+
+def test_a_lease_owner_is_known_by_host_pid_and_start_time(outbox: Outbox) -> None:
+    import socket
+
+    from triage_tui.outbox import owner_gone, process_owner
+
+    me = process_owner()
+    host, pid, started, _ = me.split("/")
+    assert (host, pid) == (socket.gethostname(), str(os.getpid()))
+    assert not owner_gone(me)
+    assert owner_gone(f"{host}/{pid}/{int(started) + 1}/x")  # the pid was reused by a later process
+    assert not owner_gone(f"another-host/{pid}/1/x")  # another machine sharing the file: wait it out
+    assert not owner_gone("6f1c1c7e-9b0e-4a53-8f63-0a9d7d3b8f10")  # an older version's owner: wait it out
+    outbox.add_many([decision(1), decision(2)], backend=B, moderator=M, hold_seconds=0, now=100.0)
+    outbox.lease(B, M, owner="another-host/1/1/x", now=100.0, limit=1, lease_seconds=120)  # it-0000001
+    outbox.lease(B, M, owner=f"{host}/{pid}/{int(started) + 1}/x", now=100.0, limit=1, lease_seconds=120)  # it-0000002
+    assert [r.item_id for r in outbox.lease(B, M, owner="me", now=100.0, limit=10, lease_seconds=120)] == ["it-0000002"]

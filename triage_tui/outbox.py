@@ -9,7 +9,11 @@ deleted, so nothing disappears without a recorded choice.
 
 Two app instances for one moderator (two SSH sessions) share the file; a row is sent
 only by whoever holds its lease, so no row is sent twice at once. A resend after a
-lost answer is harmless anyway: the key makes the server apply it at most once.
+lost answer is harmless anyway: the key makes the server apply it at most once. A lease
+names its owner's process (`process_owner`: host, pid and the process's start time, so
+a reused pid is not mistaken for it): when that process is gone from this host — a
+sender SIGKILLed mid-send — the next sender takes its rows over at once instead of
+waiting out the lease. An owner on another host is always waited for.
 
 Rows are filed by backend and moderator. The backend is its canonical identity
 (`backend_identity`), whatever spelling of its URL a profile, `--url` or the demo
@@ -23,8 +27,10 @@ import enum
 import functools
 import json
 import os
+import socket
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,6 +127,56 @@ def backend_identity(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, parts.fragment))
 
 
+def _start_time(pid: int) -> str | None:
+    """When the process started, in clock ticks since boot (field 22 of /proc/PID/stat;
+    the command name before it may hold spaces and parentheses, so count from the last
+    `)`): with the pid, a name no later process can have. None where there is no /proc,
+    or the process is gone — a zombie (killed, not yet reaped by its parent) included."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if len(fields) <= 19 or fields[0] in (b"Z", b"X"):
+        return None
+    return fields[19].decode()
+
+
+def process_owner() -> str:
+    """A lease owner naming this process: host/pid/start-time/nonce (the nonce tells two
+    senders in one process apart)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}/{pid}/{_start_time(pid) or '-'}/{uuid.uuid4().hex[:12]}"
+
+
+def owner_gone(owner: str) -> bool:
+    """True only when `owner` is surely dead: a process of this host that no longer runs,
+    or whose pid now belongs to a process started at another time. Anything else — another
+    host, an owner written by an older version, no way to tell — is alive: its lease is
+    waited out, as before."""
+    parts = owner.rsplit("/", 3)
+    if len(parts) != 4 or not parts[1].isdigit():
+        return False
+    host, pid_text, started, _ = parts
+    if host != socket.gethostname():
+        return False
+    pid = int(pid_text)
+    if pid <= 0:
+        return False
+    now_started = _start_time(pid)
+    if now_started is not None:
+        return started not in ("-", now_started)  # the pid is in use: by the owner, or by a later process
+    if os.path.isdir("/proc/self"):  # /proc works, and has no such process
+        return True
+    try:
+        os.kill(pid, 0)  # no /proc (macOS, BSD): the pid alone, which cannot see reuse
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def default_path() -> Path:
     from triage_tui.paths import state_dir
 
@@ -214,6 +270,12 @@ class Outbox:
         """Claim up to `limit` due rows for `owner`, oldest first; no two owners get the same row."""
         backend = backend_identity(backend)
         with self._transaction(durable=False) as db:  # a lost lease just lapses
+            # Leases of senders that died on this host (SIGKILL mid-send) are free now.
+            held_by = [o for (o,) in db.execute(
+                "SELECT DISTINCT lease_owner FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
+                "AND lease_until > ? AND lease_owner IS NOT NULL", (backend, moderator, now))]
+            db.executemany("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'",
+                           [(o,) for o in held_by if o != owner and owner_gone(o)])
             keys = [k for (k,) in db.execute(
                 "SELECT key FROM outbox WHERE backend = ? AND moderator = ? AND state = 'pending' "
                 "AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY seq LIMIT ?",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError, BadPayload, InvalidRequest, Unauthorized
 from triage_tui.model import DecisionResult, Outcome
-from triage_tui.outbox import Outbox, Row, RowState
+from triage_tui.outbox import Outbox, Row, RowState, process_owner
 
 IDLE = 30.0  # seconds to sleep with nothing due (a new decision wakes the sender sooner)
 MIN_PAUSE = 0.05  # run() never steps more often than this, whatever next_in says
@@ -79,7 +78,7 @@ class Sender:
         self.backend = backend
         self.backend_name = backend_name
         self.moderator = moderator
-        self.owner = owner or str(uuid.uuid4())
+        self.owner = owner or process_owner()  # a dead owner's leases are taken over at once
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch = batch
