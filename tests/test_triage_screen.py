@@ -137,6 +137,25 @@ async def test_escalate_with_a_note(server: RunningServer, outbox_path: Path) ->
         assert [(d["action"], d["escalate_to"], d["note"]) for d in log] == [("escalate", "child_safety", "hash match, needs CS")]
 
 
+async def test_a_note_that_is_not_unicode_is_refused_and_nothing_is_decided(server: RunningServer, outbox_path: Path) -> None:
+    from textual.widgets import Input
+
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000006")
+        await pilot.press("e")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, EscalateDialog)
+        await pilot.press(str([t.code for t in dialog.targets].index("legal") + 1))
+        dialog.query_one("#note", Input).value = "pasted \udcff bytes"  # what an undecodable paste could leave
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Not recorded, nothing was decided: note: not valid text: character 8 is the byte 0xff"
+                                       in n.message for n in pilot.app._notifications))
+        assert screen.outbox.counts(server.url, "mod-ana") == {}
+        assert screen.queue.index_of("it-0000006") is not None  # still in the queue: nothing was decided
+
+
 async def test_bulk_on_tagged_items_with_confirmation_above_the_threshold(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path, Settings(undo_seconds=0.2, confirm_above=2))
     async with app.run_test(size=(120, 40)) as pilot:
