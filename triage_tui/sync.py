@@ -187,9 +187,9 @@ class Sender:
 
     async def _split(self, rows: list[Row], report: StepReport) -> None:
         """Send the two halves apart (a bad row costs log2(batch) extra requests, once)."""
-        half = len(rows) // 2
+        half, retried = len(rows) // 2, report.retried
         await self._send(rows[:half], report)
-        if self.paused:  # the token went bad meanwhile: the second half waits too
+        if self.paused or report.retried > retried:  # the token went bad, or the network: the rest waits for the next step
             self.outbox.unlease((r.key for r in rows[half:]), owner=self.owner)
             return
         await self._send(rows[half:], report)
