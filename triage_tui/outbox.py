@@ -199,13 +199,27 @@ class Outbox:
         self._db.executescript(SCHEMA)
         self._file_under_identities()
 
+    def _identities(self) -> list[tuple[str, str]]:
+        """Every (backend, moderator) with rows, one index seek each: rows are never
+        deleted, so a scan (SELECT DISTINCT) would grow with every decision ever made."""
+        found: list[tuple[str, str]] = []
+        with self._lock:
+            (backend,) = self._db.execute("SELECT min(backend) FROM outbox").fetchone()
+            while backend is not None:
+                (moderator,) = self._db.execute("SELECT min(moderator) FROM outbox WHERE backend = ?", (backend,)).fetchone()
+                while moderator is not None:
+                    found.append((backend, moderator))
+                    (moderator,) = self._db.execute("SELECT min(moderator) FROM outbox WHERE backend = ? AND moderator > ?",
+                                                    (backend, moderator)).fetchone()
+                (backend,) = self._db.execute("SELECT min(backend) FROM outbox WHERE backend > ?", (backend,)).fetchone()
+        return found
+
     def _file_under_identities(self) -> None:
         """Move rows filed under another spelling of a backend (by an older version, which
         used the URL as typed) to its canonical identity, so `sync` and the app find them.
-        A glance at the index first: nothing is written when every name is canonical."""
-        with self._lock:
-            names = [b for (b,) in self._db.execute("SELECT DISTINCT backend FROM outbox")]
-        moves = [(backend_identity(b), b) for b in names if backend_identity(b) != b]
+        Nothing is written when every name is canonical already."""
+        names = {b for b, _ in self._identities()}
+        moves = [(backend_identity(b), b) for b in sorted(names) if backend_identity(b) != b]
         if moves:
             self._many("UPDATE outbox SET backend = ? WHERE backend = ?", moves)
 
@@ -379,10 +393,15 @@ class Outbox:
         """(backend, moderator, unsent rows) for every other identity with unsent rows: what
         `sync` names when it finds nothing under the one it was given."""
         backend = backend_identity(backend)
-        with self._lock:
-            return [(b, m, n) for b, m, n in self._db.execute(
-                "SELECT backend, moderator, count(*) FROM outbox WHERE state IN ('held', 'pending') "
-                "GROUP BY backend, moderator ORDER BY backend, moderator") if (b, m) != (backend, moderator)]
+        found = []
+        for b, m in self._identities():
+            if (b, m) != (backend, moderator):
+                with self._lock:
+                    (n,) = self._db.execute("SELECT count(*) FROM outbox WHERE backend = ? AND moderator = ? "
+                                            "AND state IN ('held', 'pending')", (b, m)).fetchone()
+                if n:
+                    found.append((b, m, n))
+        return found
 
     def rows_by_key(self, keys: Sequence[str]) -> list[Row]:
         """The rows of these keys, in the keys' order (asked in chunks: SQLite caps the
