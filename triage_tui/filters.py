@@ -12,7 +12,7 @@ covers what a queue filter needs without a precedence grammar to get wrong at 3 
 |---|---|---|---|
 | `kind:V[,V…]` | its kind is one of `post`, `channel` | `kind:channel` | `kind=` (one value) |
 | `source:V[,V…]` | one of its reports came from one of: `user_report` (`user`), `trusted_flagger` (`trusted`, `tf`), `authority_order` (`authority`, `order`, `ao`), `automated` (`auto`) | `source:tf,ao` | `source=` (one value) |
-| `country:CC[,CC…]` | one of its countries is one of these ISO 3166-1 alpha-2 codes (any case) | `country:de,at` | `country=` (one value) |
+| `country:CC[,CC…]` | one of its countries is one of these assigned ISO 3166-1 alpha-2 codes (any case; `GB`, not `UK`) | `country:de,at` | `country=` (one value) |
 | `reason:CODE[,CODE…]` | its reason is one of these policy codes (exact case) | `reason:spam,scam` | `reason=` (one value) |
 | `state:V[,V…]` | its state is one of `open`, `escalated`, `closed` | `state:escalated` | — |
 | `escalated:CODE[,CODE…]` | it is escalated to one of these targets | `escalated:legal` | — |
@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
 
+from triage_tui import countries
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
 
@@ -175,8 +176,8 @@ _FIELD_LIST: tuple[_Field, ...] = (
                              "auto": "automated"}),
         "source",
     ),
-    _Field("country", _Shape.SET, "country:DE", "country is an ISO 3166-1 alpha-2 code such as DE",
-           _pattern_value(r"[A-Za-z]{2}", upper=True), "country"),
+    _Field("country", _Shape.SET, "country:DE", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)",
+           lambda value: value.upper() if countries.is_country(value.upper()) else None, "country"),
     _Field("reason", _Shape.SET, "reason:spam", "reason is a policy code such as spam (letters, digits, _ . : # / -)",
            _pattern_value(_CODE), "reason"),
     _Field("state", _Shape.SET, "state:open", "state is open, escalated or closed", _enum_value(State)),
