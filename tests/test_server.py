@@ -433,6 +433,18 @@ def test_a_scope_that_names_no_country_is_invalid_and_nothing_is_applied(server:
     assert decide(http, server, "ana", good)[0]["result"] == "applied"
 
 
+def test_a_policy_file_whose_rule_names_no_country_is_refused(tmp_path: Any) -> None:
+    from triage_tui.server.policy import DEFAULT_POLICY_JSON, PolicyFileError, load_policy
+
+    rules = [{"source": "authority_order", "countries": ["RU", "UK"], "target": "legal"}]
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({**DEFAULT_POLICY_JSON, "escalation_required": rules}))
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy(path)
+    assert str(caught.value) == (f"{path}: policy.escalation_required[0].countries[1]: 'UK' is not an ISO 3166-1 "
+                                 "country code: did you mean GB (United Kingdom)?")
+
+
 def test_ingest_refuses_an_order_from_a_country_that_is_not_one(server: RunningServer, http: httpx.Client) -> None:
     order = {"id": "rp-uk", "source": "authority_order", "reason": "spam", "created_at": iso(now()), "country": "UK",
              "authority": "Ofcom", "legal_basis": "Online Safety Act 2023", "reference": "OSA-1", "deadline": iso(now())}

@@ -45,7 +45,7 @@ _SHOWN = 40  # characters of a bad value that a message repeats
 
 @functools.cache
 def _pycountry() -> Any:
-    import pycountry  # noqa: PLC0415 — imported on first use: it costs ~25 ms
+    import pycountry  # here, on first use: importing it costs ~25 ms
 
     return pycountry
 
