@@ -294,10 +294,10 @@ ERRORS: list[tuple[str, str, tuple[int, int]]] = [
     ("kind:post,chanel", "kind is post, channel or account", (10, 16)),
     ("source:police", "source is user_report (user), trusted_flagger (trusted, tf), authority_order (authority, order, ao) or automated (auto)", (7, 13)),
     ("state:done", "state is open, escalated or closed", (6, 10)),
-    ("country:DEU", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)", (8, 11)),
-    ("country:DE,1A", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)", (11, 13)),
-    ("country:uk", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)", (8, 10)),  # names no country
-    ("country:DE,XX", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)", (11, 13)),
+    ("country:DEU", "'DEU' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?", (8, 11)),
+    ("country:DE,1A", "'1A' is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)", (11, 13)),
+    ("country:uk", "'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?", (8, 10)),  # names no country
+    ("country:DE,XX", "'XX' is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)", (11, 13)),
     ("reason:sp@m", "reason is a policy code such as spam (letters, digits, _ . : # / -)", (7, 11)),
     ("escalated:lé", "escalated is a target code such as legal (letters, digits, _ . : # / -)", (10, 12)),
     ("flag:weird", "flag is control, bidi, invisible, combining, mixed_script, truncated or any", (5, 10)),
