@@ -27,8 +27,9 @@ from typing import Any
 from triage_tui.sanitize import clean
 
 # The EU's 27 member states (since 1 February 2020), and the EEA: the EU with Iceland,
-# Liechtenstein and Norway, where the DSA applies too and which the EU Transparency
-# Database takes as a statement's territorial scope.
+# Liechtenstein and Norway, whose codes the EU Transparency Database takes as a
+# statement's territorial scope. Membership is law, not ISO data: it lives here, and
+# every code in it is checked against pycountry's list (tests/test_model.py).
 EU = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
       "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
 EEA = tuple(sorted(EU + ("IS", "LI", "NO")))
@@ -41,6 +42,7 @@ _MEANT = {"UK": "GB", "EL": "GR", "FX": "FR", "CP": "FR", "EA": "ES", "IC": "ES"
           "BU": "MM", "TP": "TL", "ZR": "CD"}
 _GROUPS = {"EU": "eu", "EZ": "eu", "EEA": "eea"}
 _SHOWN = 40  # characters of a bad value that a message repeats
+_LONGEST = 80  # characters of a country's longest name: beyond that, nothing to suggest
 
 
 @functools.cache
@@ -70,7 +72,9 @@ def problem(value: str) -> str | None:
     where one can tell, the code that was meant."""
     if value in assigned():
         return None
-    shown = repr(clean(value[:_SHOWN]).text)
+    shown = repr(clean(value[:_SHOWN]).text) + ("…" if len(value) > _SHOWN else "")
+    if len(value) > _LONGEST:
+        return f"{shown} is not a country code (assigned codes are like DE, FR, GB)"
     if value.upper() in _MEANT:
         return f"{shown} is not an ISO 3166-1 country code: did you mean {_named(_MEANT[value.upper()])}?"
     if value.upper() in _GROUPS:
@@ -79,7 +83,7 @@ def problem(value: str) -> str | None:
                 f"{name} (it expands into their codes)")
     if value.upper() in assigned():
         return f"{shown}: country codes are upper case: {value.upper()}"
-    if len(value) <= 64 and (meant := _guess(value)):
+    if meant := _guess(value):
         return f"{shown} is not an ISO 3166-1 alpha-2 code: did you mean {_named(meant)}?"
     if len(value) == 2 and (gone := [h.name for h in _pycountry().historic_countries if h.alpha_2 == value.upper()]):
         return f"{shown} is no longer a country code (it was {' / '.join(gone)}): name the country it is now"
