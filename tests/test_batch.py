@@ -31,6 +31,7 @@ import pytest
 from conftest import FakeClock, RunningServer, start_server
 from faultproxy import Canned, FaultProxy
 
+from triage_tui.countries import EEA, EU
 from triage_tui.server.demo import showcase
 
 ORDER_RU = "it-0000003"  # an authority order from RU: the policy wants legal review before removal
@@ -134,7 +135,9 @@ def test_escalate_and_scope(server: RunningServer, cli: Cli) -> None:
     (["--filter", "reports>>3"], "--filter:"),
     (["--filter", "source:authority"], "batch remove needs --reason; reasons: "),
     (["--filter", "reason:spam", "--reason", "spma"], "--reason: no reason 'spma' in the policy; reasons: "),
-    (["--filter", "reason:spam", "--reason", "spam", "--scope", "Germany"], "--scope: 'Germany' is not a country code"),
+    (["--filter", "reason:spam", "--reason", "spam", "--scope", "Germany"], "--scope: 'Germany' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?"),
+    (["--filter", "reason:spam", "--reason", "spam", "--scope", "XX,ZZ"], "--scope: 'XX' is not an ISO 3166-1 alpha-2 country code"),
+    (["--filter", "reason:spam", "--reason", "spam", "--scope", "de,uk"], "--scope: 'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
     (["--filter", "reason:spam", "--reason", "spam", "--to", "legal"], "--to goes with batch escalate"),
     (["--filter", "reason:spam", "--reason", "spam"], "more than confirm_above (10) items; nothing was decided; pass --yes"),
 ])
@@ -220,7 +223,7 @@ def test_apply_rejects_a_csv_with_bad_lines_by_number(server: RunningServer, cli
         f"{path}:3: action: expected approve, remove or escalate, got 'remov'",
         f"{path}:4: reason: a removal needs a reason",
         f"{path}:5: escalate_to: an escalation needs a target",
-        f"{path}:6: 'Germany' is not a country code: type global, or codes like DE, AT",
+        f"{path}:6: 'Germany' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?",
         f"{path}:8: {ids[5]}: reason: no reason 'nope' in the policy",
         f"{path}:9: item {ids[0]} is already decided on line 2",
         f"{path}:10: it-9999999: no such item",
@@ -234,6 +237,28 @@ def test_apply_rejects_a_csv_with_bad_lines_by_number(server: RunningServer, cli
     assert skipped.code == 1
     assert skipped.json()["applied"] == 2
     assert sorted(item for _, item, _ in decisions(server)) == sorted([ids[0], ids[7]])
+
+
+def test_apply_names_a_scope_that_is_no_country_by_line_and_expands_a_named_one(server: RunningServer, cli: Cli) -> None:
+    ids = open_ids(server, cli.token, reason="spam")
+    path = cli.state.parent / "scopes.jsonl"
+    scopes: list[object] = [["EL"], "de,uk", ["AA"] * 300, ["de", "DE", "eea"], "EU"]
+    path.write_text("".join(json.dumps({"item_id": i, "action": "remove", "reason": "spam", "scope": s}) + "\n"
+                            for i, s in zip(ids, scopes, strict=False)))
+    run = cli("apply", str(path))
+    assert run.code == 1
+    assert [line.removeprefix("triage-tui: ") for line in run.err.splitlines() if ".jsonl:" in line] == [
+        f"{path}:1: 'EL' is not an ISO 3166-1 country code: did you mean GR (Greece)?",
+        f"{path}:2: 'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?",
+        f"{path}:3: 'AA' is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)",
+    ]
+    assert decisions(server) == []
+    skipped = cli("apply", str(path), "--skip-invalid", "--json")
+    assert skipped.json()["applied"] == 2
+    with sqlite3.connect(server.store.path) as db:
+        stored = {json.loads(b)["item_id"]: json.loads(b)["scope"] for (b,) in db.execute("SELECT body FROM decisions")}
+    assert stored == {ids[3]: ["DE", *(c for c in EEA if c != "DE")],  # in the order typed, once each
+                      ids[4]: list(EU)}  # the EU is its member states, never a country
 
 
 def test_apply_refuses_an_unknown_column(cli: Cli) -> None:

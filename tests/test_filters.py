@@ -12,6 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from triage_tui import countries
 from triage_tui.filters import FIELDS, SORTS, Filter, FilterError, Sort, parse, parse_sort
 from triage_tui.model import ItemSummary, iso
 
@@ -293,8 +294,10 @@ ERRORS: list[tuple[str, str, tuple[int, int]]] = [
     ("kind:post,chanel", "kind is post, channel or account", (10, 16)),
     ("source:police", "source is user_report (user), trusted_flagger (trusted, tf), authority_order (authority, order, ao) or automated (auto)", (7, 13)),
     ("state:done", "state is open, escalated or closed", (6, 10)),
-    ("country:DEU", "country is an ISO 3166-1 alpha-2 code such as DE", (8, 11)),
-    ("country:DE,1A", "country is an ISO 3166-1 alpha-2 code such as DE", (11, 13)),
+    ("country:DEU", "'DEU' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?", (8, 11)),
+    ("country:DE,1A", "'1A' is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)", (11, 13)),
+    ("country:uk", "'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?", (8, 10)),  # names no country
+    ("country:DE,XX", "'XX' is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)", (11, 13)),
     ("reason:sp@m", "reason is a policy code such as spam (letters, digits, _ . : # / -)", (7, 11)),
     ("escalated:lé", "escalated is a target code such as legal (letters, digits, _ . : # / -)", (10, 12)),
     ("flag:weird", "flag is control, bidi, invisible, combining, mixed_script, truncated or any", (5, 10)),
@@ -472,7 +475,7 @@ PHRASE = st.text(min_size=1, max_size=12).map(lambda s: '"' + s.replace("\\", "\
 TERMS = st.one_of(
     _set_term("kind", st.sampled_from(["post", "channel", "POST"])),
     _set_term("source", st.sampled_from(["user_report", "user", "tf", "trusted", "ao", "order", "authority", "auto", "automated"])),
-    _set_term("country", st.from_regex(r"[A-Za-z]{2}", fullmatch=True)),
+    _set_term("country", st.sampled_from(sorted(countries.assigned())).flatmap(lambda c: st.sampled_from([c, c.lower()]))),
     _set_term("reason", CODES),
     _set_term("state", st.sampled_from(["open", "escalated", "closed"])),
     _set_term("escalated", CODES),

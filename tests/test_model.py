@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from triage_tui import countries
 from triage_tui import model as m
 from triage_tui.sanitize import Flag
 
@@ -300,3 +301,72 @@ def test_a_duplicate_cannot_nest_originals() -> None:
     with pytest.raises(m.PayloadError) as err:
         DecisionResult.from_json(deep)
     assert err.value.path == "result.original.original"
+
+
+# ---------------------------------------------------------------------------
+# Country codes: only assigned ISO 3166-1 alpha-2 codes (pycountry's list), anywhere a
+# country is read: a scope that names no country withholds nothing anywhere real.
+
+ASSIGNED = sorted(countries.assigned())
+PAIRS = st.from_regex(r"[A-Z]{2}", fullmatch=True)
+
+
+def test_the_assigned_codes_are_pycountrys() -> None:
+    import pycountry
+
+    assert countries.assigned() == {c.alpha_2 for c in pycountry.countries}
+    assert {"DE", "GB", "GR", "US", "SS", "CW"} <= countries.assigned()
+    assert not {"UK", "EL", "EU", "XX", "AA", "YU"} & countries.assigned()
+    assert set(countries.EU) < set(countries.EEA) <= countries.assigned() and len(countries.EU) == 27
+
+
+@given(st.lists(st.sampled_from(ASSIGNED), min_size=1, max_size=20, unique=True))
+def test_every_assigned_code_is_a_scope(codes: list[str]) -> None:
+    d = m.Decision.new("it-1", 1, m.Action.REMOVE, reason="spam", scope=tuple(codes))
+    assert m.Decision.from_json(d.to_json()).scope == tuple(codes)
+
+
+@given(PAIRS.filter(lambda c: c not in countries.assigned()), st.integers(0, 3))
+def test_every_other_pair_of_letters_is_refused_by_name(code: str, at: int) -> None:
+    scope = ["DE", "AT", "FR"][:at] + [code]
+    with pytest.raises(m.PayloadError) as caught:
+        m.Decision.from_json(DECISION | {"scope": scope}, "decisions[4]")
+    assert caught.value.path == f"decisions[4].scope[{at}]"
+    assert repr(code) in caught.value.problem
+    with pytest.raises(m.PayloadError, match=rf"decision.scope\[{at}\]: '{code}'"):
+        m.Decision.new("it-1", 1, m.Action.REMOVE, reason="spam", scope=tuple(scope))
+
+
+@pytest.mark.parametrize(("code", "says"), [
+    ("UK", "'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
+    ("EL", "'EL' is not an ISO 3166-1 country code: did you mean GR (Greece)?"),
+    ("EU", "'EU' is not a country: a scope lists countries. For every member state, type the named scope eu"),
+    ("de", "'de': country codes are upper case: DE"),
+    ("DEU", "did you mean DE (Germany)?"),
+    ("XX", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+    ("YU", "'YU' is no longer a country code (it was Yugoslavia"),
+    ("\x1b]52;c;QQ==\x07", "'␛]52;c;QQ==␇' is not"),  # shown sanitized
+])
+def test_a_bad_code_is_named_with_the_one_meant(code: str, says: str) -> None:
+    with pytest.raises(m.PayloadError) as caught:
+        m.Decision.from_json(DECISION | {"scope": [code]})
+    assert caught.value.path == "decision.scope[0]"
+    assert says in caught.value.problem
+
+
+def test_a_scope_names_each_country_once() -> None:
+    with pytest.raises(m.PayloadError, match=r"decision.scope\[2\]: DE is listed twice"):
+        m.Decision.from_json(DECISION | {"scope": ["DE", "AT", "DE"]})
+    with pytest.raises(m.PayloadError, match=r"decision.scope\[0\]: 'AA' is not"):
+        m.Decision.from_json(DECISION | {"scope": ["AA"] * 300})
+
+
+def test_an_order_policy_or_count_with_a_fake_country_is_refused() -> None:
+    doc = replace(ITEM, "item.reports[0]", "item", report("authority_order", country="UK", authority="NCA",
+                  legal_basis="x", reference="r", deadline=T0))
+    with pytest.raises(m.PayloadError, match=r"item.reports\[0\].country: 'UK' .* GB"):
+        m.Item.from_json(doc)
+    with pytest.raises(m.PayloadError, match=r"countries\[0\]: 'EU' is not a country"):
+        m.EscalationRule.from_json({"source": "authority_order", "countries": ["EU"], "target": "legal"}, "rule")
+    with pytest.raises(m.PayloadError, match=r"count.country: 'XX'"):
+        m.DecisionCount.from_json({"action": "remove", "reason": None, "source": None, "country": "XX", "count": 1}, "count")

@@ -412,6 +412,52 @@ def test_malformed_decisions_are_invalid_and_name_the_field(server: RunningServe
     assert f"decisions[0]{field}" in result["detail"]
 
 
+@pytest.mark.parametrize(("scope", "says"), [
+    (["XX"], "decisions[0].scope[0]: 'XX' is not an ISO 3166-1 alpha-2 country code"),
+    (["EU"], "decisions[0].scope[0]: 'EU' is not a country: a scope lists countries. For every member state, type the named scope eu"),
+    (["UK"], "decisions[0].scope[0]: 'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
+    (["DE", "EL"], "decisions[0].scope[1]: 'EL' is not an ISO 3166-1 country code: did you mean GR (Greece)?"),
+    (["AA"] * 300, "decisions[0].scope[0]: 'AA' is not an ISO 3166-1 alpha-2 country code"),
+    (["DE", "AT", "DE"], "decisions[0].scope[2]: DE is listed twice: a scope names each country once"),
+    (["de"], "decisions[0].scope[0]: 'de': country codes are upper case: DE"),
+])
+def test_a_scope_that_names_no_country_is_invalid_and_nothing_is_applied(server: RunningServer, http: httpx.Client, scope: list[str], says: str) -> None:
+    bad = decision(TCO_DE, action="remove", reason="violent_extremism", scope=("DE",)) | {"scope": scope}
+    result = decide(http, server, "ana", bad)[0]
+    assert (result["result"], result["error"]) == ("invalid", "invalid")
+    assert says in result["detail"]
+    item = get(http, server, "ana", f"/v1/items/{TCO_DE}").json()
+    assert (item["state"], item["version"]) == ("open", 1)
+    assert AuditPage.from_json(get(http, server, "ana", "/v1/decisions").json()).decisions == ()
+    good = decision(TCO_DE, action="remove", reason="violent_extremism", scope=("DE", "GB"))
+    assert decide(http, server, "ana", good)[0]["result"] == "applied"
+
+
+def test_a_policy_file_whose_rule_names_no_country_is_refused(tmp_path: Any) -> None:
+    from triage_tui.server.policy import DEFAULT_POLICY_JSON, PolicyFileError, load_policy
+
+    rules = [{"source": "authority_order", "countries": ["RU", "UK"], "target": "legal"}]
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({**DEFAULT_POLICY_JSON, "escalation_required": rules}))
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy(path)
+    assert str(caught.value) == (f"{path}: policy.escalation_required[0].countries[1]: 'UK' is not an ISO 3166-1 "
+                                 "country code: did you mean GB (United Kingdom)?")
+
+
+def test_ingest_refuses_an_order_from_a_country_that_is_not_one(server: RunningServer, http: httpx.Client) -> None:
+    order = {"id": "rp-uk", "source": "authority_order", "reason": "spam", "created_at": iso(now()), "country": "UK",
+             "authority": "Ofcom", "legal_basis": "Online Safety Act 2023", "reference": "OSA-1", "deadline": iso(now())}
+    item = {"id": "it-uk", "kind": "post", "text": "t", "reports": [order]}
+    r = http.post("/v1/items", json={"items": [item]}, headers=server.auth("root"))
+    assert r.status_code == 422
+    assert r.json()["detail"] == ("items[0].reports[0].country: 'UK' is not an ISO 3166-1 country code: "
+                                  "did you mean GB (United Kingdom)?")
+    assert get(http, server, "root", "/v1/items/it-uk").status_code == 404
+    r = http.post("/v1/items", json={"items": [item | {"reports": [order | {"country": "GB"}]}]}, headers=server.auth("root"))
+    assert r.json()["created"] == 1
+
+
 def test_a_reason_must_apply_to_the_items_kind(tmp_path: Any) -> None:
     import copy
 

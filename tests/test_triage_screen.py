@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from tests.conftest import FakeClock, RunningServer, start_server
 from triage_tui.backends.triage import TriageBackend
@@ -109,6 +109,32 @@ async def test_remove_with_a_reason_and_a_country_scope(server: RunningServer, o
         await pilot.press("tab", *["backspace"] * 6, *"DE, at", "enter")
         log = await applied(pilot, server, 1)
         assert [(d["item_id"], d["action"], d["reason"], d["scope"]) for d in log] == [("it-0000001", "remove", "violent_extremism", ["DE", "AT"])]
+
+
+async def test_the_scope_field_names_a_code_that_is_no_country_and_the_one_meant(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await put_cursor(pilot, "it-0000001")
+        await pilot.press("r")
+        picker = pilot.app.screen
+        assert isinstance(picker, ReasonPicker)
+        error = picker.query_one("#scope-error", Static)
+        for _ in range([r.code for r in picker.reasons].index("violent_extremism")):
+            await pilot.press("down")
+        await pilot.press("tab", *["backspace"] * 6, *"DE, U")
+        assert str(error.content) == ""  # a code half typed is not called wrong yet
+        await pilot.press(*"K,")
+        assert "'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?" in str(error.content)
+        await pilot.press("backspace", "backspace", "backspace", *"XX", "enter")  # enter checks the last word too
+        assert pilot.app.screen is picker
+        assert "'XX' is not an ISO 3166-1 alpha-2 country code" in str(error.content)
+        assert audit(server) == []
+        await pilot.press("backspace", "backspace", *"gb", "enter")
+        assert str(error.content) == ""
+        log = await applied(pilot, server, 1)
+        assert (log[0]["item_id"], log[0]["action"], log[0]["scope"]) == ("it-0000001", "remove", ["DE", "GB"])
+        assert screen.queue.index_of("it-0000001") is None
 
 
 async def test_a_digit_picks_the_reason_at_once(server: RunningServer, outbox_path: Path) -> None:
@@ -572,7 +598,7 @@ def test_field_index_narrows_without_changing_results() -> None:
         deadlines.add([new])
     now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     for text in ["source:ao country:DE", "source:ao", "country:de,at", "reason:spam", "reason:spam,harassment country:DE",
-                 "-source:ao country:DE", "source:tf reports>=5", "kind:channel source:automated", "country:ZZ", "", "overdue source:ao"]:
+                 "-source:ao country:DE", "source:tf reports>=5", "kind:channel source:automated", "country:IS", "", "overdue source:ao"]:
         query = parse(text)
         want = Sort().sort(query.select(items.values(), now))
         ids = index.candidates(query, 40)  # a small total: every term is used

@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from triage_tui import countries
 from triage_tui.model import Action, ChangeBatch, ItemSummary, Policy, State
 from triage_tui.server.auth import demo_moderators
 from triage_tui.server.demo import seed_demo
@@ -71,10 +74,39 @@ def test_parse_scope(text: str, scope: object) -> None:
     assert parse_scope(text) == scope
 
 
-@pytest.mark.parametrize("text", ["Germany", "D", "DE;AT", "global DE"])
-def test_parse_scope_refuses_what_is_not_a_country(text: str) -> None:
-    with pytest.raises(ScopeError):
+@pytest.mark.parametrize(("text", "says"), [
+    ("Germany", "'Germany' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?"),
+    ("D", "'D' is not an ISO 3166-1 alpha-2 country code"),
+    ("DE;AT", "'DE;AT' is not an ISO 3166-1 alpha-2 country code"),
+    ("global DE", "global stands alone"),
+    ("XX,ZZ", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+    ("de, uk", "'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
+    ("EL", "'EL' is not an ISO 3166-1 country code: did you mean GR (Greece)?"),
+    ("DEU", "did you mean DE (Germany)?"),
+    (" ".join(["AA"] * 300), "'AA' is not"),
+])
+def test_parse_scope_refuses_what_is_not_a_country(text: str, says: str) -> None:
+    with pytest.raises(ScopeError) as caught:
         parse_scope(text)
+    assert says in str(caught.value)
+
+
+@given(st.lists(st.sampled_from(sorted(countries.assigned())), min_size=1, max_size=12), st.sampled_from([", ", " ", ","]), st.booleans())
+def test_every_assigned_code_parses_in_any_case_without_repeats(codes: list[str], sep: str, lower: bool) -> None:
+    typed = sep.join(c.lower() if lower else c for c in codes + codes[:1])
+    assert parse_scope(typed) == tuple(dict.fromkeys(codes))
+
+
+@given(st.from_regex(r"[A-Za-z]{2}", fullmatch=True).filter(lambda c: c.upper() not in countries.assigned() and c.lower() not in ("eu",)))
+def test_every_other_pair_of_letters_is_refused_by_name(word: str) -> None:
+    with pytest.raises(ScopeError, match=repr(word.upper())):
+        parse_scope(f"DE, {word}")
+
+
+def test_the_eu_and_the_eea_are_named_scopes_of_their_countries() -> None:
+    assert parse_scope("eu") == parse_scope("EU") == countries.EU
+    assert parse_scope("eea") == countries.EEA and len(countries.EEA) == 30
+    assert parse_scope("eu, no, IS, LI, de") == (*countries.EU, "NO", "IS", "LI")  # DE is in the EU already
 
 
 def test_reasons_for_mixed_kinds_are_the_common_ones() -> None:

@@ -252,7 +252,19 @@ def _result_json(result: Outcome) -> dict[str, Any]:
 PAST = {Action.APPROVE: "approved", Action.REMOVE: "removed", Action.ESCALATE: "escalated"}
 
 
-def _fields(args: argparse.Namespace, policy: Policy, scoped_ok: bool) -> dict[str, Any]:
+def _scope(args: argparse.Namespace) -> Scope:
+    """`--scope`, checked before anything is fetched: a code that is no country is a usage error."""
+    if not args.scope:
+        return "global"
+    if args.action != Action.REMOVE:
+        raise Stop(Exit.USAGE, "--scope goes with batch remove")
+    try:
+        return parse_scope(args.scope)
+    except ScopeError as exc:
+        raise Stop(Exit.USAGE, f"--scope: {exc}") from None
+
+
+def _fields(args: argparse.Namespace, policy: Policy, scoped_ok: bool, scope: Scope) -> dict[str, Any]:
     """The decision's fields from the command line, checked against the policy."""
     action = Action(args.action)
     if action is Action.REMOVE:
@@ -262,16 +274,8 @@ def _fields(args: argparse.Namespace, policy: Policy, scoped_ok: bool) -> dict[s
             raise Stop(Exit.USAGE, f"--reason: no reason {args.reason!r} in the policy; reasons: " + ", ".join(r.code for r in policy.reasons))
     elif args.reason:
         raise Stop(Exit.USAGE, "--reason goes with batch remove")
-    scope: Scope = "global"
-    if args.scope:
-        if action is not Action.REMOVE:
-            raise Stop(Exit.USAGE, "--scope goes with batch remove")
-        try:
-            scope = parse_scope(args.scope)
-        except ScopeError as exc:
-            raise Stop(Exit.USAGE, f"--scope: {exc}") from None
-        if scope != "global" and not scoped_ok:
-            raise Stop(Exit.USAGE, "--scope: this backend cannot withhold content in some countries only")
+    if scope != "global" and not scoped_ok:
+        raise Stop(Exit.USAGE, "--scope: this backend cannot withhold content in some countries only")
     if action is Action.ESCALATE:
         if not args.to:
             raise Stop(Exit.USAGE, "batch escalate needs --to; targets: " + ", ".join(t.code for t in policy.escalation_targets))
@@ -311,13 +315,14 @@ def _blocked(policy: Policy, action: Action, reason: str | None, items: Sequence
 async def run_batch(args: argparse.Namespace, backend: Backend, url: str, ui: Any, sync: Any, queue: str) -> int:
     try:
         flt, sort = _view(args)
+        scope = _scope(args)
     except Stop as stop:
         return _fail(stop)
     try:
         async with backend:
             session = await _session(backend, url, outbox=not args.dry_run, ui=ui, sync=sync)
             action = Action(args.action)
-            fields = _fields(args, session.policy, backend.capabilities.scoped_removal)
+            fields = _fields(args, session.policy, backend.capabilities.scoped_removal, scope)
             items = [i async for i in matching(backend, queue, flt, sort, args.limit)]
             problems = _blocked(session.policy, action, fields["reason"], items)
             what = f"{args.action} {len(items):,} items of the {queue} queue" + (f" matching {str(flt)!r}" if flt else "")

@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("action", choices=("approve", "remove", "escalate"), help="the decision")
     batch.add_argument("--filter", required=True, metavar="EXPR", help="which items; '' means every item in the queue")
     batch.add_argument("--reason", metavar="CODE", help="the policy reason (remove)")
-    batch.add_argument("--scope", metavar="CC,CC", help="withhold in these countries only (remove; default global)")
+    batch.add_argument("--scope", metavar="CC,CC", help="withhold in these countries only: ISO 3166-1 codes like DE,AT, or eu / eea for their member states (remove; default global)")
     batch.add_argument("--to", metavar="TARGET", help="the escalation target (escalate)")
     batch.add_argument("--note", metavar="TEXT", help="a note kept with each decision")
     batch.add_argument("--limit", type=_at_least_one, metavar="N", help="at most N items (in --sort order)")

@@ -12,7 +12,7 @@ covers what a queue filter needs without a precedence grammar to get wrong at 3 
 |---|---|---|---|
 | `kind:V[,V…]` | its kind is one of `post`, `channel` | `kind:channel` | `kind=` (one value) |
 | `source:V[,V…]` | one of its reports came from one of: `user_report` (`user`), `trusted_flagger` (`trusted`, `tf`), `authority_order` (`authority`, `order`, `ao`), `automated` (`auto`) | `source:tf,ao` | `source=` (one value) |
-| `country:CC[,CC…]` | one of its countries is one of these ISO 3166-1 alpha-2 codes (any case) | `country:de,at` | `country=` (one value) |
+| `country:CC[,CC…]` | one of its countries is one of these assigned ISO 3166-1 alpha-2 codes (any case; `GB`, not `UK`) | `country:de,at` | `country=` (one value) |
 | `reason:CODE[,CODE…]` | its reason is one of these policy codes (exact case) | `reason:spam,scam` | `reason=` (one value) |
 | `state:V[,V…]` | its state is one of `open`, `escalated`, `closed` | `state:escalated` | — |
 | `escalated:CODE[,CODE…]` | it is escalated to one of these targets | `escalated:legal` | — |
@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
 
+from triage_tui import countries
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
 
@@ -139,7 +140,7 @@ class _Field:
     shape: _Shape
     example: str
     problem: str  # the error for a bad value: what the field takes
-    canonical: Callable[[str], str | None] | None = None  # SET only: a value's canonical form, None if invalid
+    canonical: Callable[[str], str | None] | None = None  # SET only: a value's canonical form; None (or a ValueError saying why) if invalid
     server: str | None = None  # the protocol query parameter for a single positive value
 
 
@@ -162,6 +163,14 @@ def _pattern_value(pattern: str, *, upper: bool = False, any_word: bool = False)
     return canonical
 
 
+def _country_value(value: str) -> str:
+    """A country in any case; one that is none is refused with why and the code meant (`uk`: GB)."""
+    problem = countries.problem(value.upper())
+    if problem is not None:
+        raise ValueError(problem)
+    return value.upper()
+
+
 _CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model._CODE_RE
 ANY: Final = "any"
 
@@ -175,8 +184,8 @@ _FIELD_LIST: tuple[_Field, ...] = (
                              "auto": "automated"}),
         "source",
     ),
-    _Field("country", _Shape.SET, "country:DE", "country is an ISO 3166-1 alpha-2 code such as DE",
-           _pattern_value(r"[A-Za-z]{2}", upper=True), "country"),
+    _Field("country", _Shape.SET, "country:DE", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)",
+           _country_value, "country"),
     _Field("reason", _Shape.SET, "reason:spam", "reason is a policy code such as spam (letters, digits, _ . : # / -)",
            _pattern_value(_CODE), "reason"),
     _Field("state", _Shape.SET, "state:open", "state is open, escalated or closed", _enum_value(State)),
@@ -581,7 +590,10 @@ class _Parser:
                 comma = pos - 1 if k else pos  # the comma beside the gap
                 raise self.error(f"empty value in the {f.name} list", comma, comma + 1)
             assert f.canonical is not None
-            canonical = f.canonical(part)
+            try:
+                canonical = f.canonical(part)
+            except ValueError as exc:
+                raise self.error(str(exc), pos, pos + len(part)) from None
             if canonical is None:
                 raise self.error(f.problem, pos, pos + len(part))
             if canonical not in out:

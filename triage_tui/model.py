@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
+from triage_tui import countries
 from triage_tui.sanitize import NO_FLAGS, Flag, Sanitized, clean
 
 
@@ -88,7 +89,6 @@ TEXT_DISPLAY_CHARS = 200_000
 
 _ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)  # printable ASCII, no spaces
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,%d}" % MAX_CODE)
-_COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 _HEX_RE = re.compile(r"[0-9a-f]{16,128}")
 _MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -234,8 +234,23 @@ def parse_list(o: Json, key: str, path: str, parse: Callable[[object, str], T], 
     return tuple(parse(v, f"{path}.{key}[{i}]") for i, v in enumerate(req_list(o, key, path, max_items=max_items, optional=optional)))
 
 
+def _check_country(value: object, path: str) -> str:
+    """An assigned ISO 3166-1 alpha-2 code (see `countries`), or an error naming it and the code meant."""
+    if not isinstance(value, str):
+        raise PayloadError(path, f"expected a country code, got {_type_name(value)}")
+    problem = countries.problem(value)
+    if problem is not None:
+        raise PayloadError(path, problem)
+    return value
+
+
+def opt_country(o: Json, key: str, path: str) -> str | None:
+    value = _get(o, key, path, optional=True)
+    return None if value is None else _check_country(value, f"{path}.{key}")
+
+
 def _countries(o: Json, key: str, path: str) -> tuple[str, ...]:
-    return tuple(_check_str(v, f"{path}.{key}[{i}]", 2, _COUNTRY_RE) for i, v in enumerate(req_list(o, key, path, max_items=300, optional=True)))
+    return tuple(_check_country(v, f"{path}.{key}[{i}]") for i, v in enumerate(req_list(o, key, path, max_items=300, optional=True)))
 
 
 def _or_empty(o: Json, key: str) -> object:
@@ -311,7 +326,7 @@ class Report:
             origin = TrustedFlag(_text(o, "organisation", path, flags, required=True))
         elif source is Source.AUTHORITY_ORDER:
             origin = AuthorityOrder(
-                country=req_str(o, "country", path, max_len=2, pattern=_COUNTRY_RE),
+                country=_check_country(_get(o, "country", path, optional=False), f"{path}.country"),
                 authority=_text(o, "authority", path, flags, required=True),
                 legal_basis=_text(o, "legal_basis", path, flags, required=True),
                 reference=_text(o, "reference", path, flags, required=True),
@@ -771,8 +786,13 @@ def _check_decision_shape(d: Decision, path: str) -> None:
     if d.scope != "global":
         if d.action is not Action.REMOVE:
             raise PayloadError(f"{path}.scope", "only a removal can be scoped to countries")
-        if not d.scope or not all(isinstance(c, str) and _COUNTRY_RE.fullmatch(c) for c in d.scope):
+        if not d.scope:
             raise PayloadError(f"{path}.scope", 'expected "global" or ISO 3166-1 alpha-2 codes like DE')
+        seen: set[str] = set()
+        for i, code in enumerate(d.scope):  # a code that names no country would withhold nothing
+            if _check_country(code, f"{path}.scope[{i}]") in seen:
+                raise PayloadError(f"{path}.scope[{i}]", f"{code} is listed twice: a scope names each country once")
+            seen.add(code)
     if d.note is not None and len(d.note) > MAX_COMMENT:
         raise PayloadError(f"{path}.note", f"longer than {MAX_COMMENT} characters")
 
@@ -858,7 +878,7 @@ class DecidedItem:
     @classmethod
     def from_json(cls, value: object, path: str) -> DecidedItem:
         o = obj(value, path)
-        lead_country = opt_str(o, "lead_country", path, max_len=2, pattern=_COUNTRY_RE)
+        lead_country = opt_country(o, "lead_country", path)
         return cls(
             kind=req_enum(o, "kind", path, Kind),
             sources=_sources(o, path),
@@ -1058,7 +1078,7 @@ class DecisionCount:
             action=req_enum(o, "action", path, Action),
             reason=opt_str(o, "reason", path, max_len=MAX_CODE, pattern=_CODE_RE),
             source=opt_enum(o, "source", path, Source),
-            country=opt_str(o, "country", path, max_len=2, pattern=_COUNTRY_RE),
+            country=opt_country(o, "country", path),
             count=req_int(o, "count", path),
         )
 

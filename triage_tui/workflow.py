@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from triage_tui.countries import NAMED_SCOPES
+from triage_tui.countries import problem as country_problem
 from triage_tui.model import (
     Action,
     ChangeBatch,
@@ -25,7 +27,6 @@ from triage_tui.model import (
     State,
 )
 
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 def guard(policy: Policy, item: ItemSummary) -> EscalationRule | None:
@@ -66,14 +67,26 @@ class ScopeError(ValueError):
 
 
 def parse_scope(text: str) -> Scope:
-    """`global` (or blank), or countries separated by commas or spaces: `DE, at`."""
+    """`global` (or blank), or countries separated by commas or spaces, in any case: `DE, at`.
+
+    The named scopes `eu` and `eea` stand for their member states; repeats are dropped.
+    A word that is not an assigned country code is refused, naming it and the code meant
+    (`UK` → GB), by the same check as every decision's scope (`countries.problem`)."""
     words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
     if not words or (len(words) == 1 and words[0].lower() == "global"):
         return "global"
-    bad = [w for w in words if not _COUNTRY.fullmatch(w)]
-    if bad:
-        raise ScopeError(f"{bad[0]!r} is not a country code: type global, or codes like DE, AT")
-    return tuple(dict.fromkeys(w.upper() for w in words))
+    codes: list[str] = []
+    for word in words:
+        if word.lower() in NAMED_SCOPES:
+            codes.extend(NAMED_SCOPES[word.lower()])
+            continue
+        if word.lower() == "global":
+            raise ScopeError("global stands alone: it withholds everywhere, so it takes no countries")
+        problem = country_problem(word.upper()) if len(word) == 2 else country_problem(word)
+        if problem is not None:
+            raise ScopeError(problem)
+        codes.append(word.upper())
+    return tuple(dict.fromkeys(codes))
 
 
 def decisions_for(items: Sequence[ItemSummary], action: Action, *, reason: str | None = None, scope: Scope = "global", escalate_to: str | None = None, note: str | None = None) -> list[Decision]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from triage_tui import __version__
+from triage_tui import __version__, countries
 
 Json = dict[str, Any]
 
@@ -70,7 +70,9 @@ def openapi() -> Json:
         ("id", "item_id", "item_version", "action", "decided_at"),
         id={"type": "string", "description": "idempotency key (a UUID made when the moderator pressed the key)"},
         item_id=_STR, item_version=_INT, action={"enum": ["approve", "remove", "escalate"]}, reason=_NSTR,
-        scope={"oneOf": [{"const": "global"}, {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}]},
+        scope={"oneOf": [{"const": "global"}, {
+            "type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": sorted(countries.assigned())},
+            "description": "withhold in these countries only: assigned ISO 3166-1 alpha-2 codes (GB, not UK), each once"}]},
         escalate_to=_NSTR, note=_NSTR, decided_at=_TIME,
     )
     result = _obj(

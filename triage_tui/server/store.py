@@ -122,7 +122,6 @@ SORTS: dict[str, tuple[str, tuple[str, ...], tuple[int, ...]]] = {
 LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, Source.USER_REPORT)
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
-_COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _WORDS = re.compile(r"[^\W\d_]+")
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "

@@ -77,7 +77,7 @@ class ReasonPicker(_Dialog):
                 id="reasons",
                 compact=True,
             )
-            yield Static(Content("Scope — global, or withhold only in countries (e.g. DE, AT):"))
+            yield Static(Content("Scope — global, or withhold only in countries (e.g. DE, AT; eu, eea):"))
             yield Input(value=self.initial_scope, id="scope", placeholder="global", compact=True)
             yield Static(Content(""), classes="error", id="scope-error")
             yield Static(Content("digit or enter picks · tab: scope · esc cancels"), classes="hint")
@@ -105,6 +105,18 @@ class ReasonPicker(_Dialog):
             options.focus()
             return
         self._choose(option.id)
+
+    @on(Input.Changed, "#scope")
+    def _scope_changed(self, event: Input.Changed) -> None:
+        """Check the countries as they are typed: each word once a comma or space ends it,
+        so a code half typed is not called wrong; enter checks the last one."""
+        text = event.value
+        try:
+            parse_scope(text[: max(text.rfind(" "), text.rfind(",")) + 1])
+        except ScopeError as exc:
+            self._error(str(exc))
+            return
+        self._error("")
 
     def _error(self, message: str) -> None:
         self.query_one("#scope-error", Static).update(Content(message))
