@@ -503,9 +503,13 @@ def test_claims_escalations_and_ingest_are_in_the_feed(server: RunningServer, ht
     r = http.post("/v1/items", json={"items": [new]}, headers=server.auth("root"))
     assert r.json()["created"] == 1
     batch = ChangeBatch.from_json(get(http, server, "ben", "/v1/queue/changes", since=seq).json())
-    assert [c.type for c in batch.changes] == [ChangeType.CLAIMED, ChangeType.RELEASED, ChangeType.ESCALATED, ChangeType.NEW]
-    assert batch.changes[2].item is not None and batch.changes[2].escalated_to == "senior"
+    assert [c.type for c in batch.changes] == [ChangeType.CLAIMED, ChangeType.RELEASED, ChangeType.LEFT, ChangeType.NEW]
+    left = batch.changes[2]  # ben may not see what went to senior: the id alone, so his client drops it
+    assert (left.item_id, left.by, left.item, left.escalated_to, left.action) == (PLAIN, None, None, None, None)
     assert batch.changes[3].item is not None and batch.changes[3].item.id == "it-ingested-1"
+    senior = ChangeBatch.from_json(get(http, server, "sam", "/v1/queue/changes", since=seq).json())
+    assert senior.changes[2].type is ChangeType.ESCALATED and senior.changes[2].item is not None
+    assert senior.changes[2].escalated_to == "senior"
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -547,8 +551,11 @@ def test_stats_count_queues_sources_and_decisions(server: RunningServer, http: h
     assert before.overdue_by_source.get("authority_order", 0) >= 1  # the FR order is 20 minutes overdue
     decide(http, server, "ana", decision(TCO_DE, action="remove", reason="violent_extremism", scope=("DE",)))
     decide(http, server, "ana", decision(PLAIN, action="escalate", escalate_to="senior"))
-    after = Stats.from_json(get(http, server, "ana", "/v1/stats").json())
+    after = Stats.from_json(get(http, server, "sam", "/v1/stats").json())
     assert (after.queues["open"], after.queues["escalated"], after.queues["closed"]) == (SEEDED - 2, 1, 1)
+    mine = Stats.from_json(get(http, server, "ana", "/v1/stats").json())  # she may not see what went to senior
+    assert (mine.queues["open"], mine.queues["escalated"], mine.queues["closed"]) == (SEEDED - 2, 0, 1)
+    assert mine.decisions == after.decisions  # her own escalation is hers to count
     removed = [c for c in after.decisions if c.action == Action.REMOVE]
     assert [(c.reason, c.source, c.country, c.count) for c in removed] == [("violent_extremism", "authority_order", "DE", 1)]
 
