@@ -109,6 +109,7 @@ CREATE INDEX IF NOT EXISTS decisions_applied ON decisions (applied, n);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     body TEXT NOT NULL,
+    item_id TEXT,
     was_to TEXT,
     now_to TEXT
 );
@@ -211,16 +212,17 @@ class Store:
             db.executemany("UPDATE items SET reasons = ? WHERE id = ?",
                            [(",".join(sorted({r["reason"] for r in json.loads(b)["reports"]})), i) for i, b in rows])
             db.execute("COMMIT")
-        if "now_to" not in {r[1] for r in db.execute("PRAGMA table_info(changes)")}:
-            self._migrate_changes()
+        missing = [c for c in ("item_id", "was_to", "now_to") if c not in {r[1] for r in db.execute("PRAGMA table_info(changes)")}]
+        if missing:
+            self._migrate_changes(missing)
 
-    def _migrate_changes(self) -> None:
-        """Give every change of an older database the escalation target its item had before
-        and after it, replayed in feed order, so the feed can judge old changes too."""
+    def _migrate_changes(self, missing: list[str]) -> None:
+        """Give every change of an older database its item and the escalation target the
+        item had before and after it, replayed in feed order, so old changes are judged too."""
         db = self._db
         db.execute("BEGIN")
-        db.execute("ALTER TABLE changes ADD COLUMN was_to TEXT")
-        db.execute("ALTER TABLE changes ADD COLUMN now_to TEXT")
+        for column in missing:
+            db.execute(f"ALTER TABLE changes ADD COLUMN {column} TEXT")
         target: dict[str, str | None] = {}
         rows = []
         for seq, body in db.execute("SELECT seq, body FROM changes ORDER BY seq").fetchall():
@@ -229,8 +231,8 @@ class Store:
             was = target.get(item_id)
             if change.get("type") == "escalated":
                 target[item_id] = change.get("escalated_to")
-            rows.append((was, target.get(item_id), seq))
-        db.executemany("UPDATE changes SET was_to = ?, now_to = ? WHERE seq = ?", rows)
+            rows.append((item_id, was, target.get(item_id), seq))
+        db.executemany("UPDATE changes SET item_id = ?, was_to = ?, now_to = ? WHERE seq = ?", rows)
         db.execute("COMMIT")
 
     def close(self) -> None:
@@ -251,9 +253,10 @@ class Store:
 
     def _emit(self, db: sqlite3.Connection, change: Json, was_to: str | None, now_to: str | None) -> int:
         """Append a change to the feed with the escalation target its item had before
-        (`was_to`) and after it (`now_to`): who may read it is judged by those, not by
-        what the item is when the feed is read."""
-        cur = db.execute("INSERT INTO changes (body, was_to, now_to) VALUES ('', ?, ?)", (was_to, now_to))
+        (`was_to`) and after it (`now_to`): who may read it is judged by those and by
+        what the item is when the feed is read (see `changes`)."""
+        cur = db.execute("INSERT INTO changes (body, item_id, was_to, now_to) VALUES ('', ?, ?, ?)",
+                         (change["item_id"], was_to, now_to))
         seq = cur.lastrowid
         assert seq is not None
         change = {"seq": seq, **change}
@@ -288,7 +291,9 @@ class Store:
         targets = self._targets_for(who)
         if targets is None:
             return "1", []
-        return f"({column} IS NULL OR {column} IN ({','.join('?' * len(targets)) or 'NULL'}))", sorted(targets)
+        if not targets:  # not `IN (NULL)`: that is NULL, not false, and NOT of it would be NULL too
+            return f"({column} IS NULL)", []
+        return f"({column} IS NULL OR {column} IN ({','.join('?' * len(targets))}))", sorted(targets)
 
     # -- ingest -------------------------------------------------------------------
 
@@ -671,17 +676,20 @@ class Store:
     # -- feeds and aggregates ---------------------------------------------------------
 
     def changes(self, who: Principal, since: int, limit: int) -> Json:
-        """The feed after `since` as `who` may read it. Each change is judged by the item as
-        it was at that change: one `who` could see after it comes whole; one that took the
-        item out of `who`'s sight comes as `left`, the id alone; the rest are left out. The
-        answer's `seq` passes what was left out, so a page of only hidden changes moves on."""
-        was, was_params = self._visible_sql(who, "was_to")
-        now, now_params = self._visible_sql(who, "now_to")
+        """The feed after `since` as `who` may read it. A change comes whole when `who` could
+        see its item after it and still can; the change that took the item out of `who`'s
+        sight comes as `left`, the id alone; every other change is left out — so nothing of an
+        item `who` may not see now is sent, however old the change (its `new` carried the
+        text). The answer's `seq` passes what was left out: a page of hidden changes moves on."""
+        was, was_params = self._visible_sql(who, "c.was_to")
+        after, after_params = self._visible_sql(who, "c.now_to")
+        still, still_params = self._visible_sql(who, "i.escalated_to")
         with self._lock:
             top = self.seq()  # first: every seq up to it is committed, so none is skipped below
             rows = self._db.execute(
-                f"SELECT seq, body, {now} FROM changes WHERE seq > ? AND seq <= ? AND ({was} OR {now}) ORDER BY seq LIMIT ?",
-                (*now_params, since, top, *was_params, *now_params, limit),
+                f"SELECT c.seq, c.body, {after} FROM changes c LEFT JOIN items i ON i.id = c.item_id "
+                f"WHERE c.seq > ? AND c.seq <= ? AND (({after} AND {still}) OR ({was} AND NOT {after})) ORDER BY c.seq LIMIT ?",
+                (*after_params, since, top, *after_params, *still_params, *was_params, *after_params, limit),
             ).fetchall()
         seq = rows[-1][0] if len(rows) == limit else top
         return {"changes": [json.loads(b) if seen else _left(json.loads(b), who) for _, b, seen in rows], "seq": seq}
