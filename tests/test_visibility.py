@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,6 @@ class World:
     http: httpx.Client
     state: Path
     top: int = 0  # the feed's last seq once the scene is played
-    versions: dict[str, int] = field(default_factory=dict)
 
     def get(self, role: Role, path: str, **params: Any) -> httpx.Response:
         return self.http.get(path, params=params, headers=self.server.auth(PLAYER[role]))
@@ -141,7 +140,6 @@ def play(world: World) -> None:
         result = _post(world, who, "/v1/decisions", {"decisions": [d.to_json()]}).json()["results"][0]
         assert result["result"] == "applied", result
         versions[item_id] = result["version"]
-    world.versions = versions
     world.top = world.server.store.seq()
 
 
