@@ -549,9 +549,15 @@ def test_claims_escalations_and_ingest_are_in_the_feed(server: RunningServer, ht
     r = http.post("/v1/items", json={"items": [new]}, headers=server.auth("root"))
     assert r.json()["created"] == 1
     batch = ChangeBatch.from_json(get(http, server, "ben", "/v1/queue/changes", since=seq).json())
-    assert [c.type for c in batch.changes] == [ChangeType.CLAIMED, ChangeType.RELEASED, ChangeType.ESCALATED, ChangeType.NEW]
-    assert batch.changes[2].item is not None and batch.changes[2].escalated_to == "senior"
-    assert batch.changes[3].item is not None and batch.changes[3].item.id == "it-ingested-1"
+    # ben may not see what went to senior: its claim and release are not his to read now,
+    # and the escalation is the id alone, so his client drops the item.
+    assert [c.type for c in batch.changes] == [ChangeType.LEFT, ChangeType.NEW]
+    left = batch.changes[0]
+    assert (left.item_id, left.by, left.item, left.escalated_to, left.action) == (PLAIN, None, None, None, None)
+    assert batch.changes[1].item is not None and batch.changes[1].item.id == "it-ingested-1"
+    senior = ChangeBatch.from_json(get(http, server, "sam", "/v1/queue/changes", since=seq).json())
+    assert [c.type for c in senior.changes] == [ChangeType.CLAIMED, ChangeType.RELEASED, ChangeType.ESCALATED, ChangeType.NEW]
+    assert senior.changes[2].item is not None and senior.changes[2].escalated_to == "senior"
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -593,8 +599,11 @@ def test_stats_count_queues_sources_and_decisions(server: RunningServer, http: h
     assert before.overdue_by_source.get("authority_order", 0) >= 1  # the FR order is 20 minutes overdue
     decide(http, server, "ana", decision(TCO_DE, action="remove", reason="violent_extremism", scope=("DE",)))
     decide(http, server, "ana", decision(PLAIN, action="escalate", escalate_to="senior"))
-    after = Stats.from_json(get(http, server, "ana", "/v1/stats").json())
+    after = Stats.from_json(get(http, server, "sam", "/v1/stats").json())
     assert (after.queues["open"], after.queues["escalated"], after.queues["closed"]) == (SEEDED - 2, 1, 1)
+    mine = Stats.from_json(get(http, server, "ana", "/v1/stats").json())  # she may not see what went to senior
+    assert (mine.queues["open"], mine.queues["escalated"], mine.queues["closed"]) == (SEEDED - 2, 0, 1)
+    assert mine.decisions == after.decisions  # her own escalation is hers to count
     removed = [c for c in after.decisions if c.action == Action.REMOVE]
     assert [(c.reason, c.source, c.country, c.count) for c in removed] == [("violent_extremism", "authority_order", "DE", 1)]
 
@@ -625,5 +634,36 @@ def test_a_database_from_an_older_version_is_migrated(tmp_path: Any) -> None:
         with sqlite3.connect(tmp_path / "old.db") as db:
             assert db.execute("SELECT reasons FROM items WHERE id = 'it-0000003'").fetchone() == ("election_misinfo,other",)
             assert "context" in {r[1] for r in db.execute("PRAGMA table_info(decisions)")}
+    finally:
+        store.close()
+
+
+def test_an_older_feed_is_judged_by_the_same_rule_after_migration(tmp_path: Any) -> None:
+    import sqlite3
+
+    from triage_tui.server.auth import demo_moderators
+    from triage_tui.server.demo import seed_demo
+    from triage_tui.server.policy import DEFAULT_POLICY
+    from triage_tui.server.store import Store
+
+    table, tokens = demo_moderators()
+    ana, ben, cas, lea = (table.lookup(tokens[n]) for n in ("ana", "ben", "cas", "lea"))
+    assert ana and ben and cas and lea
+    store = Store(tmp_path / "old.db", DEFAULT_POLICY, clock=lambda: 1_800_000_000)
+    seed_demo(store, 10, now=1_800_000_000)
+    seq = store.seq()
+    store.decide(ana, [decision(PLAIN, action="escalate", escalate_to="legal")])
+    store.decide(lea, [decision(PLAIN, 2, action="escalate", escalate_to="child_safety")])
+    expected = {who.id: store.changes(who, seq, 100) for who in (ben, cas, lea)}
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as the version before the per-moderator feed left it
+        for column in ("item_id", "was_to", "now_to"):
+            db.execute(f"ALTER TABLE changes DROP COLUMN {column}")
+    store = Store(tmp_path / "old.db", DEFAULT_POLICY, clock=lambda: 1_800_000_000)
+    try:
+        assert {who.id: store.changes(who, seq, 100) for who in (ben, cas, lea)} == expected
+        assert [c["type"] for c in expected["mod-lea"]["changes"]] == ["left"]  # it went on from legal to child safety
+        assert [c["type"] for c in expected["mod-ben"]["changes"]] == ["left"]
+        assert [c["type"] for c in expected["mod-cas"]["changes"]] == ["left", "escalated"]  # out to legal, back to her team
     finally:
         store.close()

@@ -390,6 +390,24 @@ async def test_an_item_decided_elsewhere_leaves_the_screen_with_a_notice(server:
         await until(pilot, lambda: any(current.id in n.message and "mod-ben" in n.message for n in pilot.app._notifications))
 
 
+async def test_an_item_escalated_out_of_sight_leaves_the_screen_saying_only_that(server: RunningServer, outbox_path: Path) -> None:
+    """ben (moderator) has the item under his cursor when ana escalates it to child safety: the
+    feed brings him `left`, the id alone, and the item goes with a notice that names no one."""
+    app = make_app(server, outbox_path, who="ben")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        current = screen.queue.items[0]
+        d = Decision.new(current.id, current.version, Action.ESCALATE, escalate_to="child_safety").to_json()
+        async with httpx.AsyncClient(base_url=server.url) as other:
+            r = await other.post("/v1/decisions", headers=server.auth("ana"), json={"decisions": [d]})
+        assert r.json()["results"][0]["result"] == "applied"
+        await until(pilot, lambda: screen.queue.index_of(current.id) is None)
+        await until(pilot, lambda: any(current.id in n.message for n in pilot.app._notifications))
+        said = next(n.message for n in pilot.app._notifications if current.id in n.message)
+        assert "left your queue" in said and "mod-ana" not in said and "child_safety" not in said
+        assert current.id not in screen._all
+
+
 async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: RunningServer, outbox_path: Path) -> None:
     """Esc after a filter reuses the whole queue's order while nothing changed, and not
     once something did: an item decided elsewhere while the filter was on stays gone."""

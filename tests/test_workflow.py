@@ -136,11 +136,16 @@ def test_feed_effect_for_a_moderator_on_the_open_queue(store: Any) -> None:
     store.decide(ana, [decisions_for([items["it-0000030"]], Action.APPROVE)[0].to_json()])
     store.decide(ben, [decisions_for([items["it-0000006"]], Action.ESCALATE, escalate_to="child_safety")[0].to_json()])
     store.claim(ben, "it-0000001", 60)
-    batch = ChangeBatch.from_json(store.changes(seq, 100))
+    batch = ChangeBatch.from_json(store.changes(ana, seq, 100))
     effect = feed_effect(batch, "mod-ana")
     assert effect.removed == {"it-0000007", "it-0000030", "it-0000006"}
-    assert [(e.item_id, e.by, e.action) for e in effect.elsewhere] == [("it-0000007", "mod-ben", "approve"), ("it-0000006", "mod-ben", "escalate")]
+    # The escalation to child safety reaches ana as `left`: she learns neither who nor where.
+    assert [(e.item_id, e.by, e.action) for e in effect.elsewhere] == [("it-0000007", "mod-ben", "approve"), ("it-0000006", None, "left")]
     assert effect.claims == {"it-0000001": "mod-ben"}
     # Someone looking at the escalated queue sees the escalated item arrive.
-    escalated = feed_effect(batch, "mod-cas", State.ESCALATED)
+    cas = table.lookup(tokens["cas"])
+    escalated = feed_effect(ChangeBatch.from_json(store.changes(cas, seq, 100)), "mod-cas", State.ESCALATED)
     assert [i.id for i in escalated.added] == ["it-0000006"]
+    # ben's own escalation leaves his sight too, as his own: no notice of a decision elsewhere.
+    own = feed_effect(ChangeBatch.from_json(store.changes(ben, seq, 100)), "mod-ben")
+    assert "it-0000006" in own.removed and [e.item_id for e in own.elsewhere] == ["it-0000030"]

@@ -623,6 +623,7 @@ class ChangeType(enum.StrEnum):
     ESCALATED = "escalated"
     CLAIMED = "claimed"
     RELEASED = "released"
+    LEFT = "left"  # the item is out of this moderator's sight now (escalated to another team): the id alone
 
 
 @dataclass(frozen=True, slots=True)

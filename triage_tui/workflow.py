@@ -118,10 +118,12 @@ def feed_effect(batch: ChangeBatch, me: str, queue: State = State.OPEN, teams: s
     """Read a change batch for a moderator viewing `queue`: items decided or escalated
     by others leave it, new items join it, claims are noted. Our own decisions already
     left the list when the key was pressed. On the escalated queue only items escalated
-    to `teams` (the moderator's; None for senior and admin) join it."""
+    to `teams` (the moderator's; None for senior and admin) join it. A `left` change (the
+    item went where we may not see it; the backend says neither who nor where) takes it
+    out as a decision does: by `None` and action `left` unless it was our own."""
     effect = FeedEffect()
     for change in batch.changes:
-        if change.type in (ChangeType.DECIDED, ChangeType.ESCALATED):
+        if change.type in (ChangeType.DECIDED, ChangeType.ESCALATED, ChangeType.LEFT):
             stays = (change.type is ChangeType.ESCALATED and queue is State.ESCALATED and change.item is not None
                      and (teams is None or change.escalated_to in teams))  # teams: None sees every team
             if stays and change.item is not None:

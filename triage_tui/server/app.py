@@ -119,10 +119,11 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         q.done()
         end = time.monotonic() + wait
         while True:
-            answer = await run_in_threadpool(store.changes, since, limit)
+            answer = await run_in_threadpool(store.changes, who, since, limit)
             left = end - time.monotonic()
             if answer["changes"] or left <= 0:
                 return JSONResponse(answer)
+            since = max(since, answer["seq"])  # past the changes hidden from `who`: not read again
             await notifier.wait(min(left, 0.5))
             if await request.is_disconnected():  # the client gave up: stop holding the request
                 return Response(status_code=204)
@@ -166,7 +167,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         return JSONResponse({"results": results})
 
     async def stats(request: Request, who: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(store.stats))
+        return JSONResponse(await run_in_threadpool(store.stats, who))
 
     async def ingest(request: Request, who: Principal) -> Response:
         if Role.ADMIN not in who.roles:

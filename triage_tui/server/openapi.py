@@ -89,6 +89,15 @@ def openapi() -> Json:
             history={"type": "array", "items": {"type": "object"}}, campaign={"type": ["object", "null"]},
         )]
     }
+    change = _obj(
+        ("seq", "type", "item_id", "at"),
+        seq=_INT, type={"enum": ["new", "decided", "escalated", "claimed", "released", "left"]}, item_id=_STR,
+        by={**_NSTR, "description": "who acted; in a `left` change only your own id, else null"}, at=_TIME,
+        action={"enum": ["approve", "remove", "escalate"]}, state=_STR, version=_INT, item=_ref("ItemSummary"),
+        escalated_to=_NSTR, expires_at=_TIME,
+    )
+    change["description"] = ("One change as the asking moderator may see it: `left` (the item went where they may "
+                              "not see it) carries seq, type, item_id, at and by only.")
     filters = (
         _q("queue", {"enum": ["open", "escalated"]}, "which queue (default open)"),
         _q("sort", {"enum": ["deadline", "priority", "reports", "age"]}, "order (default deadline)"),
@@ -110,6 +119,7 @@ def openapi() -> Json:
             "schemas": {
                 "Error": _obj(("error", "detail"), error=_STR, detail=_STR),
                 "ItemSummary": summary, "Item": item, "Report": report, "Decision": decision, "Result": result,
+                "Change": change,
             },
         },
         "security": [{"bearer": []}],
@@ -119,7 +129,7 @@ def openapi() -> Json:
             "/v1/me": {"get": _op("The token's moderator", _obj(("id", "name", "roles")))},
             "/v1/policy": {"get": _op("Reasons, escalation targets, deadlines, escalation rules", {"type": "object"})},
             "/v1/queue": {"get": _op("A page of the queue", _obj(("items", "total", "seq"), items={"type": "array", "items": _ref("ItemSummary")}, next_cursor=_NSTR, total=_INT, seq=_INT), errors=(401, 422), params=filters)},
-            "/v1/queue/changes": {"get": _op("Changes after a feed position (long-poll)", _obj(("changes", "seq")), errors=(401, 422), params=(
+            "/v1/queue/changes": {"get": _op("Changes after a feed position, as the asking moderator may see them (long-poll)", _obj(("changes", "seq"), changes={"type": "array", "items": _ref("Change")}, seq=_INT), errors=(401, 422), params=(
                 _q("since", _INT, "feed position", required=True), _q("wait", {"type": "number", "minimum": 0, "maximum": 60}, "seconds to hold"),
                 _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "at most this many"),
             ))},
@@ -136,6 +146,6 @@ def openapi() -> Json:
                     _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size"), _q("moderator", _STR, "whose decisions"),
                 )),
             },
-            "/v1/stats": {"get": _op("Aggregates for reports and the status line", {"type": "object"})},
+            "/v1/stats": {"get": _op("Aggregates over the items the asking moderator may see", {"type": "object"})},
         },
     }

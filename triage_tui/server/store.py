@@ -92,6 +92,7 @@ CREATE INDEX IF NOT EXISTS items_by_reports ON items (state, report_count DESC, 
 CREATE INDEX IF NOT EXISTS items_by_age ON items (state, first_reported, id);
 CREATE INDEX IF NOT EXISTS items_by_author ON items (author_id);
 CREATE INDEX IF NOT EXISTS items_by_campaign ON items (campaign);
+CREATE INDEX IF NOT EXISTS items_by_target ON items (state, escalated_to);
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
     n INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,7 +108,10 @@ CREATE INDEX IF NOT EXISTS decisions_by_item ON decisions (item_id, applied);
 CREATE INDEX IF NOT EXISTS decisions_applied ON decisions (applied, n);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    item_id TEXT,
+    was_to TEXT,
+    now_to TEXT
 );
 """
 
@@ -144,6 +148,12 @@ class Refused(Exception):
 
 def invalid(field: str, problem: str) -> Refused:
     return Refused(422, "invalid", f"{field}: {problem}")
+
+
+def _hidden(item_id: str) -> Refused:
+    """The 403 for an item the moderator may not see; it does not name the team (a target
+    such as child_safety would tell what the item is)."""
+    return Refused(403, "forbidden", f"item {item_id} is escalated to a team your roles do not cover")
 
 
 def _time(t: float | None) -> str | None:
@@ -201,6 +211,28 @@ class Store:
             db.executemany("UPDATE items SET reasons = ? WHERE id = ?",
                            [(",".join(sorted({r["reason"] for r in json.loads(b)["reports"]})), i) for i, b in rows])
             db.execute("COMMIT")
+        missing = [c for c in ("item_id", "was_to", "now_to") if c not in {r[1] for r in db.execute("PRAGMA table_info(changes)")}]
+        if missing:
+            self._migrate_changes(missing)
+
+    def _migrate_changes(self, missing: list[str]) -> None:
+        """Give every change of an older database its item and the escalation target the
+        item had before and after it, replayed in feed order, so old changes are judged too."""
+        db = self._db
+        db.execute("BEGIN")
+        for column in missing:
+            db.execute(f"ALTER TABLE changes ADD COLUMN {column} TEXT")
+        target: dict[str, str | None] = {}
+        rows = []
+        for seq, body in db.execute("SELECT seq, body FROM changes ORDER BY seq").fetchall():
+            change = json.loads(body)
+            item_id = change.get("item_id")
+            was = target.get(item_id)
+            if change.get("type") == "escalated":
+                target[item_id] = change.get("escalated_to")
+            rows.append((item_id, was, target.get(item_id), seq))
+        db.executemany("UPDATE changes SET item_id = ?, was_to = ?, now_to = ? WHERE seq = ?", rows)
+        db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -218,8 +250,12 @@ class Store:
             self._db.execute("COMMIT")
             self._totals.clear()
 
-    def _emit(self, db: sqlite3.Connection, change: Json) -> int:
-        cur = db.execute("INSERT INTO changes (body) VALUES ('')")
+    def _emit(self, db: sqlite3.Connection, change: Json, was_to: str | None, now_to: str | None) -> int:
+        """Append a change to the feed with the escalation target its item had before
+        (`was_to`) and after it (`now_to`): who may read it is judged by those and by
+        what the item is when the feed is read (see `changes`)."""
+        cur = db.execute("INSERT INTO changes (body, item_id, was_to, now_to) VALUES ('', ?, ?, ?)",
+                         (change["item_id"], was_to, now_to))
         seq = cur.lastrowid
         assert seq is not None
         change = {"seq": seq, **change}
@@ -232,6 +268,11 @@ class Store:
         return row[0] or 0
 
     # -- who may see what ---------------------------------------------------------
+    #
+    # The one rule of every read path: an item that was never escalated is everyone's; an
+    # item escalated to a target (and still after it is closed: it stays with the team that
+    # decided it) is seen only by that target's role, and by senior and admin. The queue,
+    # the item, claims, decisions, the change feed and the stats all ask these three.
 
     def _targets_for(self, who: Principal) -> set[str] | None:
         """Escalation targets whose items `who` may see; None means all."""
@@ -239,11 +280,19 @@ class Store:
             return None
         return {t.code for t in self.policy.escalation_targets if t.role in who.roles}
 
-    def _visible(self, who: Principal, state: str, escalated_to: str | None) -> bool:
-        if state != State.ESCALATED:
-            return True
+    def _visible(self, who: Principal, escalated_to: str | None) -> bool:
+        """May `who` see an item whose escalation target is `escalated_to` (None: never escalated)?"""
         targets = self._targets_for(who)
-        return targets is None or escalated_to in targets
+        return targets is None or escalated_to is None or escalated_to in targets
+
+    def _visible_sql(self, who: Principal, column: str) -> tuple[str, list[Any]]:
+        """`_visible` as an SQL condition on the column holding the escalation target."""
+        targets = self._targets_for(who)
+        if targets is None:
+            return "1", []
+        if not targets:  # not `IN (NULL)`: that is NULL, not false, and NOT of it would be NULL too
+            return f"({column} IS NULL)", []
+        return f"({column} IS NULL OR {column} IN ({','.join('?' * len(targets))}))", sorted(targets)
 
     # -- ingest -------------------------------------------------------------------
 
@@ -342,7 +391,7 @@ class Store:
              author.get("id"), snippet, f"{title or ''}\n{text}".casefold(), json.dumps(item, ensure_ascii=False)),
         )
         self._emit(db, {"type": "new", "item_id": item["id"], "by": None, "at": _time(self.clock()),
-                        "item": self._summary(db, item["id"])})
+                        "item": self._summary(db, item["id"])}, None, None)
 
     def _update_reports(self, db: sqlite3.Connection, item: Json) -> None:
         d = self._derived(item)
@@ -394,11 +443,10 @@ class Store:
     def _where(self, who: Principal, f: QueueFilter) -> tuple[list[str], list[Any]]:
         where = ["i.state = ?"]
         params: list[Any] = [State.OPEN.value if f.queue == "open" else State.ESCALATED.value]
-        if f.queue == "escalated":
-            targets = self._targets_for(who)
-            if targets is not None:
-                where.append(f"i.escalated_to IN ({','.join('?' * len(targets)) or 'NULL'})")
-                params.extend(sorted(targets))
+        if f.queue == "escalated":  # an open item was never escalated: everyone's, so no condition to slow its counts
+            clause, values = self._visible_sql(who, "i.escalated_to")
+            where.append(clause)
+            params.extend(values)
         if f.kind:
             where.append("i.kind = ?")
             params.append(f.kind)
@@ -430,8 +478,8 @@ class Store:
             if row is None:
                 raise Refused(404, "not_found", f"no item {item_id!r}")
             kind, state, version, priority, deadline, escalated_to, author_id, body, holder, expires, campaign, size = row
-            if not self._visible(who, state, escalated_to):
-                raise Refused(403, "forbidden", f"item {item_id} is escalated to {escalated_to}; your roles do not cover it")
+            if not self._visible(who, escalated_to):
+                raise _hidden(item_id)
             data = json.loads(body)
             history = [
                 _history(json.loads(b), m)
@@ -447,12 +495,13 @@ class Store:
                     "WHERE i.author_id = ? AND d.applied = 1 AND json_extract(d.body, '$.action') = 'remove'",
                     (author_id,),
                 ).fetchone()[0]
+                seen, seen_params = self._visible_sql(who, "escalated_to")  # the strike count above names no item
                 author["prior_decisions"] = [
                     {"item_id": iid, "action": a, "reason": r, "decided_at": _time(t)}
                     for iid, a, r, t in self._db.execute(
                         "SELECT id, decided_action, decided_reason, decided_at FROM items "
-                        "WHERE author_id = ? AND id != ? AND state = 'closed' ORDER BY decided_at DESC LIMIT 50",
-                        (author_id, item_id),
+                        f"WHERE author_id = ? AND id != ? AND state = 'closed' AND {seen} ORDER BY decided_at DESC LIMIT 50",
+                        (author_id, item_id, *seen_params),
                     )
                 ]
         now = self.clock()
@@ -482,12 +531,12 @@ class Store:
             db.execute("UPDATE items SET claim_holder = ?, claim_expires = ? WHERE id = ?", (who.id, until, item_id))
             if not (holder == who.id and expires > now):
                 self._emit(db, {"type": "claimed", "item_id": item_id, "by": who.id, "at": _time(now),
-                                "expires_at": _time(until)})
+                                "expires_at": _time(until)}, escalated_to, escalated_to)
         return {"item_id": item_id, "holder": who.id, "expires_at": _time(until)}
 
     def release(self, who: Principal, item_id: str) -> None:
         with self._write() as db:
-            _, _, holder, expires = self._claim_row(db, who, item_id)
+            _, escalated_to, holder, expires = self._claim_row(db, who, item_id)
             now = self.clock()
             if not holder or expires <= now:
                 return
@@ -495,14 +544,14 @@ class Store:
                 raise Refused(409, "claimed", f"item {item_id} is claimed by {holder}", holder=holder,
                               expires_at=_time(expires))
             db.execute("UPDATE items SET claim_holder = NULL, claim_expires = NULL WHERE id = ?", (item_id,))
-            self._emit(db, {"type": "released", "item_id": item_id, "by": who.id, "at": _time(now)})
+            self._emit(db, {"type": "released", "item_id": item_id, "by": who.id, "at": _time(now)}, escalated_to, escalated_to)
 
     def _claim_row(self, db: sqlite3.Connection, who: Principal, item_id: str) -> tuple[str, str | None, str | None, float]:
         row = db.execute("SELECT state, escalated_to, claim_holder, claim_expires FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:
             raise Refused(404, "not_found", f"no item {item_id!r}")
-        if not self._visible(who, row[0], row[1]):
-            raise Refused(403, "forbidden", f"item {item_id} is escalated to {row[1]}; your roles do not cover it")
+        if not self._visible(who, row[1]):
+            raise _hidden(item_id)
         return row[0], row[1], row[2], row[3] or 0.0
 
     # -- decisions ------------------------------------------------------------------
@@ -570,8 +619,8 @@ class Store:
                 return refuse("invalid", "reason_not_applicable", f"{path}.reason: {d.reason!r} does not apply to a {kind}")
         if d.escalate_to is not None and self.policy.target(d.escalate_to) is None:
             return refuse("invalid", "unknown_target", f"{path}.escalate_to: {d.escalate_to!r} is not an escalation target")
-        if not self._visible(who, state, escalated_to):
-            return refuse("forbidden", "role", f"item {d.item_id} is escalated to {escalated_to}; your roles do not cover it")
+        if not self._visible(who, escalated_to):
+            return refuse("forbidden", "role", _hidden(d.item_id).detail)
         now = self.clock()
         claimed_by = holder if holder and (expires or 0) > now else None
         current = {"state": state, "version": version, "decided_by": by, "action": action, "reason": reason,
@@ -603,7 +652,7 @@ class Store:
         if d.action is Action.ESCALATE:
             change["escalated_to"] = target
             change["item"] = self._summary(db, d.item_id)
-        self._emit(db, change)
+        self._emit(db, change, escalated_to, target)
         return {"id": key, "item_id": d.item_id, "result": "applied", "version": version, "state": new_state}
 
     def _escalation_block(self, who: Principal, reports: list[Json], state: str, escalated_to: str | None) -> str | None:
@@ -625,11 +674,24 @@ class Store:
 
     # -- feeds and aggregates ---------------------------------------------------------
 
-    def changes(self, since: int, limit: int) -> Json:
+    def changes(self, who: Principal, since: int, limit: int) -> Json:
+        """The feed after `since` as `who` may read it. A change comes whole when `who` could
+        see its item after it and still can; the change that took the item out of `who`'s
+        sight comes as `left`, the id alone; every other change is left out — so nothing of an
+        item `who` may not see now is sent, however old the change (its `new` carried the
+        text). The answer's `seq` passes what was left out: a page of hidden changes moves on."""
+        was, was_params = self._visible_sql(who, "c.was_to")
+        after, after_params = self._visible_sql(who, "c.now_to")
+        still, still_params = self._visible_sql(who, "i.escalated_to")
         with self._lock:
-            rows = self._db.execute("SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)).fetchall()
-            seq = rows[-1][0] if rows else self.seq()
-        return {"changes": [json.loads(b) for _, b in rows], "seq": seq}
+            top = self.seq()  # first: every seq up to it is committed, so none is skipped below
+            rows = self._db.execute(
+                f"SELECT c.seq, c.body, {after} FROM changes c LEFT JOIN items i ON i.id = c.item_id "
+                f"WHERE c.seq > ? AND c.seq <= ? AND (({after} AND {still}) OR ({was} AND NOT {after})) ORDER BY c.seq LIMIT ?",
+                (*after_params, since, top, *after_params, *still_params, *was_params, *after_params, limit),
+            ).fetchall()
+        seq = rows[-1][0] if len(rows) == limit else top
+        return {"changes": [json.loads(b) if seen else _left(json.loads(b), who) for _, b, seen in rows], "seq": seq}
 
     def audit(self, who: Principal, *, since: float | None, cursor: int, limit: int, moderator: str | None) -> Json:
         if moderator is None and not who.sees_everything:
@@ -654,12 +716,15 @@ class Store:
                    for _, b, m, t, c in rows]
         return {"decisions": entries, "next_cursor": str(rows[-1][0]) if more else None}
 
-    def stats(self) -> Json:
+    def stats(self, who: Principal) -> Json:
+        """Aggregates over the items `who` may see (the queue's rule), and the decisions on
+        them or made by `who`: a moderator's numbers hold nothing a specialist team keeps."""
         now = self.clock()
+        seen, seen_params = self._visible_sql(who, "escalated_to")
         with self._lock:
             db = self._db
             queues = {s.value: 0 for s in State}
-            queues.update(dict(db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()))
+            queues.update(dict(db.execute(f"SELECT state, count(*) FROM items WHERE {seen} GROUP BY state", seen_params).fetchall()))
             open_by: dict[str, int] = {}
             overdue: dict[str, int] = {}
             oldest: dict[str, Json] = {}
@@ -667,24 +732,26 @@ class Store:
                 tag = f",{source.value},"
                 n, late = db.execute(
                     "SELECT count(*), coalesce(sum(deadline < ?), 0) FROM items WHERE state != 'closed' "
-                    "AND instr(sources, ?) > 0",
-                    (now, tag),
+                    f"AND instr(sources, ?) > 0 AND {seen}",
+                    (now, tag, *seen_params),
                 ).fetchone()
                 if n:
                     open_by[source.value] = n
                     overdue[source.value] = late
                     iid, first, deadline = db.execute(
                         "SELECT id, first_reported, deadline FROM items WHERE state != 'closed' "
-                        "AND instr(sources, ?) > 0 ORDER BY first_reported, id LIMIT 1",
-                        (tag,),
+                        f"AND instr(sources, ?) > 0 AND {seen} ORDER BY first_reported, id LIMIT 1",
+                        (tag, *seen_params),
                     ).fetchone()
                     oldest[source.value] = {"item_id": iid, "first_reported_at": _time(first), "deadline": _time(deadline)}
+            item_seen, _ = self._visible_sql(who, "i.escalated_to")
             decisions = [
                 {"action": a, "reason": r, "source": s, "country": c, "count": n}
                 for a, r, s, c, n in db.execute(
                     "SELECT json_extract(d.body, '$.action'), json_extract(d.body, '$.reason'), i.lead_source, "
                     "i.lead_country, count(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE d.applied = 1 "
-                    "GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1, 2, 3, 4"
+                    f"AND ({item_seen} OR d.moderator = ?) GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1, 2, 3, 4",
+                    (*seen_params, who.id),
                 )
             ]
             seq = self.seq()
@@ -705,6 +772,13 @@ def _summary_json(row: Sequence[Any]) -> Json:
         "snippet": snippet, "first_reported_at": _time(first), "escalated_to": escalated_to, "campaign": campaign,
         "reasons": [r for r in reasons.split(",") if r],
     }
+
+
+def _left(change: Json, who: Principal) -> Json:
+    """A change that took its item out of `who`'s sight, as `who` gets it: the id and the
+    time only; `by` only when it was `who`'s own."""
+    return {"seq": change["seq"], "type": "left", "item_id": change["item_id"], "at": change["at"],
+            "by": who.id if change.get("by") == who.id else None}
 
 
 def _history(decision: Json, moderator: str) -> Json:

@@ -33,7 +33,7 @@ from textual.widgets import Input, Static
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, PayloadError, Policy, State
+from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
@@ -549,10 +549,9 @@ class TriageScreen(Screen[None]):
                 self._claims[item_id] = holder
         for gone in effect.elsewhere:
             if gone.item_id in watched:
-                self.notify(
-                    f"{gone.item_id} was just decided by {gone.by or 'someone'} ({gone.action}); it left your queue.",
-                    title="Decided elsewhere", severity="warning", timeout=12, markup=False,
-                )
+                said = (f"{gone.item_id} went to a team you are not on; it left your queue." if gone.action == ChangeType.LEFT
+                        else f"{gone.item_id} was just decided by {gone.by or 'someone'} ({gone.action}); it left your queue.")
+                self.notify(said, title="Decided elsewhere", severity="warning", timeout=12, markup=False)
         self._show_cursor_detail()
         self._refresh_status()
         self._items_changed()
