@@ -101,6 +101,39 @@ def test_dry_run_lists_and_changes_nothing(server: RunningServer, cli: Cli) -> N
     assert "nothing was decided (dry run)" in human.err
 
 
+def test_a_sort_or_filter_value_may_start_with_a_dash(server: RunningServer, cli: Cli) -> None:
+    """The help says "-age reverses": `--sort -age` works as typed, as does `--sort=-age`,
+    and so does a negated filter term; a bad one is a usage error that names it."""
+    def ids(*args: str) -> list[str]:
+        run = cli("export", *args)
+        assert run.code == 0, run.err
+        return [json.loads(line)["item_id"] for line in run.out.splitlines()]
+
+    forward = ids("--sort", "age")
+    assert len(forward) > 100
+    assert ids("--sort", "-age") == ids("--sort=-age") == forward[::-1]
+    automated = set(open_ids(server, cli.token, source="automated"))
+    rest = ids("--filter", "-source:automated", "--sort", "-age")
+    assert rest == [i for i in forward[::-1] if i not in automated] and automated
+    listed = cli("batch", "approve", "--filter", "-source:automated", "--sort", "-age", "--limit", "3", "--dry-run", "--json")
+    assert listed.code == 0, listed.err
+    assert listed.json()["items"] == rest[:3]
+    for command in (["export"], ["batch", "approve", "--filter", "", "--dry-run"]):
+        bad = cli(*command, "--sort", "-nope")
+        assert bad.code == 2 and bad.out == ""
+        assert "--sort: unknown sort '-nope' — sorts: " in bad.err and "expected one argument" not in bad.err
+    assert decisions(server) == []
+
+
+def test_only_a_dash_value_of_sort_filter_or_note_is_joined() -> None:
+    from triage_tui.cli import join_dash_values
+
+    assert join_dash_values(["batch", "approve", "--note", "-see T-7", "--filter", "-kind:post", "--sort", "-age"]) == [
+        "batch", "approve", "--note=-see T-7", "--filter=-kind:post", "--sort=-age"]
+    assert join_dash_values(["batch", "approve", "--note", "--dry-run"]) == ["batch", "approve", "--note", "--dry-run"]
+    assert join_dash_values(["apply", "-", "--limit", "-1", "--", "--sort", "-age"]) == ["apply", "-", "--limit", "-1", "--", "--sort", "-age"]
+
+
 def test_batch_decides_through_the_outbox_exactly_once(server: RunningServer, cli: Cli) -> None:
     spam = open_ids(server, cli.token, reason="spam", source="automated")
     run = cli("batch", "remove", "--filter", "reason:spam source:automated", "--reason", "spam", "--note", "campaign 7",

@@ -198,9 +198,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with "-": a reversed sort (`-age`), a negated filter term
+# (`-source:automated`), a note. argparse takes `--sort -age` for two options and says
+# "expected one argument", so `join_dash_values` hands it `--sort=-age` instead.
+DASH_VALUES = ("--sort", "--filter", "--note")
+
+
+def join_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--sort -age` as `--sort=-age`, for the options of DASH_VALUES only. A value that
+    starts with "--" is left alone: `--note --dry-run` must not swallow --dry-run."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return [*out, *argv[i:]]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in DASH_VALUES and following is not None and following.startswith("-") and not following.startswith("--"):
+            out.append(f"{arg}={following}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
         from triage_tui.server.cli import run_serve
 
