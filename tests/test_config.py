@@ -147,7 +147,7 @@ BAD_FOR_EVERY_COMMAND = {
     '[keys]\n"decide.approve" = "ctrl+q"\n': "[keys] decide.approve: ctrl+q is reserved for Textual's quit",
     '[ui]\ntheme = "no-such-theme"\n': "[ui] theme: no theme 'no-such-theme'; themes: triage-colour-blind, triage-dark,",
 }
-COMMANDS = (["config", "check"], ["export"], ["batch", "approve", "--filter", "", "--dry-run"], ["report"], ["sync"], [])
+COMMANDS = (["config", "check"], ["export"], ["batch", "approve", "--filter", "", "--dry-run"], ["report"], ["sync"], [], ["--demo"])
 
 
 @pytest.mark.parametrize("bad", BAD_FOR_EVERY_COMMAND)

@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from triage_tui.demo import run_demo
 
-        return run_demo(items=args.demo_items, moderator=args.demo_as, theme=args.theme)
+        return run_demo(items=args.demo_items, moderator=args.demo_as, theme=args.theme, config=args.config)
     if args.command == "config":
         from triage_tui.connect import run_config
 
