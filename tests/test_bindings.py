@@ -41,6 +41,17 @@ def test_keys_are_named_as_textual_names_them() -> None:
         assert bindings.normalise(key) == key
 
 
+def test_every_key_textual_can_send_is_known_and_a_typo_is_not() -> None:
+    from textual.keys import Keys
+
+    sendable = [k.value for k in Keys if not k.value.startswith("<")]
+    sendable += [_normalize_key_list(c) for c in string.printable.strip().replace(",", "")]
+    assert [k for k in sendable if not bindings.known(k)] == []
+    assert all(bindings.known(k) for key in bindings.ALL.values() for k in key.keys.split(","))
+    for typo in ("ctlr+a", "enterr", "f25", "ctrl+ctrl+a", "ctrl+", "questionmark", "pgdn"):
+        assert not bindings.known(typo), typo
+
+
 async def test_the_keys_live_on_a_screen_are_the_tables_for_it(server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
     def live() -> set[str]:
         """As Textual dispatches a key: the priority bindings of the whole chain, then the

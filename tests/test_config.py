@@ -53,6 +53,7 @@ BAD = [
     (GOOD + '[keys]\n"decide.approve" = "ctrl+q"\n', "[keys] decide.approve: ctrl+q is reserved for Textual's quit"),
     (GOOD + '[keys]\n"sync.drop" = "p"\n', "[keys] p: bound to both sync.drop and sync.resume on the outbox"),
     (GOOD + '[keys]\n"find.filter" = "?"\n', "[keys] question_mark: bound to both app.help and find.filter on the triage screen"),
+    (GOOD + '[keys]\n"decide.approve" = "ctlr+a"\n', "[keys] decide.approve: 'ctlr+a' is not a key; keys are like a, T, ctrl+d"),
     (GOOD + '[ui]\ntheme = "triage-drak"\n', "[ui] theme: no theme 'triage-drak'; themes: "),
     ("[profiles.'bad name']\nurl = \"https://m.example.com\"\ntoken_env = \"T\"\n", "[profiles.bad name]: a profile name is 1-64 letters"),
 ]

@@ -115,6 +115,30 @@ def normalise(key: str) -> str:
     return _RENAMED.get(name, name)
 
 
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+# The keys textual.keys.Keys names (tests/test_bindings.py holds this to it), besides the
+# characters, which go by their Unicode names (question_mark, slash, full_stop).
+NAMED = frozenset(("escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end", "pageup",
+                   "pagedown", "up", "down", "left", "right", "ctrl-at", *(f"f{n}" for n in range(1, 25))))
+
+
+_CHARACTERS = frozenset(normalise(chr(c)) for c in range(0x21, 0x250) if chr(c).isprintable())
+
+
+def known(key: str) -> bool:
+    """Whether Textual can ever send `key`: `ctlr+a` or `enterr` would bind nothing."""
+    *modifiers, name = key.split("+")
+    if any(m not in MODIFIERS for m in modifiers) or len(set(modifiers)) != len(modifiers) or not name:
+        return False
+    if len(name) == 1 or name in NAMED or name in _CHARACTERS:
+        return True
+    try:  # a character beyond Latin: its name with spaces (ambiguous ones, like "-", are above)
+        unicodedata.lookup(name.replace("_", " "))
+    except KeyError:
+        return False
+    return True
+
+
 def problems(keymap: Mapping[str, str]) -> list[str]:
     """What is wrong with a `[keys]` table (binding id -> keys), one line per problem,
     each starting with the binding id or key it is about; empty when fine."""
@@ -127,7 +151,10 @@ def problems(keymap: Mapping[str, str]) -> list[str]:
             continue
         default = {normalise(k) for k in ALL[binding_id].keys.split(",")}
         for key in (normalise(k) for k in keys.split(",")):
-            if key in RESERVED and key not in default:
+            if not known(key):
+                found.append(f"{binding_id}: {key!r} is not a key; keys are like a, T, ctrl+d, f5, pagedown, "
+                             f"question_mark, with modifiers {', '.join(MODIFIERS)}")
+            elif key in RESERVED and key not in default:
                 found.append(f"{binding_id}: {key} is reserved for {RESERVED[key]}; choose another key")
     for screen, table in SCREENS.items():
         owner: dict[str, Key] = {}
