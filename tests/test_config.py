@@ -163,7 +163,8 @@ def test_every_command_refuses_a_bad_config_alike(server, tmp_path: Path, bad: s
     env = {**os.environ, "XDG_CONFIG_HOME": str(home), "TRIAGE_TUI_STATE_DIR": str(tmp_path / "state"), "T": server.tokens["ana"]}
     errors = set()
     for command in COMMANDS:
-        done = subprocess.run([sys.executable, "-m", "triage_tui", "--config", str(path), *command], env=env,
+        where = [*command, "--config", str(path)] if command[:1] != ["--demo"] else ["--config", str(path), *command]
+        done = subprocess.run([sys.executable, "-m", "triage_tui", *where], env=env,
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert (done.returncode, done.stdout) == (2, ""), (command, done.stdout, done.stderr)
         assert done.stderr.startswith(f"triage-tui: {path}: {BAD_FOR_EVERY_COMMAND[bad]}"), (command, done.stderr)

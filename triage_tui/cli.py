@@ -172,10 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="write, check or locate the config file", description="Manage config.toml.")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    init = config_sub.add_parser("init", help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
+    config_file = argparse.ArgumentParser(add_help=False)  # `config check --config FILE`, as after every other command
+    config_file.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="the config file")
+    init = config_sub.add_parser("init", parents=[config_file], help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
     init.add_argument("--force", action="store_true", help="replace an existing file")
-    config_sub.add_parser("check", help="validate the config and test each profile's connection", description="Validate the config and call /v1/me on every profile.")
-    config_sub.add_parser("path", help="print where the config file is looked for", description="Print the config file's path.")
+    config_sub.add_parser("check", parents=[config_file], help="validate the config and test each profile's connection", description="Validate the config and call /v1/me on every profile.")
+    config_sub.add_parser("path", parents=[config_file], help="print where the config file is looked for", description="Print the config file's path.")
 
     serve = sub.add_parser(
         "serve",
