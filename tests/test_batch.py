@@ -102,6 +102,39 @@ def test_dry_run_lists_and_changes_nothing(server: RunningServer, cli: Cli) -> N
     assert "nothing was decided (dry run)" in human.err
 
 
+def test_a_sort_or_filter_value_may_start_with_a_dash(server: RunningServer, cli: Cli) -> None:
+    """The help says "-age reverses": `--sort -age` works as typed, as does `--sort=-age`,
+    and so does a negated filter term; a bad one is a usage error that names it."""
+    def ids(*args: str) -> list[str]:
+        run = cli("export", *args)
+        assert run.code == 0, run.err
+        return [json.loads(line)["item_id"] for line in run.out.splitlines()]
+
+    forward = ids("--sort", "age")
+    assert len(forward) > 100
+    assert ids("--sort", "-age") == ids("--sort=-age") == forward[::-1]
+    automated = set(open_ids(server, cli.token, source="automated"))
+    rest = ids("--filter", "-source:automated", "--sort", "-age")
+    assert rest == [i for i in forward[::-1] if i not in automated] and automated
+    listed = cli("batch", "approve", "--filter", "-source:automated", "--sort", "-age", "--limit", "3", "--dry-run", "--json")
+    assert listed.code == 0, listed.err
+    assert listed.json()["items"] == rest[:3]
+    for command in (["export"], ["batch", "approve", "--filter", "", "--dry-run"]):
+        bad = cli(*command, "--sort", "-nope")
+        assert bad.code == 2 and bad.out == ""
+        assert "--sort: unknown sort '-nope' — sorts: " in bad.err and "expected one argument" not in bad.err
+    assert decisions(server) == []
+
+
+def test_only_a_dash_value_of_sort_filter_or_note_is_joined() -> None:
+    from triage_tui.cli import join_dash_values
+
+    assert join_dash_values(["batch", "approve", "--note", "-see T-7", "--filter", "-kind:post", "--sort", "-age"]) == [
+        "batch", "approve", "--note=-see T-7", "--filter=-kind:post", "--sort=-age"]
+    assert join_dash_values(["batch", "approve", "--note", "--dry-run"]) == ["batch", "approve", "--note", "--dry-run"]
+    assert join_dash_values(["apply", "-", "--limit", "-1", "--", "--sort", "-age"]) == ["apply", "-", "--limit", "-1", "--", "--sort", "-age"]
+
+
 def test_batch_decides_through_the_outbox_exactly_once(server: RunningServer, cli: Cli) -> None:
     spam = open_ids(server, cli.token, reason="spam", source="automated")
     run = cli("batch", "remove", "--filter", "reason:spam source:automated", "--reason", "spam", "--note", "campaign 7",
@@ -284,6 +317,66 @@ def test_export_csv_is_safe_to_open_and_round_trips(server: RunningServer, cli: 
     everything = cli("export")
     assert len(everything.out.splitlines()) == len(open_ids(server, cli.token))
     assert "exported" in everything.err
+
+
+HOSTILE_CELLS = ('=HYPERLINK("evil.example","x")', "-Infinity", "+1", "@SUM(A1)", "'=quoted", "-2+3")
+
+
+def test_every_exported_csv_cell_is_guarded_and_apply_reads_it_back(server: RunningServer, cli: Cli) -> None:
+    """Item ids and number-like texts are attacker-chosen too: no cell of the CSV starts a
+    formula, and `apply` of the export (with an action column) decides those very ids."""
+    hostile = [dict(showcase(server.clock())[6], id=text, text=text) for text in HOSTILE_CELLS]
+    server.store.add_items([*hostile, dict(hostile[0], id="it-wide", text="\uff1dcmd|' /C calc")])
+    run = cli("export", "--format", "csv", "--sort", "age")
+    assert run.code == 0, run.err
+    rows = list(csv.reader(io.StringIO(run.out)))
+    formula = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+    risky = [c for row in rows for c in row if c.startswith(formula) or (c.startswith("'") and not c[1:].startswith((*formula, "'")))]
+    assert risky == []
+    header, body = rows[0], rows[1:]
+    cells = {row[header.index("item_id")]: row[header.index("snippet")] for row in body}
+    for text in HOSTILE_CELLS:
+        assert cells["'" + text] == "'" + text  # id and snippet alike, shown as the text they are
+    assert cells["it-wide"] == "'\uff1dcmd|' /C calc"  # a full-width = starts a formula too
+
+    path = cli.state.parent / "decide.csv"
+    mine = [row for row in body if row[header.index("item_id")][1:] in HOSTILE_CELLS]
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([*header, "action"])
+        writer.writerows([*row, "approve"] for row in mine)
+    applied = cli("apply", str(path), "--yes", "--json")
+    assert applied.code == 0, applied.err
+    assert sorted(item for _, item, _ in decisions(server)) == sorted(HOSTILE_CELLS)
+
+
+def test_report_csv_guards_a_moderators_id(tmp_path: Path, clock: FakeClock) -> None:
+    """`report --format csv` writes the backend's group keys; a moderator id may start with - or @."""
+    from test_statements import decide
+
+    from triage_tui.model import Role
+    from triage_tui.server.auth import Principal, TokenTable
+    from triage_tui.server.embedded import EmbeddedServer
+    from triage_tui.server.policy import DEFAULT_POLICY
+    from triage_tui.server.store import Store
+
+    store = Store(tmp_path / "r.db", DEFAULT_POLICY, clock=clock)
+    store.add_items([dict(item, id=f"it-{n}") for n, item in enumerate(showcase(clock())[:2])])
+    tokens = {"-Infinity": "t" * 20 + "a", "@evil": "t" * 20 + "b"}
+    table = TokenTable((token, Principal(who, who, frozenset({Role.MODERATOR, Role.SENIOR}))) for who, token in tokens.items())
+    embedded = EmbeddedServer(store, table).start()
+    try:
+        hosted = RunningServer(embedded.url, tokens, store, clock)
+        decide(hosted, "-Infinity", "it-0", "approve")
+        decide(hosted, "@evil", "it-1", "approve")
+        report = Cli(embedded.url, tokens["@evil"], tmp_path / "state")
+        run = report("report", "--by", "moderator", "--format", "csv", "--since", "2000-01-01", "--until", "2100-01-01")
+    finally:
+        embedded.stop()
+        store.close()
+    assert run.code == 0, run.err
+    keys = [row[0] for row in csv.reader(io.StringIO(run.out))][1:]
+    assert sorted(keys) == ["'-Infinity", "'@evil", "all"]
 
 
 # -- 10k decisions, with a progress bar on a real terminal ---------------------------------

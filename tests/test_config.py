@@ -48,6 +48,13 @@ BAD = [
     (GOOD + '[keys]\napprove = "a"\n', '[keys] approve: expected a binding id like "decide.approve"'),
     (GOOD + '[keys]\n"decide.approve" = "a b"\n', '[keys] decide.approve: expected a key or comma-separated keys'),
     ("ui = 3\n" + GOOD, "[ui]: expected a table, got int"),
+    (GOOD + '[keys]\n"decide.approve" = "r"\n', "[keys] r: bound to both decide.approve and decide.remove on the triage screen"),
+    (GOOD + '[keys]\n"decide.aprove" = "y"\n', "[keys] decide.aprove: no such binding; did you mean decide.approve? ids: app.commands,"),
+    (GOOD + '[keys]\n"decide.approve" = "ctrl+q"\n', "[keys] decide.approve: ctrl+q is reserved for Textual's quit"),
+    (GOOD + '[keys]\n"sync.drop" = "p"\n', "[keys] p: bound to both sync.drop and sync.resume on the outbox"),
+    (GOOD + '[keys]\n"find.filter" = "?"\n', "[keys] question_mark: bound to both app.help and find.filter on the triage screen"),
+    (GOOD + '[keys]\n"decide.approve" = "ctlr+a"\n', "[keys] decide.approve: 'ctlr+a' is not a key; keys are like a, T, ctrl+d"),
+    (GOOD + '[ui]\ntheme = "triage-drak"\n', "[ui] theme: no theme 'triage-drak'; themes: "),
     ("[profiles.'bad name']\nurl = \"https://m.example.com\"\ntoken_env = \"T\"\n", "[profiles.bad name]: a profile name is 1-64 letters"),
 ]
 
@@ -133,6 +140,46 @@ def test_keymap_clash_and_unknown_id_are_reported_at_start(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "[keys] decide.nope: no such binding" in done.stderr
     assert "[keys] r: bound to both decide.approve and decide.remove" in done.stderr
+
+
+BAD_FOR_EVERY_COMMAND = {
+    '[keys]\n"decide.approve" = "r"\n': "[keys] r: bound to both decide.approve and decide.remove on the triage screen",
+    '[keys]\n"decide.nope" = "x"\n': "[keys] decide.nope: no such binding",
+    '[keys]\n"decide.approve" = "ctrl+q"\n': "[keys] decide.approve: ctrl+q is reserved for Textual's quit",
+    '[ui]\ntheme = "no-such-theme"\n': "[ui] theme: no theme 'no-such-theme'; themes: triage-colour-blind, triage-dark,",
+}
+COMMANDS = (["config", "check"], ["export"], ["batch", "approve", "--filter", "", "--dry-run"], ["report"], ["sync"], [], ["--demo"])
+
+
+@pytest.mark.parametrize("bad", BAD_FOR_EVERY_COMMAND)
+def test_every_command_refuses_a_bad_config_alike(server, tmp_path: Path, bad: str) -> None:  # type: ignore[no-untyped-def]
+    """Each command — the app's start included — reads the whole config through the same
+    check: exit 2, one message naming the file and the key, nothing done, no traceback.
+    The profile points at a live server, so a command that skipped the check would work."""
+    home = tmp_path / "xdg"
+    path = home / "triage-tui" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'[profiles.p]\nurl = "{server.url}"\ntoken_env = "T"\n{bad}')
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home), "TRIAGE_TUI_STATE_DIR": str(tmp_path / "state"), "T": server.tokens["ana"]}
+    errors = set()
+    for command in COMMANDS:
+        where = [*command, "--config", str(path)] if command[:1] != ["--demo"] else ["--config", str(path), *command]
+        done = subprocess.run([sys.executable, "-m", "triage_tui", *where], env=env,
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert (done.returncode, done.stdout) == (2, ""), (command, done.stdout, done.stderr)
+        assert done.stderr.startswith(f"triage-tui: {path}: {BAD_FOR_EVERY_COMMAND[bad]}"), (command, done.stderr)
+        assert "Traceback" not in done.stderr
+        errors.add(done.stderr)
+    assert len(errors) == 1  # word for word the same, whichever command read it
+    assert not (tmp_path / "state" / "outbox.db").exists()
+
+
+def test_the_config_check_needs_no_textual(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD + '[ui]\ntheme = "nord"\n[keys]\n"decide.approve" = "y"\n"sync.drop" = "x"\n')
+    code = f"import sys; from triage_tui.config import load; load(__import__('pathlib').Path({str(path)!r})); print('textual' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_config_check_calls_every_profile_and_reads_the_themes(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

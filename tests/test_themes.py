@@ -142,3 +142,13 @@ def test_a_variable_textual_cannot_read_makes_the_theme_unusable(tmp_path: Path)
     theme, notices = choose("ocean", catalogue)
     assert theme == DEFAULT and "variables.block-cursor-background: 'notacolour' is not a colour" in notices[0]
     assert "variables.block-cursor-text-style: 'blinking' is not a text style" in notices[1]
+
+
+def test_the_config_check_knows_textuals_themes() -> None:
+    """`[ui] theme` is checked without Textual, against theming.TEXTUAL_THEMES: it must be
+    Textual's own list, so a Textual upgrade that adds or drops a theme shows up here."""
+    from textual.theme import BUILTIN_THEMES
+
+    from triage_tui.theming import TEXTUAL_THEMES
+
+    assert set(TEXTUAL_THEMES) == set(BUILTIN_THEMES) and len(TEXTUAL_THEMES) == len(BUILTIN_THEMES)

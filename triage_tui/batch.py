@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from triage_tui import csvsafe
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, NotFound, Unauthorized
 from triage_tui.exitcodes import Exit
@@ -434,7 +435,7 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]]:
         if len(row) != len(header):
             yield number, {}, f"{len(row)} cells, the header has {len(header)}"
             continue
-        yield number, {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}, None
+        yield number, {k: (csvsafe.uncell(v) if v != "" else None) for k, v in zip(header, row, strict=True)}, None
 
 
 def _line(number: int, record: dict[str, Any]) -> Line:
@@ -595,34 +596,13 @@ def summary_json(item: ItemSummary) -> dict[str, Any]:
     }
 
 
-def csv_cell(value: Any) -> str:
-    """One CSV cell. Lists are joined with `;`; text that a spreadsheet would run as a
-    formula (= + - @, tab, CR at the start) gets a leading ' — the snippet is an attacker's."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ";".join(map(str, value))
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 async def run_export(args: argparse.Namespace, backend: Backend, url: str, queue: str) -> int:
     try:
         flt, sort = _view(args)
     except Stop as stop:
         return _fail(stop)
     out = sys.stdout
-    writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
+    writer = csvsafe.Writer(out) if args.format == "csv" else None
     count = 0
     try:
         async with backend:
@@ -635,7 +615,7 @@ async def run_export(args: argparse.Namespace, backend: Backend, url: str, queue
             async for item in matching(backend, queue, flt, sort, args.limit):
                 record = summary_json(item)
                 if writer is not None:
-                    writer.writerow([record[k] if k == "item_id" else csv_cell(record[k]) for k in EXPORT_FIELDS])
+                    writer.writerow(record[k] for k in EXPORT_FIELDS)
                 else:
                     out.write(json.dumps(record) + "\n")
                 count += 1

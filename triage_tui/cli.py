@@ -177,10 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="write, check or locate the config file", description="Manage config.toml.")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    init = config_sub.add_parser("init", help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
+    config_file = argparse.ArgumentParser(add_help=False)  # `config check --config FILE`, as after every other command
+    config_file.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="the config file")
+    init = config_sub.add_parser("init", parents=[config_file], help="write a starter config (mode 0600)", description="Write a starter config.toml atomically, mode 0600.")
     init.add_argument("--force", action="store_true", help="replace an existing file")
-    config_sub.add_parser("check", help="validate the config and test each profile's connection", description="Validate the config and call /v1/me on every profile.")
-    config_sub.add_parser("path", help="print where the config file is looked for", description="Print the config file's path.")
+    config_sub.add_parser("check", parents=[config_file], help="validate the config and test each profile's connection", description="Validate the config and call /v1/me on every profile.")
+    config_sub.add_parser("path", parents=[config_file], help="print where the config file is looked for", description="Print the config file's path.")
 
     serve = sub.add_parser(
         "serve",
@@ -203,9 +205,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with "-": a reversed sort (`-age`), a negated filter term
+# (`-source:automated`), a note. argparse takes `--sort -age` for two options and says
+# "expected one argument", so `join_dash_values` hands it `--sort=-age` instead.
+DASH_VALUES = ("--sort", "--filter", "--note")
+
+
+def join_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--sort -age` as `--sort=-age`, for the options of DASH_VALUES only. A value that
+    starts with "--" is left alone: `--note --dry-run` must not swallow --dry-run."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return [*out, *argv[i:]]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in DASH_VALUES and following is not None and following.startswith("-") and not following.startswith("--"):
+            out.append(f"{arg}={following}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
         from triage_tui.server.cli import run_serve
 
@@ -215,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from triage_tui.demo import run_demo
 
-        return run_demo(items=args.demo_items, moderator=args.demo_as, theme=args.theme)
+        return run_demo(items=args.demo_items, moderator=args.demo_as, theme=args.theme, config=args.config)
     if args.command == "config":
         from triage_tui.connect import run_config
 

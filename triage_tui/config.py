@@ -120,7 +120,25 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse(data, path)
+    return check(parse(data, path))
+
+
+def check(cfg: Config) -> Config:
+    """What no command may run with, though each key is well formed: bindings that clash,
+    an unknown binding id, a key Textual keeps for itself, a theme that does not exist.
+    Every command loads the config through here, so each refuses the same config with
+    the same message; none of it needs Textual, so `export` checks it as fast as `--version`."""
+    from triage_tui import bindings, theming
+
+    problems = [f"{cfg.path}: [keys] {p}" for p in bindings.problems(cfg.keys)]
+    if cfg.ui.theme is not None:
+        try:
+            theming.check_name(cfg.ui.theme, theming.discover())
+        except theming.ThemeError as exc:
+            problems.append(f"{cfg.path}: [ui] theme: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return cfg
 
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:

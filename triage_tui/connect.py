@@ -107,18 +107,13 @@ def run_app(args: argparse.Namespace) -> int:
     from triage_tui.model import State
     from triage_tui.outbox import Outbox
     from triage_tui.ui.app import TriageApp
-    from triage_tui.ui.keymap import keymap_problems
     from triage_tui.ui.screens.triage import Settings
 
     target = _target(args)
     if isinstance(target, int):
         return target
     cfg = target.config
-    keys = dict(cfg.keys) if cfg else {}
-    problems = keymap_problems(keys)
-    if problems:
-        where = cfg.path if cfg else "config"
-        return _fail("\n".join(f"{where}: [keys] {p}" for p in problems))
+    keys = dict(cfg.keys) if cfg else {}  # checked with the rest of the config by load()
     backend = _backend(target)
     if isinstance(backend, int):
         return backend

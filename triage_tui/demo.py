@@ -21,10 +21,20 @@ from triage_tui.server.policy import DEFAULT_POLICY
 from triage_tui.server.store import Store
 
 
-def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None) -> int:
+def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None, config: Path | None = None) -> int:
     if moderator not in DEMO_MODERATORS:
         print(f"triage-tui: --demo-as: no demo moderator {moderator!r}; choose from {', '.join(DEMO_MODERATORS)}", file=sys.stderr)
         return Exit.USAGE
+    keymap: dict[str, str] = {}
+    if config is not None:  # --config with --demo: checked like any command's, its [ui] theme and [keys] used
+        from triage_tui.config import ConfigError, load
+
+        try:
+            cfg = load(config)
+        except ConfigError as exc:
+            print(f"triage-tui: {exc}", file=sys.stderr)
+            return Exit.USAGE
+        theme, keymap = theme or cfg.ui.theme, dict(cfg.keys)
     from triage_tui.connect import look
 
     chosen = look(theme, "--theme")
@@ -48,7 +58,7 @@ def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None) ->
             with EmbeddedServer(store, table) as server:
                 backend = TriageBackend(server.url, tokens[moderator])
                 outbox = Outbox(Path(tmp) / "outbox.db")
-                TriageApp(backend, outbox, backend_name=server.url, queue=queue, theme=chosen.theme,
+                TriageApp(backend, outbox, backend_name=server.url, queue=queue, theme=chosen.theme, keymap=keymap,
                           catalogue=chosen.catalogue, notices=chosen.notices).run()
                 left = outbox.unsent(server.url, f"mod-{moderator}")
         except KeyboardInterrupt:

@@ -252,9 +252,9 @@ def render_table(report: Report, console: Any) -> None:
 
 
 def write_csv(report: Report, out: Any) -> None:
-    import csv
+    from triage_tui.csvsafe import Writer
 
-    writer = csv.writer(out, lineterminator="\n")
+    writer = Writer(out)  # a group key (a moderator's id, a reason code) may start with - or @
     writer.writerow([report.by, *(a.value for a in Action), "total", "median_seconds", "p90_seconds", "with_deadline", "breached"])
     for g in [*report.groups, report.overall]:
         row = g.to_json()

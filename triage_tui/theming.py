@@ -19,6 +19,12 @@ from typing import Any
 from triage_tui.paths import config_dir
 
 DEFAULT = "triage-dark"
+# Textual's own themes (textual.theme.BUILTIN_THEMES), named here so that a config can be
+# checked without importing Textual; tests/test_themes.py holds this list to Textual's.
+TEXTUAL_THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula", "tokyo-night", "monokai",
+                  "flexoki", "catppuccin-latte", "catppuccin-frappe", "catppuccin-macchiato", "solarized-light",
+                  "solarized-dark", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark", "atom-one-light",
+                  "ansi-dark", "ansi-light")
 COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost", "warning", "error", "success")
 MAX_BYTES = 64 * 1024
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -132,3 +138,15 @@ def discover(dirs: Iterable[Path] | None = None) -> Catalogue:
                 continue
             themes[spec.name] = spec
     return Catalogue(themes, tuple(problems), frozenset(broken - themes.keys()))
+
+
+def names(catalogue: Catalogue) -> list[str]:
+    """Every theme name the app can show: ours and the moderator's first, then Textual's."""
+    return [*sorted(catalogue.themes), *(n for n in TEXTUAL_THEMES if n not in catalogue.themes)]
+
+
+def check_name(requested: str, catalogue: Catalogue) -> None:
+    """A name that matches no theme at all is an error (a typo should not pass silently);
+    a theme whose file is broken is not: the app shows the default and says why."""
+    if requested not in names(catalogue) and requested not in catalogue.broken:
+        raise ThemeError(f"no theme {requested!r}; themes: {', '.join(names(catalogue))}")

@@ -12,20 +12,19 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from triage_tui.backends import Backend
+from triage_tui.bindings import APP
 from triage_tui.model import State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.theming import DEFAULT, Catalogue, discover
+from triage_tui.ui.keymap import bindings
 from triage_tui.ui.themes import textual_themes
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
 
 class TriageApp(App[None]):
     TITLE = "triage-tui"
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
-    ]
+    BINDINGS = bindings(APP)
 
     def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now, keymap: Mapping[str, str] | None = None,
                  theme: str | None = None, catalogue: Catalogue | None = None, notices: Sequence[str] = ()) -> None:

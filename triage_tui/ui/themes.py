@@ -55,25 +55,17 @@ def textual_themes(catalogue: Catalogue) -> tuple[list[Theme], list[str]]:
     return themes, problems
 
 
-def available(catalogue: Catalogue) -> list[str]:
-    """Every theme name the app can show: ours and the moderator's first, then Textual's."""
-    from textual.theme import BUILTIN_THEMES
-
-    return [*sorted(catalogue.themes), *(n for n in BUILTIN_THEMES if n not in catalogue.themes)]
-
-
 def choose(requested: str | None, catalogue: Catalogue) -> tuple[str, list[str]]:
     """The theme to start with and what to tell the moderator about the theme files.
 
     A theme whose file is broken falls back to the default, with the file's message; a
     name that matches no theme at all is a usage error (a typo should not pass silently).
     """
-    from triage_tui.theming import DEFAULT
+    from triage_tui.theming import DEFAULT, check_name, names
 
     default = DEFAULT if DEFAULT in catalogue.themes else "textual-dark"
     problems = list(catalogue.problems)
-    if requested is None or requested in available(catalogue):
+    if requested is None or requested in names(catalogue):
         return requested or default, problems
-    if requested in catalogue.broken:
-        return default, [*problems, f"theme {requested!r} could not be used; showing {default}"]
-    raise ThemeError(f"no theme {requested!r}; themes: {', '.join(available(catalogue))}")
+    check_name(requested, catalogue)
+    return default, [*problems, f"theme {requested!r} could not be used; showing {default}"]

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage_tui.bindings import CONFIRM, DIALOG
 from triage_tui.model import EscalationTarget, Reason, Scope
+from triage_tui.ui.keymap import bindings
 from triage_tui.workflow import ScopeError, parse_scope
 
 DIGITS = "1234567890"
@@ -53,7 +54,7 @@ class _Dialog(ModalScreen[object]):
     .dialog > .error { color: $text-error; }
     .dialog OptionList { height: auto; max-height: 14; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = bindings(DIALOG)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -192,10 +193,7 @@ class EscalateDialog(_Dialog):
 class ConfirmDialog(_Dialog):
     """A yes/no question; `y` or enter confirms, `n` or escape declines."""
 
-    BINDINGS = [
-        Binding("y,enter", "confirm", "Yes", id="dialog.yes"),
-        Binding("n,escape", "cancel", "No", id="dialog.no"),
-    ]
+    BINDINGS = bindings(CONFIRM)
 
     def __init__(self, question: str, detail: str = "") -> None:
         super().__init__()

@@ -15,6 +15,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from triage_tui.bindings import HELP
+from triage_tui.ui.keymap import bindings
+
 GROUPS = ("Move", "Decide", "Select", "Find", "Item", "App")
 
 
@@ -52,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = bindings(HELP)
 
     def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
         super().__init__()

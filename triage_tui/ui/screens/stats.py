@@ -14,18 +14,19 @@ from datetime import datetime, timedelta
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Sparkline, Static
 
+from triage_tui.bindings import STATS
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError
 from triage_tui.model import Action, AuditEntry, Stats
 from triage_tui.report import audit_entries, build, duration, median, p90, per_hour
 from triage_tui.ui.widgets.keybar import KeyBar
+from triage_tui.ui.keymap import bindings
 
 SOURCE_NAMES = {"authority_order": "authority orders", "trusted_flagger": "trusted flaggers",
                 "user_report": "user reports", "automated": "classifiers"}
@@ -94,10 +95,7 @@ class StatsScreen(ModalScreen[None]):
     StatsScreen .gap { height: 1; }
     StatsScreen #stats-hours-axis { color: $text-muted; }
     """
-    BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="stats.refresh"),
-        Binding("escape,q,S", "close", "Close", id="stats.close"),
-    ]
+    BINDINGS = bindings(STATS)
 
     class Loaded(Message):
         def __init__(self, today: Today | None, problem: str | None) -> None:

@@ -14,16 +14,17 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage_tui.bindings import OUTBOX
 from triage_tui.model import Decision
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox, Row, RowState
+from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.keybar import KeyBar
 
 SHOWN = (RowState.CONFLICT, RowState.NEEDS_ATTENTION, RowState.HELD, RowState.PENDING)
@@ -58,12 +59,7 @@ class SyncScreen(ModalScreen[None]):
     SyncScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
     SyncScreen OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [
-        Binding("d", "drop", "Drop (record)", id="sync.drop"),
-        Binding("r", "redecide", "Re-decide", id="sync.redecide"),
-        Binding("p", "resume", "Resume sending", id="sync.resume"),
-        Binding("escape,q", "close", "Close", id="sync.close"),
-    ]
+    BINDINGS = bindings(OUTBOX)
 
     def __init__(self, outbox: Outbox, *, backend: str, moderator: str, paused: str | None = None, resume: Callable[[], None] | None = None) -> None:
         super().__init__()

@@ -32,11 +32,13 @@ from textual.widgets import Input, Static
 
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
+from triage_tui.bindings import TRIAGE
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
 from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
+from triage_tui.ui.keymap import bindings
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.stats import StatsScreen
@@ -295,23 +297,7 @@ class TriageScreen(Screen[None]):
     #filter-error { color: $text-error; }
     """
 
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("a", "approve", "Approve", id="decide.approve"),
-        Binding("r", "remove", "Remove", id="decide.remove"),
-        Binding("e", "escalate", "Escalate", id="decide.escalate"),
-        Binding("u", "undo", "Undo", id="decide.undo"),
-        Binding("slash", "filter", "Filter", id="find.filter"),
-        Binding("s", "sort", "Sort", id="find.sort"),
-        Binding("T", "tag_filter", "Tag by filter", show=False, id="select.tag_filter"),
-        Binding("escape", "clear", "Clear tags/filter", show=False, id="select.clear"),
-        Binding("c", "claim", "Claim/release", show=False, id="item.claim"),
-        Binding("O", "sync", "Outbox: unsent & conflicts", show=False, id="app.sync"),
-        Binding("S", "stats", "Stats for today", show=False, id="app.stats"),
-        Binding("ctrl+d", "detail_page(1)", "Scroll the item down", show=False, id="item.scroll_down"),
-        Binding("ctrl+u", "detail_page(-1)", "Scroll the item up", show=False, id="item.scroll_up"),
-        Binding("q", "quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = bindings(TRIAGE)
 
     def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__()

@@ -28,15 +28,17 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from triage_tui.bindings import QUEUE
 from triage_tui.model import ItemSummary, Kind, Source
 from triage_tui.model import now as utc_now
+from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.segments import compact
 
 __all__ = ["QueueList", "due_label"]
@@ -161,16 +163,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     when that item left, on the one that followed it).
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="queue.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="queue.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="queue.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="queue.page_up"),
-        Binding("g,home", "first", "First", show=False, id="queue.first"),
-        Binding("G,end", "last", "Last", show=False, id="queue.last"),
-        Binding("space", "toggle_tag", "Tag", id="queue.tag"),
-        Binding("v", "reveal", "Reveal", show=False, id="queue.reveal"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(QUEUE)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue-list--cursor",
