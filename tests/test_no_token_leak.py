@@ -13,6 +13,7 @@ import ast
 import io
 import logging
 import re
+import signal
 import string
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
@@ -268,3 +269,18 @@ def test_a_redacted_header_dump_parses_to_the_same_headers_less_the_secrets(secr
             assert value_back == scheme.group(1) + b"[redacted]"
         else:
             assert value_back == masked
+
+
+def test_a_run_of_backslashes_is_read_once() -> None:
+    """A hostile header of backslashes (each doubled in the bytes repr) must not make the
+    header pattern backtrack: with two ways to read `\\\\`, 40 of them took minutes. The
+    alarm turns a regression into a failure instead of a hung suite; it times nothing."""
+    dump = repr([(b"x-slashes", b"\\" * 20_000 + b"x"), (b"x-echo", b"Bearer " + b"\\" * 20_000), (b"x-after", b"Bearer abc")])
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("redaction backtracked on a run of backslashes"))
+    signal.alarm(60)
+    try:
+        redacted = _redact(dump + "'" + "\\" * 40, ())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert redacted == dump.replace("b'Bearer abc'", "b'Bearer [redacted]'") + "'" + "\\" * 40

@@ -31,7 +31,9 @@ import httpx
 
 MAX_TOKEN = 8192
 _TOKEN_RE = re.compile(r"[!-~]+")  # printable ASCII, no spaces: safe in a header, RFC 6750-ish
-_QUOTED = r"""b?(?P<{0}q>['"])(?P<{0}>(?:\\.|(?!(?P={0}q)).)*?)(?P={0}q)"""
+# A quoted string as repr() writes it: an escape, or any character but the quote and the backslash
+# (one way only to read each character, so a run of backslashes cannot make the match backtrack).
+_QUOTED = r"""b?(?P<{0}q>['"])(?P<{0}>(?:\\.|(?!(?P={0}q))[^\\])*?)(?P={0}q)"""
 # A header in a dump: httpcore's and hpack's (b'name', b'value') pairs, or a dict's 'name': 'value'.
 _HEADER_RE = re.compile(_QUOTED.format("name") + r"(?P<sep>\s*[,:]\s*)" + _QUOTED.format("value"), re.S)
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
