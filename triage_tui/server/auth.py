@@ -37,7 +37,7 @@ class Principal:
 
 
 class TokenError(ValueError):
-    """A tokens file or --token flag that cannot be used; the message says where and why."""
+    """A tokens file, --token flag or environment entry that cannot be used; the message says where and why."""
 
 
 def digest(token: str) -> str:
