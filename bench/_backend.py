@@ -4,6 +4,7 @@ process would share its CPU and GIL and bill its work to the client being measur
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import socket
 import subprocess
@@ -24,7 +25,8 @@ def backend_process(db: Path) -> Iterator[tuple[str, str]]:
         port = probe.getsockname()[1]
     token = secrets.token_urlsafe(24)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port), "--token", f"{token}:mod-ana:moderator"],
+        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port)],
+        env={**os.environ, "TRIAGE_TUI_SERVER_TOKENS": f"{token}:mod-ana:moderator"},  # not argv: ps shows argv
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent,
     )
     url = f"http://127.0.0.1:{port}"

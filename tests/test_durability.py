@@ -40,8 +40,8 @@ def backend(tmp_path: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port),
-         "--token", f"{TOKEN}:mod-ana:moderator", "--token", f"{SAM}:mod-sam:senior"],
+        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port)],
+        env={**os.environ, "TRIAGE_TUI_SERVER_TOKENS": f"{TOKEN}:mod-ana:moderator {SAM}:mod-sam:senior"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"

@@ -188,17 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the reference moderation backend",
         description="Run the reference moderation backend (triage protocol v1) over SQLite. "
-        "It binds 127.0.0.1 unless --allow-public is given with another --host.",
+        "It binds 127.0.0.1 unless --allow-public is given with another --host. Moderators come from "
+        "--tokens FILE and from $TRIAGE_TUI_SERVER_TOKENS (TOKEN:ID:ROLES entries separated by spaces or "
+        "newlines), which stay out of argv, where every user of the machine can read them with ps.",
     )
     serve.add_argument("--db", type=Path, required=True, help="SQLite database file (created if missing)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8470, help="port to bind (default 8470; 0 picks a free one)")
     serve.add_argument("--seed-demo", type=_positive, default=0, metavar="N", help="add N demo items before serving")
     serve.add_argument("--seed", type=int, default=1, help="random seed for --seed-demo (default 1)")
-    serve.add_argument("--tokens", type=Path, metavar="FILE", help="TOML file of moderators and their tokens")
+    serve.add_argument("--tokens", type=Path, metavar="FILE",
+                       help="TOML file of moderators and their tokens; refused unless only you can read it (chmod 600)")
     serve.add_argument(
         "--token", action="append", default=[], metavar="TOKEN:ID:ROLES",
-        help="add a moderator, e.g. --token \"$TOKEN:ana:moderator,legal\" (repeatable)",
+        help="add a moderator, for tests: the token shows in ps, so this warns (repeatable)",
     )
     serve.add_argument("--policy", type=Path, metavar="FILE", help="policy JSON file (default: the built-in policy)")
     serve.add_argument("--allow-public", action="store_true", help="allow binding a non-loopback address")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import subprocess
 import tomllib
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage_tui.paths import config_dir
+from triage_tui.paths import PrivateFileError, config_dir, read_private
 from triage_tui.sanitize import clean
 
 BACKENDS = ("triage", "ozone")
@@ -319,14 +318,9 @@ def _run_token_command(argv: tuple[str, ...], where: str) -> str:
 
 def _read_token_file(path: Path, where: str) -> str:
     try:
-        info = path.stat()
-    except OSError as exc:
-        raise ConfigError(f"{where} token_file: cannot read {path}: {exc.strerror or exc}") from None
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(f"{where} token_file: {path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}); run chmod 600 {path}")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ConfigError(f"{where} token_file: {path} belongs to another user; it must be yours")
-    token = path.read_text(encoding="utf-8").strip()
+        token = read_private(path).strip()
+    except PrivateFileError as exc:
+        raise ConfigError(f"{where} token_file: {exc}") from None
     if not token or "\n" in token:
         raise ConfigError(f"{where} token_file: {path} must hold the token alone on one line")
     return token

@@ -1,12 +1,14 @@
 """Where triage-tui keeps its state (the outbox) and its configuration, per platform.
 
 `TRIAGE_TUI_STATE_DIR` overrides the state directory, so tests and a second profile
-never touch a moderator's real outbox.
+never touch a moderator's real outbox. `read_private` is the one way a secret is read
+from a file: the client's `token_file` and the server's `--tokens` both go through it.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -37,3 +39,34 @@ def state_dir() -> Path:
 
 def config_dir() -> Path:
     return _base("XDG_CONFIG_HOME", ".config", "Library/Application Support", "APPDATA") / APP
+
+
+class PrivateFileError(ValueError):
+    """A secrets file that cannot be used; the message names the file and the fix."""
+
+
+def read_private(path: Path) -> str:
+    """The text of a file of secrets, refused unless it is ours and only we can read it.
+
+    As ssh does with a key and netrc with a password: a token that other local users can
+    read is already given away, so refusing is kinder than using it. The mode is checked
+    on the open file itself, so the file read is the file checked.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise PrivateFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise PrivateFileError(f"{path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}); run chmod 600 {path}")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise PrivateFileError(f"{path} belongs to another user; it must be yours")
+        try:
+            data = file.read()
+        except OSError as exc:
+            raise PrivateFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PrivateFileError(f"{path} is not UTF-8 text") from None

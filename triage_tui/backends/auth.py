@@ -9,9 +9,15 @@ logs, tracebacks and bug reports travel further than the token should. So:
   host, port) and strips it from any other — defence in depth under the client's
   `follow_redirects=False`.
 - `protect_logs` installs a filter on the httpx/httpcore (and HTTP/2 hpack) loggers
-  that replaces every registered token, and anything shaped like `Bearer <value>`, in
-  a record before any handler sees it. httpcore logs response headers at DEBUG, and a
-  hostile server can echo our token into them.
+  that masks every registered token in a record before any handler sees it. httpcore
+  logs response headers at DEBUG, and a hostile server can echo our token into them.
+
+Redaction masks a secret's value and nothing else: the text around it — the `'),` of
+a header dump, the words "bearer token" in an error message — stays as it was, so a
+redacted line still reads (and parses) as the line it was. It masks exactly what the
+process holds (every registered token, as it would appear in a bytes repr too) and,
+in header dumps only, the value of an `Authorization` header and any header value of
+the form `Bearer <credential>` or `Basic <credential>`, whoever's credential it is.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ import httpx
 
 MAX_TOKEN = 8192
 _TOKEN_RE = re.compile(r"[!-~]+")  # printable ASCII, no spaces: safe in a header, RFC 6750-ish
-_BEARER_RE = re.compile(r"(?i)(bearer\s+)[!-~]+")
+# A quoted string as repr() writes it: an escape, or any character but the quote and the backslash
+# (one way only to read each character, so a run of backslashes cannot make the match backtrack).
+_QUOTED = r"""b?(?P<{0}q>['"])(?P<{0}>(?:\\.|(?!(?P={0}q))[^\\])*?)(?P={0}q)"""
+# A header in a dump: httpcore's and hpack's (b'name', b'value') pairs, or a dict's 'name': 'value'.
+_HEADER_RE = re.compile(_QUOTED.format("name") + r"(?P<sep>\s*[,:]\s*)" + _QUOTED.format("value"), re.S)
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+# RFC 7235: `auth-scheme 1*SP token68`, the credential after "Bearer " or "Basic ".
+_CREDENTIAL_RE = re.compile(r"(?i)((?:bearer|basic) +)([A-Za-z0-9._~+/-]+=*)")
+_SCHEME_RE = re.compile(r"(?i)(?:bearer|basic) +")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 MASK = "[redacted]"
 _LOGGERS = (
@@ -104,7 +118,7 @@ class BearerAuth(httpx.Auth):
         yield request
 
     def redact(self, text: str) -> str:
-        """`text` with this token (and any bearer-looking value) masked."""
+        """`text` with this token (and any credential in a header dump) masked."""
         return _redact(text, (self._token.reveal(),))
 
     def __repr__(self) -> str:
@@ -123,10 +137,28 @@ def _variants(token: str) -> tuple[str, ...]:
 
 
 def _redact(text: str, secrets: tuple[str, ...] | frozenset[str]) -> str:
-    for secret in secrets:
-        if secret in text:
+    """`text` with each secret, and each credential in a header dump, replaced by MASK.
+
+    Longest secret first, so that a secret containing another is masked whole.
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and secret in text:
             text = text.replace(secret, MASK)
-    return _BEARER_RE.sub(lambda m: m.group(1) + MASK, text)
+    return _HEADER_RE.sub(_redact_header, text) if "'" in text or '"' in text else text
+
+
+def _redact_header(match: re.Match[str]) -> str:
+    """One quoted (name, value) pair with its value's credential masked, its quotes and the rest kept."""
+    value = match.group("value")
+    if match.group("name").lower() in _AUTH_HEADERS:
+        scheme = _SCHEME_RE.match(value)
+        prefix = scheme.group(0) if scheme else ""
+        masked = prefix + MASK if value[len(prefix):] not in ("", MASK) else value
+    else:
+        bearer = _CREDENTIAL_RE.fullmatch(value)
+        masked = bearer.group(1) + MASK if bearer else value
+    start, end = match.span("value")
+    return match.string[match.start() : start] + masked + match.string[end : match.end()]
 
 
 class RedactingFilter(logging.Filter):

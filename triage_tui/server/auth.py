@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from triage_tui.model import Role
+from triage_tui.paths import PrivateFileError, read_private
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
 MIN_TOKEN = 16
@@ -36,7 +37,7 @@ class Principal:
 
 
 class TokenError(ValueError):
-    """A tokens file or --token flag that cannot be used; the message says where and why."""
+    """A tokens file, --token flag or environment entry that cannot be used; the message says where and why."""
 
 
 def digest(token: str) -> str:
@@ -93,22 +94,39 @@ def _principal(mid: object, name: object, roles: object, where: str) -> Principa
     return Principal(mid, name, _roles(roles, where))
 
 
-def parse_token_flag(flag: str, table: TokenTable) -> None:
-    """`TOKEN:ID:ROLES`, roles comma-separated. The error never repeats the token."""
+def parse_token_flag(flag: str, table: TokenTable, *, source: str = "--token") -> None:
+    """`TOKEN:ID:ROLES`, roles comma-separated. The error never repeats the token.
+
+    `source` says where the entry came from (`--token`, or the environment variable).
+    """
     token, sep1, rest = flag.partition(":")
     mid, sep2, roles = rest.partition(":")
     if not (sep1 and sep2 and token):
-        raise TokenError("--token: expected TOKEN:ID:ROLES, e.g. \"$TOKEN:ana:moderator,legal\"")
-    table.add(token, _principal(mid, None, roles, f"--token for {mid!r}"), where=f"--token for {mid!r}")
+        raise TokenError(f"{source}: expected TOKEN:ID:ROLES, e.g. \"$TOKEN:ana:moderator,legal\"")
+    where = f"{source} for {mid!r}"
+    table.add(token, _principal(mid, None, roles, where), where=where)
+
+
+def parse_token_env(value: str, name: str, table: TokenTable) -> None:
+    """The environment variable's `TOKEN:ID:ROLES` entries, separated by spaces or newlines.
+
+    The same grammar as `--token`, so moving a token out of argv is moving the text, but
+    an environment is readable only by its own user (and root), where argv is in `ps`.
+    """
+    entries = value.split()
+    if not entries:
+        raise TokenError(f"${name} is set but holds no TOKEN:ID:ROLES entries")
+    for n, entry in enumerate(entries, 1):
+        parse_token_flag(entry, table, source=f"${name} entry {n}")
 
 
 def load_tokens(path: Path, table: TokenTable) -> None:
-    """A TOML file of `[[moderator]]` tables with id, name, roles and token."""
+    """A TOML file of `[[moderator]]` tables with id, name, roles and token, readable only by us."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TokenError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_private(path))
+    except PrivateFileError as exc:
+        raise TokenError(f"--tokens: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise TokenError(f"{path}: not valid TOML: {exc}") from None
     mods = data.get("moderator")
     if not isinstance(mods, list) or not mods:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import socket
 import sys
 import time
 from typing import Any
 
 from triage_tui.exitcodes import Exit
+
+TOKENS_ENV = "TRIAGE_TUI_SERVER_TOKENS"
+"""Moderators as `TOKEN:ID:ROLES` entries: the server's token source that stays out of argv."""
 
 
 def _loopback(host: str) -> bool:
@@ -30,7 +34,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from triage_tui.server.app import create_app
-    from triage_tui.server.auth import TokenError, TokenTable, load_tokens, parse_token_flag
+    from triage_tui.server.auth import TokenError, TokenTable, load_tokens, parse_token_env, parse_token_flag
     from triage_tui.server.demo import seed_demo
     from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON, PolicyFileError, load_policy
     from triage_tui.server.store import Store
@@ -39,15 +43,21 @@ def run_serve(args: argparse.Namespace) -> int:
         return _fail(f"--host {args.host} is not a loopback address; add --allow-public to serve beyond this machine "
                      "(and put TLS in front of it: tokens travel in every request)")
     table = TokenTable()
+    if args.token:
+        print(f"triage-tui serve: warning: --token shows its token to every user of this machine (ps, /proc); "
+              f"use --tokens FILE (mode 600) or ${TOKENS_ENV} instead", file=sys.stderr)
     try:
         if args.tokens is not None:
             load_tokens(args.tokens, table)
+        if TOKENS_ENV in os.environ:
+            parse_token_env(os.environ[TOKENS_ENV], TOKENS_ENV, table)
         for flag in args.token:
             parse_token_flag(flag, table)
     except TokenError as exc:
         return _fail(str(exc))
     if not len(table):
-        return _fail("no moderators: give --token TOKEN:ID:ROLES or --tokens FILE (see --help)")
+        return _fail(f"no moderators: give --tokens FILE (a TOML file only you can read) or set ${TOKENS_ENV} "
+                     "to TOKEN:ID:ROLES entries (see --help)")
     policy, policy_json = DEFAULT_POLICY, DEFAULT_POLICY_JSON
     if args.policy is not None:
         try:
