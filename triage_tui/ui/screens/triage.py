@@ -858,22 +858,28 @@ class TriageScreen(Screen[None]):
             if len(blocked) < len(items):
                 why = f"{len(blocked)} of {len(items)} items: {why}"
             self.notify(why, title="Policy", severity="error", timeout=12, markup=False)
-            if len(blocked) == len(items) and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
+            if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
                 await self._escalate(items, preselect=rule.target, why=why)
             return
         reasons = reasons_for(self.policy, items)
         if not reasons:
             self.notify("No reason in the policy applies to all of these kinds.", severity="error", markup=False)
             return
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items)))
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scoped=self.backend.capabilities.scoped_removal))
         if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
 
     def action_escalate(self) -> None:
         items = self._targets()
-        if items and self._ready():
+        if items and self._ready() and self._can_escalate():
             self._escalate_worker(items)
+
+    def _can_escalate(self) -> bool:
+        if not self.backend.capabilities.escalation:
+            self.notify("This backend has no escalation.", markup=False)
+            return False
+        return True
 
     @work(group="action")
     async def _escalate_worker(self, items: list[ItemSummary]) -> None:
