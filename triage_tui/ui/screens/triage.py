@@ -16,7 +16,7 @@ import random
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime
 
@@ -45,6 +45,7 @@ from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
+from triage_tui.unapplied import NOT_APPLIED, Returns, notices, superseded_note
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
 
 PAGE = 1000
@@ -341,6 +342,8 @@ class TriageScreen(Screen[None]):
         self._stayed: str | None = None  # decided, kept on screen while auto-advance is off
         self._gone: set[str] = set()  # decided here or elsewhere: a late page must not bring them back
         self._elsewhere: set[str] = set()  # decided by someone else: an undo must not bring them back
+        self._hidden: dict[str, ItemSummary] = {}  # left the list for my decision, not yet known applied
+        self._returns = Returns()  # my decisions that came back not applied
         self._claimed: str | None = None
         self._claims: dict[str, str] = {}
         self._claim_timer: Timer | None = None
@@ -503,6 +506,7 @@ class TriageScreen(Screen[None]):
         # Decided here (this session, or an earlier one whose decisions are still in the
         # outbox), decided elsewhere since, or already listed from the change feed: skip.
         unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id) if self.me else set()
+        self._hidden.update((i.id, i) for i in message.items if i.id in unsent)  # back if it is not applied
         fresh = [i for i in message.items if i.id not in unsent and i.id not in self._gone and i.id not in self._all]
         self._put(fresh)
         self._total = message.total
@@ -587,9 +591,44 @@ class TriageScreen(Screen[None]):
 
     def on_sync_state(self, message: SyncState) -> None:
         self._sync_text = message.text
-        for line in message.conflicts:
-            self.notify(f"{line} O lists unsent and conflicted decisions.", title="Conflict: not applied", severity="error", timeout=15, markup=False)
+        self._take_back()
         self._refresh_status()
+
+    def _take_back(self) -> None:
+        """Put back in the queue, marked, every item whose decision came back not applied
+        (refused, parked or in conflict), with a notice saying why; an item someone else
+        decided stays out, and the notice says who. Items known applied are forgotten."""
+        if self.me is None:
+            return
+        unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id)
+        returned = self._returns.check(self.outbox.rows(self.backend_name, self.me.id, NOT_APPLIED), unsent)
+        now = self.clock()
+        for notice in notices(returned):
+            self.notify(notice, title="Not applied", severity="error", timeout=15, markup=False)
+        for back in returned:
+            summary = self._hidden.pop(back.item_id, None) or self._all.get(back.item_id)
+            if not back.back or summary is None or back.item_id in self._elsewhere:
+                continue
+            if back.version is not None:
+                summary = replace(summary, version=back.version)
+            self._restore(summary, now)
+        marked = self._returns.marked(unsent)
+        self._hidden = {i: s for i, s in self._hidden.items() if i in unsent or i in marked}
+        self.queue.mark_unapplied(marked)
+        if returned:
+            self._show_cursor_detail()
+            self._items_changed()
+
+    def _restore(self, summary: ItemSummary, now: datetime) -> None:
+        """The item is in the queue again, at its place in the order (fetched afresh)."""
+        if summary.id == self._stayed:
+            self._stayed = None
+            self.queue.mark_decided(summary.id, None)
+        self._gone.discard(summary.id)
+        self._details.pop(summary.id, None)
+        self._put([summary])
+        if self._filter.matches(summary, now):
+            self.queue.upsert(summary)
 
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
         """Called by the list in the same call that moved its cursor, so that the pane is
@@ -903,6 +942,10 @@ class TriageScreen(Screen[None]):
             self.notify(f"Not recorded, nothing was decided: the outbox failed ({exc}).", title="Outbox", severity="error", timeout=20, markup=False)
             return
         ids = {i.id for i in items}
+        new_key = {d.item_id: d.id for d in decisions}
+        for key, item_id in self._returns.keys_for(ids):  # this decision replaces one that was not applied
+            self.outbox.drop(key, superseded_note(new_key[item_id]))
+        self._hidden.update((i.id, i) for i in items)
         self._gone |= ids
         self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
         del self._undo[:-20]
@@ -1121,6 +1164,7 @@ class TriageScreen(Screen[None]):
 
     def _synced(self) -> None:
         self._wake.set()
+        self._take_back()  # a drop there changes what is marked here
         self._refresh_status()
 
     def action_detail_page(self, direction: int) -> None:
