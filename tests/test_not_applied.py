@@ -27,9 +27,10 @@ from tests.test_triage_screen import audit, loaded, make_app, put_cursor, until
 from triage_tui.model import Action, Decision, Kind, Source, State, iso
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.ui.app import TriageApp
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonPicker
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.screens.triage import Settings, TriageScreen
-from triage_tui.unapplied import MARK, Returns, notices
+from triage_tui.unapplied import MARK, Returns, notices, plan_redecide
 
 SHORT = Settings(undo_seconds=1.0, claim_on_open=False)
 
@@ -105,6 +106,28 @@ async def test_a_refused_removal_puts_the_item_back_marked_and_drop_keeps_it(ser
         assert dropped.item_id == item_id and "dropped by mod-ana" in (dropped.note or "")
 
 
+async def test_redeciding_a_refused_removal_works_from_the_item_as_it_is_now(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path, SHORT)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen, item_id, _ = await refused_removal(pilot, server)
+        await pilot.press("O", "r")
+        # Fetched now, the item carries the Russian order: the removal is refused before
+        # anything is sent, and the escalation it needs is offered instead.
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        assert "RU" in pilot.app.screen.question and "legal" in pilot.app.screen.question.lower()
+        await pilot.press("y")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, EscalateDialog) and dialog.preselect == "legal"
+        await pilot.press(*"RU order", "enter")
+        await until(pilot, lambda: any(d["item_id"] == item_id for d in audit(server)))
+        [decided] = [d for d in audit(server) if d["item_id"] == item_id]
+        assert (decided["action"], decided["escalate_to"], decided["moderator"]) == ("escalate", "legal", "mod-ana")
+        [old] = screen.outbox.rows(server.url, "mod-ana", [RowState.DROPPED])
+        assert old.item_id == item_id and old.note == f"re-decided as {decided['id']}"
+        await until(pilot, lambda: not screen.outbox.unsent(server.url, "mod-ana"))
+        assert screen.queue.index_of(item_id) is None and not screen.queue.unapplied(item_id)
+
+
 async def test_deciding_a_returned_item_again_from_the_queue_supersedes_the_refusal(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path, SHORT)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -157,7 +180,7 @@ async def ozone_screen(pilot: Pilot[Any]) -> TriageScreen:
     return screen
 
 
-async def test_on_ozone_refused_decisions_come_back_and_drop_keeps_them(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
+async def test_on_ozone_refused_decisions_come_back_and_are_dropped_or_redecided(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
     """Removals scoped to Germany (which Ozone cannot do) left in the outbox by an earlier
     version, and an approve of an account someone took down meanwhile."""
     drop, redo = ozone_subjects.posts
@@ -185,16 +208,38 @@ async def test_on_ozone_refused_decisions_come_back_and_drop_keeps_them(ozone: O
         assert isinstance(sync, SyncScreen)
         keys = [r.item_id for r in sync.rows]
         assert sorted(keys) == sorted([drop.key, redo.key, account.key])
+        sync.query_one("#sync-rows").highlighted = keys.index(account.key)
+        await pilot.press("r")  # closed by someone else: who and what, and nothing re-decided
+        await until(pilot, lambda: "is closed:" in str(sync.query_one("#sync-message").render()) and "removed it" in str(sync.query_one("#sync-message").render()))
         sync.query_one("#sync-rows").highlighted = keys.index(drop.key)
         await pilot.press("d")
         assert "Dropped" in str(sync.query_one("#sync-message").render())
-        await pilot.press("escape")
+        sync.query_one("#sync-rows").highlighted = [r.item_id for r in sync.rows].index(redo.key)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ReasonPicker), timeout=30)
+        assert not pilot.app.screen.query("#scope")
+        await pilot.press("1")
+        await until(pilot, lambda: status_of(ozone, redo)["takendown"] is True, timeout=30)
         # The dropped one is still in the queue, unmarked, and still open in Ozone.
         assert screen.queue.index_of(drop.key) is not None and not screen.queue.unapplied(drop.key)
-        assert screen.queue.unapplied(redo.key)  # not dropped: still marked
+        assert screen.queue.index_of(redo.key) is None
     status = status_of(ozone, drop)
     assert status["reviewState"] == REVIEW_OPEN and not status.get("takendown")
     assert events_of(ozone, drop, "modEventTakedown") == []
     notes = {r.item_id: r.note for r in outbox.rows(ozone.ozone_url, me, [RowState.DROPPED])}
-    assert "dropped by" in (notes[drop.key] or "") and redo.key not in notes
+    assert "dropped by" in (notes[drop.key] or "") and (notes[redo.key] or "").startswith("re-decided as ")
     assert {r.item_id for r in outbox.rows(ozone.ozone_url, me, [RowState.CONFLICT])} == {account.key}
+
+
+def test_plan_redecide_says_who_closed_the_item() -> None:
+    from triage_tui.model import HistoryEntry, Item
+    from triage_tui.sanitize import Sanitized
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    closed = Item("it-1", Kind.POST, State.CLOSED, 3, Sanitized("t"), None, None, None, (), None, None, (), 0, None, None, None, None,
+                  (HistoryEntry("k", Action.REMOVE, "mod-ben", "spam", None, None, when),))
+    conflict = row("k1", "it-1", RowState.CONFLICT, {"result": "conflict", "error": "decided"}, "x")
+    assert plan_redecide(conflict, closed, None) == "it-1 is closed: mod-ben removed it (spam). There is nothing to re-decide; d drops your approve (recorded)."
+    still = Item("it-1", Kind.POST, State.OPEN, 4, Sanitized("t"), None, None, None, (), None, None, (), 0, None, None, None, None, ())
+    plan = plan_redecide(conflict, still, None)
+    assert not isinstance(plan, str) and plan.summary.version == 4 and plan.action is Action.APPROVE

@@ -9,18 +9,26 @@ the screen asks `Returns` which rows came back: their items return to the queue,
 marked, with a notice saying why. The one exception is an item someone else decided:
 it left the queue for their decision, not for ours, and the notice says who and what.
 
+The outbox's `r` (re-decide) works from the item as it is now: `plan_redecide` says
+whether the moderator may decide it again and, if so, against which summary.
+
 Kept out of ui/ so that it is tested without Textual.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
+from triage_tui.model import Action, Item, ItemSummary, Source, State
 from triage_tui.outbox import Row, RowState
+from triage_tui.sanitize import Sanitized
 
 NOT_APPLIED = (RowState.CONFLICT, RowState.NEEDS_ATTENTION)
 MARK = "\u2716"  # ✖ in the queue row: a decision on this item came back not applied
+_PAST = {Action.APPROVE: "approved", Action.REMOVE: "removed", Action.ESCALATE: "escalated"}
 
 
 def _tried(row: Row) -> str:
@@ -94,6 +102,63 @@ def notices(returned: list[Returned], most: int = 3) -> list[str]:
     back = sum(r.back for r in returned)
     return [f"{len(returned)} of your decisions were not applied; {back} of their items are back in your queue, "
             f"marked {MARK}. O lists them, with why."]
+
+
+def summary_of(item: Item, known: ItemSummary | None) -> ItemSummary:
+    """The queue line for `item` as it is now: the known line with the item's current
+    version, state and reports, or (not loaded here) one built from the item."""
+    sources = tuple(s for s in Source if s in item.sources)
+    countries = tuple(sorted(item.countries))
+    reasons = Counter(r.reason for r in item.reports)
+    if known is not None:
+        return replace(known, version=item.version, state=item.state, sources=sources or known.sources, countries=countries,
+                       escalated_to=item.escalated_to, report_count=len(item.reports) or known.report_count,
+                       reasons=tuple(sorted(reasons)) or known.reasons)
+    first = min((r.created_at for r in item.reports), default=item.created_at)
+    return ItemSummary(
+        id=item.id, kind=item.kind, state=item.state, version=item.version, priority=item.priority, deadline=item.deadline,
+        sources=sources, countries=countries, reason=reasons.most_common(1)[0][0] if reasons else None,
+        report_count=len(item.reports), snippet=Sanitized(item.text[:300]), first_reported_at=first or item.deadline or datetime.fromtimestamp(0, UTC),
+        escalated_to=item.escalated_to, campaign=item.campaign.id if item.campaign else None, flags=item.flags,
+        reasons=tuple(sorted(reasons)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Redecide:
+    """Decide the item again, from its current state: `action` is what was tried before
+    (the dialog it opens), `summary` the item as it is now."""
+
+    row: Row
+    summary: ItemSummary
+
+    @property
+    def action(self) -> Action:
+        assert self.row.decision is not None
+        return self.row.decision.action
+
+
+def closed_by(row: Row, item: Item) -> str:
+    """Who closed the item and how, from its history (else from the backend's answer)."""
+    if item.history:
+        last = item.history[-1]
+        return f"{last.moderator} {_PAST[last.action]} it" + (f" ({last.reason})" if last.reason else "")
+    result = row.result or {}
+    who, action = result.get("decided_by"), result.get("action")
+    if isinstance(action, str) and action in Action.__members__.values():
+        return f"{who or 'someone else'} {_PAST[Action(action)]} it"
+    return f"{who or 'someone else'} closed it"
+
+
+def plan_redecide(row: Row, item: Item, known: ItemSummary | None) -> Redecide | str:
+    """What `r` in the outbox does with `row`, given the item fetched now: a `Redecide`
+    while the item is still open (or escalated, which its team may decide), or a sentence
+    saying who closed it, and that `d` records the choice to let it be."""
+    if row.decision is None:
+        return f"{row.item_id}: the stored decision is unreadable, so there is nothing to decide again; d drops it (recorded)."
+    if item.state is State.CLOSED:
+        return f"{row.item_id} is closed: {closed_by(row, item)}. There is nothing to re-decide; d drops your {_tried(row)} (recorded)."
+    return Redecide(row, summary_of(item, known))
 
 
 def superseded_note(key: str) -> str:

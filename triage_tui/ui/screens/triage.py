@@ -33,7 +33,7 @@ from textual.widgets import Input, Static
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, Policy, State
+from triage_tui.model import Action, ChangeBatch, Item, ItemSummary, Moderator, Policy, Scope, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
@@ -45,7 +45,7 @@ from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
-from triage_tui.unapplied import NOT_APPLIED, Returns, notices, superseded_note
+from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
 
 PAGE = 1000
@@ -885,10 +885,13 @@ class TriageScreen(Screen[None]):
     def action_remove(self) -> None:
         items = self._targets()
         if items and self._ready():
-            self._remove(items)
+            self._remove_worker(items)
 
     @work(group="action")
-    async def _remove(self, items: list[ItemSummary]) -> None:
+    async def _remove_worker(self, items: list[ItemSummary]) -> None:
+        await self._remove(items)
+
+    async def _remove(self, items: list[ItemSummary], *, scope: Scope = "global") -> None:
         assert self.policy is not None
         blocked = [(i, rule) for i in items if (rule := guard(self.policy, i)) is not None]
         if blocked:
@@ -904,7 +907,9 @@ class TriageScreen(Screen[None]):
         if not reasons:
             self.notify("No reason in the policy applies to all of these kinds.", severity="error", markup=False)
             return
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scoped=self.backend.capabilities.scoped_removal))
+        scoped = self.backend.capabilities.scoped_removal
+        shown = "global" if scope == "global" or not scoped else ", ".join(scope)
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped))
         if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
@@ -1155,17 +1160,39 @@ class TriageScreen(Screen[None]):
             return
         paused = self.sender.paused if self.sender else None
         resume = self.sender.resume if self.sender else None
-        screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume)
-        self.app.push_screen(screen, lambda _: self._synced())
+        screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume,
+                            fetch=self.backend.item, known=lambda i: self._hidden.get(i) or self._all.get(i))
+        self.app.push_screen(screen, self._synced)
 
     def action_stats(self) -> None:
         if self.me is not None:
             self.app.push_screen(StatsScreen(self.backend, self.clock, self.me.id))
 
-    def _synced(self) -> None:
+    def _synced(self, again: Redecide | None = None) -> None:
         self._wake.set()
-        self._take_back()  # a drop there changes what is marked here
+        self._take_back()  # a drop or a re-decision there changes what is marked here
+        if again is not None:
+            self._redecide(again)
         self._refresh_status()
+
+    @work(group="action")
+    async def _redecide(self, again: Redecide) -> None:
+        """`r` in the outbox on an item still open: its dialog again, against it as it is now."""
+        item = again.summary
+        if item.state is self.queue_state:  # (escalated meanwhile, it is decided without joining this queue)
+            self._restore(item, self.clock())
+        index = self.queue.index_of(item.id)
+        if index is not None:
+            self.queue.move_cursor(index)
+        old = again.row.decision
+        assert old is not None
+        if again.action is Action.APPROVE:
+            if await self.app.push_screen_wait(ConfirmDialog(f"Approve {item.id} again, as it is now?", "A new decision, with its own key; u undoes it.")):
+                self._decide([item], Action.APPROVE, note=old.note)
+        elif again.action is Action.REMOVE:
+            await self._remove([item], scope=old.scope)
+        elif self._can_escalate():
+            await self._escalate([item], preselect=old.escalate_to)
 
     def action_detail_page(self, direction: int) -> None:
         """Half a page through a long item, without leaving the queue."""
