@@ -538,6 +538,32 @@ async def test_the_triage_screen_removes_a_post_in_ozone(ozone: OzoneHarness, oz
     assert takedown["event"]["policies"] == ["spam"]
 
 
+async def test_the_remove_dialog_offers_no_scope_on_ozone_and_the_issues_keys_remove_globally(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
+    """Ozone cannot withhold in some countries only (capabilities.scoped_removal is False):
+    the dialog has no scope field, so nothing typed there can make a decision Ozone refuses."""
+    from triage_tui.ui.app import TriageApp
+    from triage_tui.ui.screens.dialogs import ReasonPicker
+    from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+    subject = ozone_subjects.posts[0]
+    app = TriageApp(admin_backend(ozone), Outbox(tmp_path / "outbox.db"), backend_name=ozone.ozone_url,
+                    settings=Settings(claim_on_open=False, undo_seconds=0.2))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
+        await until(pilot, lambda: screen._loaded and screen.policy is not None and screen.queue.index_of(subject.key) is not None)
+        screen.queue.move_cursor(screen.queue.index_of(subject.key))
+        await pilot.press("r")
+        picker = pilot.app.screen
+        assert isinstance(picker, ReasonPicker) and not picker.query("#scope")
+        code = picker.reasons[4].code
+        await pilot.press("tab", "D", "E", "shift+tab", "5")  # the issue's keys: no field takes DE; 5 picks a reason
+        await until(pilot, lambda: status_of(ozone, subject)["takendown"] is True)
+    assert status_of(ozone, subject)["reviewState"] == REVIEW_CLOSED
+    [takedown] = events_of(ozone, subject, "modEventTakedown")
+    assert takedown["event"]["policies"] == [code]
+
+
 def test_export_lists_the_open_queue(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.ozone]\nurl = "{ozone.ozone_url}"\nbackend = "ozone"\nauth = "admin"\ntoken_env = "OZONE_ADMIN_PASSWORD"\n')

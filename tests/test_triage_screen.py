@@ -485,12 +485,14 @@ async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningSer
         sync = pilot.app.screen
         assert isinstance(sync, SyncScreen)
         assert [r.item_id for r in sync.rows] == [first.id, second.id]
-        await pilot.press("r")  # first: closed by ben, cannot be re-decided
-        assert "cannot be re-decided" in str(sync.query_one("#sync-message").render())
+        await pilot.press("r")  # first: closed by ben, so there is nothing to re-decide: who did what
+        await until(pilot, lambda: "closed: mod-ben removed it (spam)" in str(sync.query_one("#sync-message").render()))
         await pilot.press("d", "r")  # drop the first (recorded); re-decide the second now that ben let go
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))  # the approve again, as the item is now
+        assert second.id in pilot.app.screen.question
+        await pilot.press("y")
         recorded = {r.item_id: r.note or "" for r in outbox.rows(server.url, "mod-ana", [RowState.DROPPED])}
         assert "dropped by mod-ana" in recorded[first.id] and "re-decided as" in recorded[second.id]
-        await pilot.press("escape")
         log = await applied(pilot, server, 2)
         assert [(d["item_id"], d["moderator"], d["action"]) for d in log] == [(first.id, "mod-ben", "remove"), (second.id, "mod-ana", "approve")]
 

@@ -61,13 +61,17 @@ class _Dialog(ModalScreen[object]):
 
 
 class ReasonPicker(_Dialog):
-    """Pick the removal reason (digits pick at once) and the scope: global or countries."""
+    """Pick the removal reason (digits pick at once) and the scope: global or countries.
 
-    def __init__(self, reasons: tuple[Reason, ...], count: int, *, scope: str = "global") -> None:
+    The scope field is there only where the backend can withhold in some countries
+    (`capabilities.scoped_removal`): a field it offers must be one the backend applies."""
+
+    def __init__(self, reasons: tuple[Reason, ...], count: int, *, scope: str = "global", scoped: bool = True) -> None:
         super().__init__()
         self.reasons = reasons
         self.count = count
         self.initial_scope = scope
+        self.scoped = scoped
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="reason-dialog"):
@@ -78,10 +82,12 @@ class ReasonPicker(_Dialog):
                 id="reasons",
                 compact=True,
             )
-            yield Static(Content("Scope — global, or withhold only in countries (e.g. DE, AT; eu, eea):"))
-            yield Input(value=self.initial_scope, id="scope", placeholder="global", compact=True)
+            if self.scoped:
+                yield Static(Content("Scope — global, or withhold only in countries (e.g. DE, AT; eu, eea):"))
+                yield Input(value=self.initial_scope, id="scope", placeholder="global", compact=True)
             yield Static(Content(""), classes="error", id="scope-error")
-            yield Static(Content("digit or enter picks · tab: scope · esc cancels"), classes="hint")
+            yield Static(Content("digit or enter picks · tab: scope · esc cancels" if self.scoped
+                                 else "digit or enter picks · removal is global on this backend · esc cancels"), classes="hint")
 
     def on_key(self, event: events.Key) -> None:
         key = event.character
@@ -123,6 +129,9 @@ class ReasonPicker(_Dialog):
         self.query_one("#scope-error", Static).update(Content(message))
 
     def _choose(self, code: str) -> None:
+        if not self.scoped:
+            self.dismiss(RemoveChoice(code, "global"))
+            return
         try:
             scope = parse_scope(self.query_one("#scope", Input).value)
         except ScopeError as exc:

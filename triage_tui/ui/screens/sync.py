@@ -3,16 +3,18 @@
 Lists unsent rows (held in the undo window, or waiting to be sent, with their last
 error), conflicts (someone else decided first: who, and what) and decisions parked for
 attention (the backend refused them). A conflicted or parked decision is never sent
-again silently: here it is re-decided (a new decision with a new key, against the
-item as it is now) or deliberately dropped — and that choice is recorded in the outbox.
+again silently: here it is re-decided or deliberately dropped — and that choice is
+recorded in the outbox. Re-deciding fetches the item as it is now: closed by someone
+else, it says who and how; still open, this screen closes and the triage screen opens
+the decision's dialog again against the current item (a refused removal can then get
+another reason, or an escalation), so the new decision has its own key and version.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -20,11 +22,13 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage_tui.backends.errors import BackendError
 from triage_tui.bindings import OUTBOX
-from triage_tui.model import Decision
+from triage_tui.model import Item, ItemSummary
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.ui.keymap import bindings
+from triage_tui.unapplied import Redecide, plan_redecide
 from triage_tui.ui.widgets.keybar import KeyBar
 
 SHOWN = (RowState.CONFLICT, RowState.NEEDS_ATTENTION, RowState.HELD, RowState.PENDING)
@@ -42,18 +46,7 @@ def row_line(row: Row) -> Content:
     return Content.assemble(*parts)
 
 
-def redecision(row: Row) -> Decision | None:
-    """The same decision again, with a new key, against the item's current version."""
-    if row.state is not RowState.CONFLICT or row.decision is None or row.result is None or row.result.get("error") == "decided":
-        return None  # a closed item cannot be decided again; a refused decision would be refused again
-    version = row.result.get("version")
-    if not isinstance(version, int):
-        return None
-    return replace(Decision.new(row.decision.item_id, version, row.decision.action), reason=row.decision.reason,
-                   scope=row.decision.scope, escalate_to=row.decision.escalate_to, note=row.decision.note)
-
-
-class SyncScreen(ModalScreen[None]):
+class SyncScreen(ModalScreen[Redecide | None]):
     DEFAULT_CSS = """
     SyncScreen { align: center middle; }
     SyncScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $surface; padding: 0 1; }
@@ -61,8 +54,11 @@ class SyncScreen(ModalScreen[None]):
     """
     BINDINGS = bindings(OUTBOX)
 
-    def __init__(self, outbox: Outbox, *, backend: str, moderator: str, paused: str | None = None, resume: Callable[[], None] | None = None) -> None:
+    def __init__(self, outbox: Outbox, *, backend: str, moderator: str, paused: str | None = None, resume: Callable[[], None] | None = None,
+                 fetch: Callable[[str], Awaitable[Item]] | None = None, known: Callable[[str], ItemSummary | None] = lambda _: None) -> None:
         super().__init__()
+        self.fetch = fetch  # the item as it is now, from the backend (None: no re-deciding)
+        self.known = known  # the queue line the screen last had for an item
         self.paused = paused
         self.resume = resume
         self.outbox = outbox
@@ -104,7 +100,7 @@ class SyncScreen(ModalScreen[None]):
             self._say("Only a conflict or a parked decision can be dropped; unsent ones are still on their way.")
             return
         self.outbox.drop(row.key, f"dropped by {self.moderator} at {utc_now().isoformat(timespec='seconds')}")
-        self._say(f"Dropped {row.item_id}; the choice is recorded.")
+        self._say(f"Dropped {row.item_id}; the choice is recorded (an item still open stays in your queue).")
         self.reload()
 
     def action_redecide(self) -> None:
@@ -112,15 +108,25 @@ class SyncScreen(ModalScreen[None]):
         if row is None or row.state not in (RowState.CONFLICT, RowState.NEEDS_ATTENTION):
             self._say("Only a conflict or a parked decision can be re-decided.")
             return
-        again = redecision(row)
-        if again is None:
-            self._say(f"{row.item_id} cannot be re-decided as it was (decided by someone else, or refused by the backend): drop it to record that you saw it.")
+        if self.fetch is None:
+            self._say("Re-deciding needs the backend; d drops the decision (recorded).")
             return
-        if not self.outbox.redecide(row.key, again, backend=self.backend, moderator=self.moderator, now=time.time()):
-            self._say(f"{row.item_id} changed state meanwhile; nothing was re-decided.")
+        self._say(f"Fetching {row.item_id} as it is now…")
+        self._fetch_and_plan(row)
+
+    @work(exclusive=True, group="redecide")
+    async def _fetch_and_plan(self, row: Row) -> None:
+        assert self.fetch is not None
+        try:
+            item = await self.fetch(row.item_id)
+        except BackendError as exc:
+            self._say(f"Could not fetch {row.item_id} now ({exc}); nothing was re-decided. r tries again.")
+            return
+        plan = plan_redecide(row, item, self.known(row.item_id))
+        if isinstance(plan, str):
+            self._say(plan)
         else:
-            self._say(f"Re-decided {row.item_id} against version {again.item_version}; it will be sent now.")
-        self.reload()
+            self.dismiss(plan)  # the triage screen opens the decision again, against `item`
 
     def action_resume(self) -> None:
         if self.resume is None or not self.paused:

@@ -16,7 +16,7 @@ import random
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime
 
@@ -34,7 +34,7 @@ from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.bindings import TRIAGE
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, State
+from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
@@ -47,6 +47,7 @@ from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
+from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
 
 PAGE = 1000
@@ -327,6 +328,8 @@ class TriageScreen(Screen[None]):
         self._stayed: str | None = None  # decided, kept on screen while auto-advance is off
         self._gone: set[str] = set()  # decided here or elsewhere: a late page must not bring them back
         self._elsewhere: set[str] = set()  # decided by someone else: an undo must not bring them back
+        self._hidden: dict[str, ItemSummary] = {}  # left the list for my decision, not yet known applied
+        self._returns = Returns()  # my decisions that came back not applied
         self._claimed: str | None = None
         self._claims: dict[str, str] = {}
         self._claim_timer: Timer | None = None
@@ -489,6 +492,7 @@ class TriageScreen(Screen[None]):
         # Decided here (this session, or an earlier one whose decisions are still in the
         # outbox), decided elsewhere since, or already listed from the change feed: skip.
         unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id) if self.me else set()
+        self._hidden.update((i.id, i) for i in message.items if i.id in unsent)  # back if it is not applied
         fresh = [i for i in message.items if i.id not in unsent and i.id not in self._gone and i.id not in self._all]
         self._put(fresh)
         self._total = message.total
@@ -572,9 +576,44 @@ class TriageScreen(Screen[None]):
 
     def on_sync_state(self, message: SyncState) -> None:
         self._sync_text = message.text
-        for line in message.conflicts:
-            self.notify(f"{line} O lists unsent and conflicted decisions.", title="Conflict: not applied", severity="error", timeout=15, markup=False)
+        self._take_back()
         self._refresh_status()
+
+    def _take_back(self) -> None:
+        """Put back in the queue, marked, every item whose decision came back not applied
+        (refused, parked or in conflict), with a notice saying why; an item someone else
+        decided stays out, and the notice says who. Items known applied are forgotten."""
+        if self.me is None:
+            return
+        unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id)
+        returned = self._returns.check(self.outbox.rows(self.backend_name, self.me.id, NOT_APPLIED), unsent)
+        now = self.clock()
+        for notice in notices(returned):
+            self.notify(notice, title="Not applied", severity="error", timeout=15, markup=False)
+        for back in returned:
+            summary = self._hidden.pop(back.item_id, None) or self._all.get(back.item_id)
+            if not back.back or summary is None or back.item_id in self._elsewhere:
+                continue
+            if back.version is not None:
+                summary = replace(summary, version=back.version)
+            self._restore(summary, now)
+        marked = self._returns.marked(unsent)
+        self._hidden = {i: s for i, s in self._hidden.items() if i in unsent or i in marked}
+        self.queue.mark_unapplied(marked)
+        if returned:
+            self._show_cursor_detail()
+            self._items_changed()
+
+    def _restore(self, summary: ItemSummary, now: datetime) -> None:
+        """The item is in the queue again, at its place in the order (fetched afresh)."""
+        if summary.id == self._stayed:
+            self._stayed = None
+            self.queue.mark_decided(summary.id, None)
+        self._gone.discard(summary.id)
+        self._details.pop(summary.id, None)
+        self._put([summary])
+        if self._filter.matches(summary, now):
+            self.queue.upsert(summary)
 
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
         """Called by the list in the same call that moved its cursor, so that the pane is
@@ -831,10 +870,13 @@ class TriageScreen(Screen[None]):
     def action_remove(self) -> None:
         items = self._targets()
         if items and self._ready():
-            self._remove(items)
+            self._remove_worker(items)
 
     @work(group="action")
-    async def _remove(self, items: list[ItemSummary]) -> None:
+    async def _remove_worker(self, items: list[ItemSummary]) -> None:
+        await self._remove(items)
+
+    async def _remove(self, items: list[ItemSummary], *, scope: Scope = "global") -> None:
         assert self.policy is not None
         blocked = [(i, rule) for i in items if (rule := guard(self.policy, i)) is not None]
         if blocked:
@@ -843,22 +885,30 @@ class TriageScreen(Screen[None]):
             if len(blocked) < len(items):
                 why = f"{len(blocked)} of {len(items)} items: {why}"
             self.notify(why, title="Policy", severity="error", timeout=12, markup=False)
-            if len(blocked) == len(items) and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
+            if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
                 await self._escalate(items, preselect=rule.target, why=why)
             return
         reasons = reasons_for(self.policy, items)
         if not reasons:
             self.notify("No reason in the policy applies to all of these kinds.", severity="error", markup=False)
             return
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items)))
+        scoped = self.backend.capabilities.scoped_removal
+        shown = "global" if scope == "global" or not scoped else ", ".join(scope)
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped))
         if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
 
     def action_escalate(self) -> None:
         items = self._targets()
-        if items and self._ready():
+        if items and self._ready() and self._can_escalate():
             self._escalate_worker(items)
+
+    def _can_escalate(self) -> bool:
+        if not self.backend.capabilities.escalation:
+            self.notify("This backend has no escalation.", markup=False)
+            return False
+        return True
 
     @work(group="action")
     async def _escalate_worker(self, items: list[ItemSummary]) -> None:
@@ -887,6 +937,10 @@ class TriageScreen(Screen[None]):
             self.notify(f"Not recorded, nothing was decided: the outbox failed ({exc}).", title="Outbox", severity="error", timeout=20, markup=False)
             return
         ids = {i.id for i in items}
+        new_key = {d.item_id: d.id for d in decisions}
+        for key, item_id in self._returns.keys_for(ids):  # this decision replaces one that was not applied
+            self.outbox.drop(key, superseded_note(new_key[item_id]))
+        self._hidden.update((i.id, i) for i in items)
         self._gone |= ids
         self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
         del self._undo[:-20]
@@ -1096,16 +1150,39 @@ class TriageScreen(Screen[None]):
             return
         paused = self.sender.paused if self.sender else None
         resume = self.sender.resume if self.sender else None
-        screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume)
-        self.app.push_screen(screen, lambda _: self._synced())
+        screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume,
+                            fetch=self.backend.item, known=lambda i: self._hidden.get(i) or self._all.get(i))
+        self.app.push_screen(screen, self._synced)
 
     def action_stats(self) -> None:
         if self.me is not None:
             self.app.push_screen(StatsScreen(self.backend, self.clock, self.me.id))
 
-    def _synced(self) -> None:
+    def _synced(self, again: Redecide | None = None) -> None:
         self._wake.set()
+        self._take_back()  # a drop or a re-decision there changes what is marked here
+        if again is not None:
+            self._redecide(again)
         self._refresh_status()
+
+    @work(group="action")
+    async def _redecide(self, again: Redecide) -> None:
+        """`r` in the outbox on an item still open: its dialog again, against it as it is now."""
+        item = again.summary
+        if item.state is self.queue_state:  # (escalated meanwhile, it is decided without joining this queue)
+            self._restore(item, self.clock())
+        index = self.queue.index_of(item.id)
+        if index is not None:
+            self.queue.move_cursor(index)
+        old = again.row.decision
+        assert old is not None
+        if again.action is Action.APPROVE:
+            if await self.app.push_screen_wait(ConfirmDialog(f"Approve {item.id} again, as it is now?", "A new decision, with its own key; u undoes it.")):
+                self._decide([item], Action.APPROVE, note=old.note)
+        elif again.action is Action.REMOVE:
+            await self._remove([item], scope=old.scope)
+        elif self._can_escalate():
+            await self._escalate([item], preselect=old.escalate_to)
 
     def action_detail_page(self, direction: int) -> None:
         """Half a page through a long item, without leaving the queue."""

@@ -12,7 +12,8 @@ or `[/` shows literally. As a second line of defence any control character that
 reaches the widget anyway is drawn as a visible symbol, never sent to the terminal.
 
 Colour is never the only signal: the cursor row has a `▶` marker, tagged rows a `*`,
-overdue deadlines a `!`, items with sanitizer findings a `⚠`, masked rows say so.
+overdue deadlines a `!`, items with sanitizer findings a `⚠`, masked rows say so, and
+an item whose decision came back not applied a `✖` (`unapplied.MARK`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from triage_tui.model import ItemSummary, Kind, Source
 from triage_tui.model import now as utc_now
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.segments import compact
+from triage_tui.unapplied import MARK as UNAPPLIED_MARK
 
 __all__ = ["QueueList", "due_label"]
 
@@ -327,6 +329,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self._revealed: set[str] = set()
         self._masked: MaskPredicate | None = masked
         self._decided: dict[str, str] = {}  # item id -> what was decided, while it stays on screen
+        self._unapplied: frozenset[str] = frozenset()  # items whose decision came back not applied
         self._clock: Clock = clock
         self._sort_key = sort_key
         self.advance_on_tag = advance_on_tag
@@ -395,6 +398,16 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def decided(self, item_id: str) -> str | None:
         return self._decided.get(item_id)
+
+    def mark_unapplied(self, ids: Iterable[str]) -> None:
+        """Mark these items (and only these) with `✖`: their decision was not applied."""
+        ids = frozenset(ids)
+        if ids != self._unapplied:
+            self._unapplied = ids
+            self.refresh()
+
+    def unapplied(self, item_id: str) -> bool:
+        return item_id in self._unapplied
 
     def set_mask(self, masked: MaskPredicate | None) -> None:
         """Change the predicate that decides which items are masked (e.g. a new policy)."""
@@ -860,14 +873,16 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         if item.deadline is not None:
             due = due_label(item.deadline, now)
         decided = self._decided.get(item.id) if self._decided else None
-        cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided, style_id)
+        unapplied = item.id in self._unapplied if self._unapplied else False
+        cache_key = (item.id, item.version, width, cursor, tagged, masked, due, decided, unapplied, style_id)
         strip = self._row_cache.get(cache_key)
         if strip is None:
-            strip = self._build_row(item, width, now, st, cursor=cursor, tagged=tagged, masked=masked, due=due, decided=decided)
+            strip = self._build_row(item, width, now, st, cursor=cursor, tagged=tagged, masked=masked, due=due, decided=decided,
+                                    unapplied=unapplied)
             self._row_cache.set(cache_key, strip)
         return strip
 
-    def _build_row(self, item: ItemSummary, width: int, now: datetime, st: _Styles, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None, decided: str | None = None) -> Strip:
+    def _build_row(self, item: ItemSummary, width: int, now: datetime, st: _Styles, *, cursor: bool, tagged: bool, masked: bool, due: tuple[str, bool] | None, decided: str | None = None, unapplied: bool = False) -> Strip:
         """One row as segments whose cell widths we track, made into a single Strip."""
         row = st.tagged if tagged else st.base
         top = st.cursor if cursor else None
@@ -956,6 +971,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                     pieces.append((NEWLINE, dim))
                 if line:
                     pieces.append((line.translate(_DISPLAY_TABLE), plain))
+        if unapplied:
+            pieces.insert(0, (f"{UNAPPLIED_MARK} ", style(st.overdue)))
         lengths = [len(text) if text.isascii() else cell_len(text) for text, _ in pieces]
         if sum(lengths) <= room:
             for (text, seg_style), length in zip(pieces, lengths):
