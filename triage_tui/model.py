@@ -86,7 +86,10 @@ MAX_COUNT = 10**12
 SNIPPET_CHARS = 300
 TEXT_DISPLAY_CHARS = 200_000
 
-_ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)  # printable ASCII, no spaces
+# The one id grammar of the protocol (items, reports, moderators): 1-512 printable ASCII
+# characters, no spaces. Ozone ids are at:// URIs with "/" and ":"; the reference server
+# takes and serves every id it admits (the client percent-encodes ids in paths).
+_ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,%d}" % MAX_CODE)
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")

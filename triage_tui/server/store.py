@@ -124,6 +124,8 @@ LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, 
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _WORDS = re.compile(r"[^\W\d_]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "not valid Unicode text (a lone surrogate such as \\ud800)"
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
     "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
@@ -248,38 +250,33 @@ class Store:
 
     # -- ingest -------------------------------------------------------------------
 
-    def add_items(self, items: Iterable[Json], *, chunk: int = 2000) -> dict[str, int]:
-        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field."""
-        created = updated = 0
-        batch: list[tuple[int, Json]] = []
-        for i, raw in enumerate(items):
-            batch.append((i, raw))
-            if len(batch) >= chunk:
-                c, u = self._add_batch(batch)
-                created, updated, batch = created + c, updated + u, []
-        if batch:
-            c, u = self._add_batch(batch)
-            created, updated = created + c, updated + u
-        return {"created": created, "updated": updated, "seq": self.seq()}
+    def add_items(self, items: Iterable[Json]) -> dict[str, int]:
+        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field.
 
-    def _add_batch(self, batch: list[tuple[int, Json]]) -> tuple[int, int]:
-        checked = [(i, _check_input(raw, f"items[{i}]")) for i, raw in batch]
+        All or nothing: one transaction, rolled back by the first bad item, so a 422
+        naming `items[4000]` has stored none of the 4,000 before it. Items are checked
+        and written one at a time, so a seed of a million holds one item in memory."""
         created = updated = 0
         with self._write() as db:
-            for _, item in checked:
-                row = db.execute("SELECT body, state FROM items WHERE id = ?", (item["id"],)).fetchone()
-                if row is None:
-                    self._insert(db, item)
-                    created += 1
-                else:
-                    old = json.loads(row[0])
-                    known = {r["id"] for r in old["reports"]}
-                    fresh = [r for r in item["reports"] if r["id"] not in known]
-                    if fresh:
-                        old["reports"].extend(fresh)
-                        self._update_reports(db, old)
-                        updated += 1
-        return created, updated
+            for i, raw in enumerate(items):
+                c, u = self._add_one(db, _check_input(raw, f"items[{i}]"))
+                created, updated = created + c, updated + u
+        return {"created": created, "updated": updated, "seq": self.seq()}
+
+    def _add_one(self, db: sqlite3.Connection, item: Json) -> tuple[int, int]:
+        """Insert a new item, or add its new reports to the known one: (created, updated)."""
+        row = db.execute("SELECT body FROM items WHERE id = ?", (item["id"],)).fetchone()
+        if row is None:
+            self._insert(db, item)
+            return 1, 0
+        old = json.loads(row[0])
+        known = {r["id"] for r in old["reports"]}
+        fresh = [r for r in item["reports"] if r["id"] not in known]
+        if not fresh:
+            return 0, 0
+        old["reports"].extend(fresh)
+        self._update_reports(db, old)
+        return 0, 1
 
     def _derived(self, item: Json) -> dict[str, Any]:
         reports = item["reports"]
@@ -515,6 +512,10 @@ class Store:
 
     def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:
         key = raw.get("id") if isinstance(raw, dict) else None
+        bad = unencodable(raw, path)
+        if bad is not None:  # it could be neither stored nor echoed: refuse it alone, the batch goes on
+            return {"id": key if isinstance(key, str) and unencodable(key, "") is None else "", "item_id": None,
+                    "result": "invalid", "error": "invalid", "detail": f"{bad}: {NOT_UNICODE}"}
         if not isinstance(key, str) or not key or len(key) > 128:
             return {"id": key if isinstance(key, str) else "", "item_id": None, "result": "invalid",
                     "error": "invalid", "detail": f"{path}.id: expected the decision's key, a string of 1-128 characters"}
@@ -742,12 +743,37 @@ def _after(keys: Sequence[str], directions: Sequence[int], values: Sequence[Any]
     return "(" + " OR ".join(clauses) + ")", params
 
 
+def unencodable(value: object, path: str) -> str | None:
+    """Where in a decoded JSON value a string is not valid Unicode, or None.
+
+    JSON's `\\ud800` escape decodes to a lone surrogate: a Python str that no UTF-8
+    encoder takes, so it can be neither stored (SQLite text is UTF-8) nor answered
+    (the JSON response is UTF-8). Found here, it is a 422 naming the field, not a 500."""
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:  # no recursion: the body's nesting is the client's choice
+        v, where = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii() and _SURROGATE.search(v):
+                return where
+        elif isinstance(v, dict):
+            for k, x in reversed(v.items()):
+                if not k.isascii() and _SURROGATE.search(k):
+                    return f"{where}.{k!r}"
+                stack.append((x, f"{where}.{k}"))
+        elif isinstance(v, list):
+            stack.extend((x, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
+    return None
+
+
 def _check_input(raw: object, path: str) -> Json:
     """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
     o = obj(raw, path)
+    bad = unencodable(o, path)
+    if bad is not None:
+        raise PayloadError(bad, NOT_UNICODE)
     iid = o.get("id")
-    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid) or len(iid) > 128:
-        raise PayloadError(f"{path}.id", "expected 1-128 printable ASCII characters without spaces")
+    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid):
+        raise PayloadError(f"{path}.id", "expected 1-512 printable ASCII characters without spaces")
     kind = o.get("kind")
     if kind not in (Kind.POST, Kind.CHANNEL):
         raise PayloadError(f"{path}.kind", 'expected "post" or "channel"')
