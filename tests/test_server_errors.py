@@ -119,3 +119,29 @@ def test_405_names_the_allowed_methods(server: RunningServer, http: httpx.Client
 ])
 def test_typed_query_parameters_given_empty_or_wrong_are_422(server: RunningServer, http: httpx.Client, path: str, params: dict[str, str], field: str) -> None:
     assert_json_error(http.get(path, params=params, headers=server.auth("sam")), 422, field)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"created_at": "0001-01-01T00:00:00Z"}, "items[0].created_at"),  # the client's model refuses it: unservable
+    ({"created_at": "2026-02-30T00:00:00Z"}, "items[0].created_at"),
+    ({"created_at": "20260101T000000Z"}, "items[0].created_at"),  # ISO 8601 that Python reads, not RFC 3339
+    ({"reports": [{"id": "r", "source": "user_report", "reason": "spam", "created_at": "2026-01-01T00:00:00+01:00"}]},
+     "items[0].reports[0].created_at"),
+    ({"media": [{"type": "image/png", "size": 5.5, "sha256": "ab" * 32}]}, "items[0].media[0].size"),
+])
+def test_ingest_takes_times_and_numbers_the_client_can_read_back(server: RunningServer, http: httpx.Client, change: dict[str, Any], field: str) -> None:
+    r = http.post("/v1/items", json={"items": [{**item("t-1"), **change}]}, headers=server.auth("root"))
+    assert_json_error(r, 422, field)
+
+
+def test_an_ingested_item_is_served_as_the_client_reads_it(server: RunningServer, http: httpx.Client) -> None:
+    odd = {**item("t-2"), "created_at": "2199-12-31T23:59:59.999999Z",
+           "media": [{"type": "image/png", "size": 5.0, "sha256": "ab" * 32}],  # JSON has one number type: 5.0 is 5
+           "reports": [{"id": "r", "source": "user_report", "reason": "spam", "created_at": "1970-01-01T00:00:00Z",
+                        "deadline": "not a time, and no order's deadline"}]}  # a user report has no deadline: ignored
+    r = http.post("/v1/items", json={"items": [odd]}, headers=server.auth("root"))
+    assert r.status_code == 200, r.text
+    from triage_tui.model import Item
+
+    served = Item.from_json(http.get("/v1/items/t-2", headers=server.auth("ana")).json())
+    assert served.media[0].size == 5 and served.created_at is not None and served.created_at.year == 2199

@@ -153,6 +153,8 @@ def _untrusted(o: Json, key: str, path: str, flags: set[Flag], *, max_len: int, 
 
 
 def _check_int(value: object, path: str, lo: int, hi: int) -> int:
+    if isinstance(value, float) and value.is_integer():  # JSON has one number type: 5.0 is the integer 5
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise PayloadError(path, f"expected an integer, got {_type_name(value)}")
     if not lo <= value <= hi:

@@ -25,7 +25,7 @@ import math
 import re
 import ssl
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -63,6 +63,8 @@ MAX_BATCH = 500
 MAX_BODY = 64 * 1024 * 1024  # a 1000-item page or a 1M-character item fits many times over
 MAX_ERROR_BODY = 64 * 1024  # enough for any error JSON; the rest of a huge error page is ignored
 _USERINFO_RE = re.compile(r"//[^/?#]*@")
+_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_TIME = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def _shown(url: str) -> str:
@@ -234,8 +236,8 @@ class TriageBackend:
     async def audit(self, *, since: datetime | None = None, cursor: str | None = None, limit: int = 200, moderator: str | None = None) -> AuditPage:
         _in_range("limit", limit, 1, 1000)
         params = {"limit": str(int(limit))}
-        if since is not None:
-            params["since"] = iso(since)
+        if since is not None:  # within the protocol's times (1970-2199): nothing was decided outside them
+            params["since"] = iso(min(max(since, _FIRST_TIME), _LAST_TIME))
         if cursor is not None:
             params["cursor"] = cursor
         if moderator is not None:

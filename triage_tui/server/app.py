@@ -37,7 +37,7 @@ from triage_tui.model import _ID_RE, Kind, PayloadError, Role, Source
 from triage_tui.server.auth import Principal, TokenTable
 from triage_tui.server.openapi import openapi
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
-from triage_tui.server.store import MAX_BATCH, PROTOCOL, SORTS, QueueFilter, Refused, Store, invalid
+from triage_tui.server.store import MAX_BATCH, MAX_INGEST, PROTOCOL, SORTS, TIME_RULE, QueueFilter, Refused, Store, invalid, is_time
 
 log = logging.getLogger("triage_tui.server")
 
@@ -160,10 +160,8 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             await run_in_threadpool(store.release, who, iid)
             notifier.notify()
             return Response(status_code=204)
-        body = await read_json(request, optional=True)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
+        body = await read_json(request, empty={})
+        if not isinstance(body, dict):  # `null` too: no body is not the JSON null
             raise invalid("body", 'expected an object like {"ttl": 300}')
         ttl = body.get("ttl", 300)
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 5 <= ttl <= 3600:
@@ -197,8 +195,8 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             raise Refused(403, "forbidden", "only an admin may ingest items")
         body = await read_json(request)
         items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not 1 <= len(items) <= 10_000:
-            raise invalid("items", "expected a list of 1..10000 items")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_INGEST:
+            raise invalid("items", f"expected a list of 1..{MAX_INGEST} items")
         answer = await run_in_threadpool(store.add_items, items)
         notifier.notify()
         return JSONResponse(answer)
@@ -265,8 +263,12 @@ class Guard:
             await error(500, "internal", "the server failed to answer this request; the error is in its log")(scope, receive, send)
 
 
-async def read_json(request: Request, *, optional: bool = False) -> Any:
-    """The body as JSON, refusing more than MAX_BODY bytes before reading them all."""
+_REQUIRED = object()
+
+
+async def read_json(request: Request, *, empty: Any = _REQUIRED) -> Any:
+    """The body as JSON, refusing more than MAX_BODY bytes before reading them all;
+    `empty` is what no body at all means (by default: a 422)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
@@ -279,8 +281,8 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        if optional:
-            return None
+        if empty is not _REQUIRED:
+            return empty
         raise invalid("body", "expected a JSON object")
     try:
         return json.loads(raw)
@@ -339,7 +341,7 @@ class Query:
         value = self._typed(name)
         if value is None:
             return default
-        if not re.fullmatch(r"\d{1,19}", value) or not lo <= int(value) <= hi:
+        if not re.fullmatch(r"[0-9]{1,19}", value) or not lo <= int(value) <= hi:  # not \d: "٣" is no number here
             raise invalid(name, f"expected a whole number {lo}..{hi}")
         return int(value)
 
@@ -367,11 +369,7 @@ class Query:
         value = self._typed(name)
         if value is None:
             return None
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            raise invalid(name, "expected an ISO 8601 time like 2026-11-28T00:00:00Z") from None
-        if when.tzinfo is None:
-            raise invalid(name, "give a UTC offset, e.g. a trailing Z")
-        return when.timestamp()
+        if not is_time(value):
+            raise invalid(name, f"expected {TIME_RULE}")
+        return datetime.fromisoformat(value).timestamp()
 

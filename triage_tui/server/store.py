@@ -44,6 +44,7 @@ from triage_tui.model import (
     State,
     iso,
     obj,
+    opt_int,
     req_list,
 )
 from triage_tui.server.auth import Principal
@@ -54,6 +55,7 @@ Clock = Callable[[], float]
 SNIPPET = 200
 NO_DEADLINE = 1e18
 MAX_BATCH = 500
+MAX_INGEST = 10_000  # items per POST /v1/items
 PROTOCOL = 1
 
 SCHEMA = """
@@ -125,6 +127,18 @@ _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _WORDS = re.compile(r"[^\W\d_]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The server's one time grammar (ingest times, the audit log's `since`), the same
+# pattern /openapi.json states: RFC 3339 in UTC, years 1970-2199, real calendar days.
+# Exact where `format: date-time` is not: the client's model refuses times outside
+# 1970..2200, and an offset could carry an edge time out of that range.
+_LEAP = r"(?:19(?:7[26]|8[048]|9[26])|20(?:[02468][048]|[13579][26])|21(?:0[48]|[2468][048]|[13579][26]))"
+TIME_PATTERN = (
+    r"^(?:(?:19[7-9][0-9]|2[01][0-9]{2})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP + r"-02-29)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|\+00:00)$"
+)
+_TIME_RE = re.compile(TIME_PATTERN)
+TIME_RULE = "an RFC 3339 time in UTC, years 1970-2199, like 2026-11-28T19:34:00Z"
 NOT_UNICODE = "not valid Unicode text (a lone surrogate such as \\ud800)"
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
@@ -296,7 +310,7 @@ class Store:
                 best = max(best, 40 + 30 * float(r["score"]))
             else:
                 best = max(best, min(60, 20 + 2 * users))
-            if r.get("deadline"):
+            if source == Source.AUTHORITY_ORDER:  # only an order's deadline is read (and checked)
                 due.append(_epoch(r["deadline"]))
             elif (span := deadlines.get(Source(source))) is not None:
                 due.append(_epoch(r["created_at"]) + span)
@@ -765,6 +779,29 @@ def unencodable(value: object, path: str) -> str | None:
     return None
 
 
+def is_time(value: str) -> bool:
+    """Whether `value` is in the server's time grammar (TIME_PATTERN)."""
+    return _TIME_RE.fullmatch(value) is not None
+
+
+def _times(o: Json, path: str) -> Iterator[tuple[str, object]]:
+    """Every time field of an ItemInput, by path (the shapes around them are checked later)."""
+    yield f"{path}.created_at", o.get("created_at")
+    author = o.get("author")
+    if isinstance(author, dict):
+        yield f"{path}.author.created_at", author.get("created_at")
+        prior = author.get("prior_decisions")
+        for i, d in enumerate(prior if isinstance(prior, list) else ()):
+            if isinstance(d, dict):
+                yield f"{path}.author.prior_decisions[{i}].decided_at", d.get("decided_at")
+    reports = o.get("reports")
+    for i, r in enumerate(reports if isinstance(reports, list) else ()):
+        if isinstance(r, dict):
+            yield f"{path}.reports[{i}].created_at", r.get("created_at")
+            if r.get("source") == Source.AUTHORITY_ORDER:
+                yield f"{path}.reports[{i}].deadline", r.get("deadline")
+
+
 def _check_input(raw: object, path: str) -> Json:
     """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
     o = obj(raw, path)
@@ -788,20 +825,14 @@ def _check_input(raw: object, path: str) -> Json:
     language = o.get("language")
     if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}", language)):
         raise PayloadError(f"{path}.language", "expected a BCP 47 tag like de or pt-BR, or null")
-    for key in ("created_at",):
-        value = o.get(key)
-        if value is not None:
-            try:
-                _epoch(value)
-            except (TypeError, ValueError):
-                raise PayloadError(f"{path}.{key}", "expected an ISO 8601 time") from None
+    for where, value in _times(o, path):
+        if value is not None and (not isinstance(value, str) or not _TIME_RE.fullmatch(value)):
+            raise PayloadError(where, f"expected {TIME_RULE}")
     for i, m in enumerate(req_list(o, "media", path, max_items=1000, optional=True)):
         Media.from_json(m, f"{path}.media[{i}]")
     if o.get("author") is not None:
         Profile.from_json(o["author"], f"{path}.author")
-    member_count = o.get("member_count")
-    if member_count is not None and (isinstance(member_count, bool) or not isinstance(member_count, int) or not 0 <= member_count <= 10**11):
-        raise PayloadError(f"{path}.member_count", "expected a whole number 0..1e11, or null")
+    opt_int(o, "member_count", path, lo=0, hi=10**11)
     reports = req_list(o, "reports", path, max_items=10_000)
     if not reports:
         raise PayloadError(f"{path}.reports", "an item needs at least one report")
