@@ -76,7 +76,7 @@ def test_bad_csv_lines_do_not_stop_the_file(server: RunningServer, cli: Cli) -> 
     run = cli("apply", str(path), "--skip-invalid", "--json")
     assert run.code == 1, run.err
     assert run.json()["invalid_lines"] == [
-        f"{path}:3: not UTF-8 text: byte 0xe9 in the line, column {len(ids[1]) + 13}",
+        f"{path}:3: not UTF-8 text: byte 0xe9",
         f"{path}:4: not CSV: field larger than field limit (131072)",
     ]
     assert sorted(item for _, item, _ in decisions(server)) == sorted([ids[0], ids[3]])

@@ -433,7 +433,7 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]]:
         if not any(cell.strip() for cell in row):
             continue
         if problem := _not_utf8(",".join(row)):
-            yield number, {}, problem.replace(" at column", " in the line, column")
+            yield number, {}, problem.partition(" at column")[0]  # columns of a CSV row are not its text's
             continue
         if header is None:
             header = [cell.strip() for cell in row]
