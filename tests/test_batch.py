@@ -551,7 +551,7 @@ def test_apply_reports_an_id_that_is_no_id_as_a_bad_line(cli: Cli) -> None:
     path.write_text('{"item_id": "p 1", "action": "approve"}\n{"item_id": "..", "action": "approve"}\n')
     run = cli("apply", str(path))
     assert run.code == 1
-    assert f"{path}:1: item_id: 'p 1' is not an item id" in run.err and f"{path}:2: item_id: '..' is not an item id" in run.err
+    assert f"{path}:1: item_id: 'p 1' is not an item id" in run.err and f"{path}:2: ..: no such item" in run.err
 
 
 def outbox_rows(cli: Cli) -> list[tuple[str, str]]:

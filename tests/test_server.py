@@ -589,7 +589,7 @@ def test_audit_log_pages_and_is_private_unless_senior(server: RunningServer, htt
     assert get(http, server, "ana", "/v1/decisions", moderator="mod-ben").status_code == 403
     every = AuditPage.from_json(get(http, server, "sam", "/v1/decisions").json())
     assert len(every.decisions) == 7
-    assert get(http, server, "sam", "/v1/decisions", since="2999-01-01T00:00:00Z").json()["decisions"] == []
+    assert get(http, server, "sam", "/v1/decisions", since="2199-01-01T00:00:00Z").json()["decisions"] == []
     assert get(http, server, "sam", "/v1/decisions", since="not a time").status_code == 422
 
 

@@ -23,16 +23,16 @@ from typing import Any, TextIO
 
 from triage_tui import csvsafe
 from triage_tui.backends import Backend, QueueQuery
-from triage_tui.backends.errors import BackendError, NotFound, Unauthorized
+from triage_tui.backends.errors import BackendError, Forbidden, NotFound, Unauthorized
 from triage_tui.exitcodes import Exit
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
-from triage_tui.model import Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
+from triage_tui.model import _ID_RE, Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.sync import Sender, drain
 from triage_tui.workflow import ScopeError, decisions_for, guard, parse_scope, refusal
 
 PAGE = 500
-_ITEM_ID = re.compile(r"[!-~]{1,512}")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes (surrogateescape) or JSON's lone \udcff escapes
 QUIET_BELOW = 50  # no progress display for fewer items than this: it would be noise
 LOOKUPS = 8  # items fetched at once while `apply` checks its lines
 FIELDS = ("item_id", "action", "reason", "scope", "escalate_to", "note", "item_version")
@@ -381,7 +381,10 @@ class Line:
 
 def read_lines(path: Path, text: str) -> tuple[list[Line], list[str]]:
     """Every decision line of a JSONL or CSV file, and one message per bad line (by its
-    line number in the file). CSV needs a header row naming its columns."""
+    line number in the file). CSV needs a header row naming its columns.
+
+    Nothing in a line stops the others from being read: `text` was decoded with
+    surrogateescape, so bytes that are not UTF-8 are found on their own line."""
     is_csv = path.suffix.lower() == ".csv" or (not text.lstrip().startswith("{") and "," in text.partition("\n")[0])
     good: list[Line] = []
     bad: list[str] = []
@@ -400,14 +403,28 @@ def read_lines(path: Path, text: str) -> tuple[list[Line], list[str]]:
     return good, bad
 
 
+def _not_utf8(raw: str) -> str | None:
+    """Why a line read with surrogateescape is not UTF-8 text, or None."""
+    bad = _SURROGATE.search(raw)
+    if bad is None:
+        return None
+    return f"not UTF-8 text: byte 0x{ord(bad.group()) & 0xFF:02x} at column {bad.start() + 1}"
+
+
 def _jsonl_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]]:
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):
         if not raw.strip():
+            continue
+        if problem := _not_utf8(raw):
+            yield number, {}, problem
             continue
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
             yield number, {}, f"not JSON: {exc.msg} at column {exc.colno}"
+            continue
+        except RecursionError:
+            yield number, {}, "not JSON this command reads: nested too deeply"
             continue
         if not isinstance(value, dict):
             yield number, {}, "expected a JSON object per line"
@@ -419,9 +436,19 @@ def _jsonl_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]
 def _csv_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]]:
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell past the field size limit: that line only
+            yield reader.line_num, {}, f"not CSV: {exc}"
+            continue
         number = reader.line_num
         if not any(cell.strip() for cell in row):
+            continue
+        if problem := _not_utf8(",".join(row)):
+            yield number, {}, problem.partition(" at column")[0]  # columns of a CSV row are not its text's
             continue
         if header is None:
             header = [cell.strip() for cell in row]
@@ -445,6 +472,8 @@ def _line(number: int, record: dict[str, Any]) -> Line:
             return None
         if not isinstance(value, str):
             raise ValueError(f"{key}: expected text, got {type(value).__name__}")
+        if _SURROGATE.search(value):
+            raise ValueError(f"{key}: not valid Unicode text (a lone surrogate such as \\udcff)")
         if len(value) > limit:
             raise ValueError(f"{key}: longer than {limit} characters")
         return value.strip() or None
@@ -452,7 +481,7 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     item_id = text("item_id")
     if not item_id:
         raise ValueError("item_id: missing")
-    if not _ITEM_ID.fullmatch(item_id) or item_id in (".", ".."):
+    if not _ID_RE.fullmatch(item_id):
         raise ValueError(f"item_id: {item_id[:60]!r} is not an item id (printable ASCII without spaces)")
     action_text = text("action")
     try:
@@ -462,6 +491,8 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     scope_value = record.get("scope")
     if isinstance(scope_value, list):
         scope_value = ",".join(str(c) for c in scope_value)
+    if isinstance(scope_value, str) and _SURROGATE.search(scope_value):
+        raise ValueError("scope: not valid Unicode text (a lone surrogate such as \\udcff)")
     scope = parse_scope(scope_value) if isinstance(scope_value, str) else "global"
     if scope_value is not None and not isinstance(scope_value, str):
         raise ValueError('scope: expected "global", "DE,AT" or a list of country codes')
@@ -492,8 +523,8 @@ async def _check(session: Session, lines: Sequence[Line], path: Path) -> tuple[l
         async with gate:
             try:
                 return await session.backend.item(line.item_id)
-            except (NotFound, ValueError):  # ValueError: not an id this backend has (e.g. not an at:// URI on Ozone)
-                return None
+            except (NotFound, Forbidden, ValueError):  # ValueError: not an id this backend has (e.g. not an at:// URI on Ozone)
+                return None  # Forbidden: escalated beyond the caller's roles, to them as good as absent
             finally:
                 meter.advance(1)
 
@@ -537,9 +568,10 @@ async def _check(session: Session, lines: Sequence[Line], path: Path) -> tuple[l
 async def run_apply(args: argparse.Namespace, backend: Backend, url: str, ui: Any, sync: Any) -> int:
     path: Path = args.file
     try:
-        raw = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _usage(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        return _usage(f"{path}: cannot read: {exc.strerror or exc}")
+    raw = data.decode("utf-8", errors="surrogateescape")  # a bad byte is that line's problem (read_lines)
     lines, bad = read_lines(path, raw)
     if not lines and not bad:
         return _usage(f"{path}: no decisions in the file")

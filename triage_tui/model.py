@@ -87,7 +87,10 @@ MAX_COUNT = 10**12
 SNIPPET_CHARS = 300
 TEXT_DISPLAY_CHARS = 200_000
 
-_ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)  # printable ASCII, no spaces
+# The one id grammar of the protocol (items, reports, moderators): 1-512 printable ASCII
+# characters, no spaces. Ozone ids are at:// URIs with "/" and ":"; the reference server
+# takes and serves every id it admits (the client percent-encodes ids in paths).
+_ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,%d}" % MAX_CODE)
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 _HEX_RE = re.compile(r"[0-9a-f]{16,128}")
@@ -150,6 +153,8 @@ def _untrusted(o: Json, key: str, path: str, flags: set[Flag], *, max_len: int, 
 
 
 def _check_int(value: object, path: str, lo: int, hi: int) -> int:
+    if isinstance(value, float) and value.is_integer():  # JSON has one number type: 5.0 is the integer 5
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise PayloadError(path, f"expected an integer, got {_type_name(value)}")
     if not lo <= value <= hi:

@@ -25,7 +25,7 @@ import math
 import re
 import ssl
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -38,6 +38,7 @@ from triage_tui.backends import Capabilities, QueueQuery
 from triage_tui.backends.auth import BearerAuth, Secret, check_token
 from triage_tui.backends.errors import BackendError, Unreachable, bad_payload, error_for_response, safe_text
 from triage_tui.model import (
+    _ID_RE,  # the protocol's one id grammar
     AuditPage,
     ChangeBatch,
     Claim,
@@ -61,8 +62,9 @@ MAX_WAIT = 60.0
 MAX_BATCH = 500
 MAX_BODY = 64 * 1024 * 1024  # a 1000-item page or a 1M-character item fits many times over
 MAX_ERROR_BODY = 64 * 1024  # enough for any error JSON; the rest of a huge error page is ignored
-_ID_RE = re.compile(r"[!-~]{1,512}")
 _USERINFO_RE = re.compile(r"//[^/?#]*@")
+_FIRST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_TIME = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def _shown(url: str) -> str:
@@ -117,10 +119,13 @@ def _in_range(name: str, value: float, lo: float, hi: float) -> None:
 
 
 def _item_path(item_id: str, suffix: str = "") -> str:
-    """`/v1/items/<id>`, the id percent-encoded whole so it can never become another path."""
-    if not isinstance(item_id, str) or not _ID_RE.fullmatch(item_id) or item_id in (".", ".."):
+    """`/v1/items/<id>`, the id percent-encoded whole so it is always one path segment:
+    `/` becomes %2F, and the ids `.` and `..` are %2E-encoded, or the URL would drop them
+    as dot segments (RFC 3986). Every id the grammar admits is reachable this way."""
+    if not isinstance(item_id, str) or not _ID_RE.fullmatch(item_id):
         raise ValueError(f"not an item id: {safe_text(str(item_id)[:60])!r}")
-    return f"/v1/items/{quote(item_id, safe='')}{suffix}"
+    segment = quote(item_id, safe="") if item_id not in (".", "..") else item_id.replace(".", "%2E")
+    return f"/v1/items/{segment}{suffix}"
 
 
 def _no_constants(name: str) -> Any:
@@ -231,8 +236,8 @@ class TriageBackend:
     async def audit(self, *, since: datetime | None = None, cursor: str | None = None, limit: int = 200, moderator: str | None = None) -> AuditPage:
         _in_range("limit", limit, 1, 1000)
         params = {"limit": str(int(limit))}
-        if since is not None:
-            params["since"] = iso(since)
+        if since is not None:  # within the protocol's times (1970-2199): nothing was decided outside them
+            params["since"] = iso(min(max(since, _FIRST_TIME), _LAST_TIME))
         if cursor is not None:
             params["cursor"] = cursor
         if moderator is not None:

@@ -3,17 +3,27 @@
 This module only translates: query strings and bodies in (checked, with a 422 naming
 the field), JSON out, `Refused` to the protocol's error shape. Store calls run in a
 worker thread so a long ingest never stalls the long-polls waiting on the event loop.
+
+Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
+a refused rule, a bad body, or a bug (a catch-all turns any exception into a JSON 500).
+
+Item ids are the model's one id grammar (`_ID_RE`: 1-512 printable ASCII characters),
+and Ozone-style ids carry `/`. So the routes match the path as sent (`raw_path`, not
+the percent-decoded path): the id is one percent-encoded segment, decoded by the
+handler, and `/v1/items/a%2Fb/claim` claims the item `a/b`. No trailing-slash redirects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from datetime import datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,17 +31,21 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triage_tui.model import Kind, PayloadError, Role, Source
+from triage_tui import countries
+from triage_tui.model import _ID_RE, Kind, PayloadError, Role, Source
 from triage_tui.server.auth import Principal, TokenTable
 from triage_tui.server.openapi import openapi
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
-from triage_tui.server.store import MAX_BATCH, PROTOCOL, SORTS, QueueFilter, Refused, Store, invalid
+from triage_tui.server.store import MAX_BATCH, MAX_INGEST, PROTOCOL, SORTS, TIME_RULE, QueueFilter, Refused, Store, invalid, is_time
+
+log = logging.getLogger("triage_tui.server")
 
 MAX_BODY = 4 * 1024 * 1024
 MAX_WAIT = 60.0
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
-_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+_AUDIT_CURSOR_RE = re.compile(r"[0-9]{1,18}")
 _BEARER = re.compile(r"Bearer ([!-~]{1,512})")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -80,6 +94,16 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
 
         return wrapped
 
+    def item_id(request: Request) -> str:
+        """The path's item id: one percent-encoded segment (see the module docstring)."""
+        try:
+            value = unquote(request.path_params["item_id"], errors="strict")
+        except UnicodeDecodeError:
+            value = ""
+        if not _ID_RE.fullmatch(value):
+            raise invalid("item_id", "expected 1-512 printable ASCII characters without spaces, percent-encoded")
+        return value
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "protocol": PROTOCOL})
 
@@ -99,7 +123,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             sort=q.choice("sort", tuple(SORTS), "deadline"),
             kind=q.choice("kind", tuple(k.value for k in Kind), None),
             source=q.choice("source", tuple(s.value for s in Source), None),
-            country=q.pattern("country", _COUNTRY_RE, "an ISO 3166-1 alpha-2 code like DE"),
+            country=q.country("country"),
             reason=q.pattern("reason", _CODE_RE, "a reason code"),
             min_reports=q.integer("min_reports", None, 0, 10**9),
             q=q.text("q", 500),
@@ -129,23 +153,21 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
                 return Response(status_code=204)
 
     async def item(request: Request, who: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(store.item, who, request.path_params["item_id"]))
+        return JSONResponse(await run_in_threadpool(store.item, who, item_id(request)))
 
     async def claim(request: Request, who: Principal) -> Response:
-        item_id = request.path_params["item_id"]
+        iid = item_id(request)
         if request.method == "DELETE":
-            await run_in_threadpool(store.release, who, item_id)
+            await run_in_threadpool(store.release, who, iid)
             notifier.notify()
             return Response(status_code=204)
-        body = await read_json(request, optional=True)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
+        body = await read_json(request, empty={})
+        if not isinstance(body, dict):  # `null` too: no body is not the JSON null
             raise invalid("body", 'expected an object like {"ttl": 300}')
         ttl = body.get("ttl", 300)
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 5 <= ttl <= 3600:
             raise invalid("ttl", "expected seconds, 5..3600")
-        answer = await run_in_threadpool(store.claim, who, item_id, float(ttl))
+        answer = await run_in_threadpool(store.claim, who, iid, float(ttl))
         notifier.notify()
         return JSONResponse(answer)
 
@@ -153,7 +175,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         if request.method == "GET":
             q = Query(request)
             since = q.time("since")
-            cursor = q.integer("cursor", 0, 0, 2**62)
+            cursor = int(q.pattern("cursor", _AUDIT_CURSOR_RE, "a cursor from next_cursor") or 0)
             limit = q.integer("limit", 200, 1, 1000)
             moderator = q.text("moderator", 128)
             q.done()
@@ -174,19 +196,21 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             raise Refused(403, "forbidden", "only an admin may ingest items")
         body = await read_json(request)
         items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not 1 <= len(items) <= 10_000:
-            raise invalid("items", "expected a list of 1..10000 items")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_INGEST:
+            raise invalid("items", f"expected a list of 1..{MAX_INGEST} items")
         answer = await run_in_threadpool(store.add_items, items)
         notifier.notify()
         return JSONResponse(answer)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
+        headers = exc.headers if isinstance(exc, HTTPException) else None  # 405 carries Allow
+        path = request.url.path
         if status == 405:
-            return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+            return error(405, "method_not_allowed", f"{request.method} is not allowed on {path}", headers)
         if status == 404:
-            return error(404, "not_found", f"no route {request.url.path}")
-        return error(status, "error", "the request failed")
+            return error(404, "not_found", f"no route {path}", headers)
+        return error(status, "error", "the request failed", headers)
 
     routes = [
         Route("/v1/health", health),
@@ -201,13 +225,51 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         Route("/v1/decisions", authed(decisions), methods=["GET", "POST"]),
         Route("/v1/stats", authed(stats)),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.router.redirect_slashes = False  # a path with a trailing slash is another path, never a 307
+    app.add_middleware(Guard)
     app.state.notifier = notifier
     return app
 
 
-async def read_json(request: Request, *, optional: bool = False) -> Any:
-    """The body as JSON, refusing more than MAX_BODY bytes before reading them all."""
+class Guard:
+    """Around every request: route on the path as the client sent it (`%2F` inside an
+    item id stays in the id), and turn any exception into a JSON 500 — a bug, never the
+    user's error — logged with its traceback. Starlette's own last resort answers
+    text/plain and re-raises, which made uvicorn reset the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path")
+        if raw is not None:
+            scope = {**scope, "path": raw.decode("latin-1")}
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            if started:  # the answer is half sent: nothing to do but let the connection end
+                raise
+            await error(500, "internal", "the server failed to answer this request; the error is in its log")(scope, receive, send)
+
+
+_REQUIRED = object()
+
+
+async def read_json(request: Request, *, empty: Any = _REQUIRED) -> Any:
+    """The body as JSON, refusing more than MAX_BODY bytes before reading them all;
+    `empty` is what no body at all means (by default: a 422)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
@@ -220,17 +282,23 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        if optional:
-            return None
+        if empty is not _REQUIRED:
+            return empty
         raise invalid("body", "expected a JSON object")
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise invalid("body", f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise invalid("body", "nested too deeply") from None
 
 
 class Query:
-    """Query parameters read one by one; unknown ones are refused so typos are not silent."""
+    """Query parameters read one by one; unknown ones are refused so typos are not silent.
+
+    A typed parameter given empty (`since=`) is refused, not read as absent: the schema
+    says what each one holds, and an empty string is none of those. Free text (`q`,
+    an opaque queue cursor, `moderator`) given empty is absent."""
 
     def __init__(self, request: Request) -> None:
         self._params = request.query_params
@@ -243,38 +311,51 @@ class Query:
             raise invalid(name, "given more than once")
         return values[0] if values else None
 
+    def _typed(self, name: str) -> str | None:
+        value = self._get(name)
+        if value == "":
+            raise invalid(name, "empty; leave the parameter out instead")
+        return value
+
     def done(self) -> None:
         unknown = sorted(set(self._params.keys()) - self._used)
         if unknown:
             raise invalid(unknown[0], f"unknown parameter; allowed: {', '.join(sorted(self._used))}")
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None) -> Any:
-        value = self._get(name)
-        if value is None or value == "":
+        value = self._typed(name)
+        if value is None:
             return default
         if value not in allowed:
             raise invalid(name, f"expected one of {', '.join(allowed)}")
         return value
 
     def pattern(self, name: str, rx: re.Pattern[str], what: str) -> str | None:
-        value = self._get(name)
-        if value is None or value == "":
+        value = self._typed(name)
+        if value is None:
             return None
         if not rx.fullmatch(value):
             raise invalid(name, f"expected {what}")
         return value
 
+    def country(self, name: str) -> str | None:
+        """An assigned ISO 3166-1 alpha-2 code, by the one check every country passes."""
+        value = self._typed(name)
+        if value is not None and (problem := countries.problem(value)) is not None:
+            raise invalid(name, problem)
+        return value
+
     def integer(self, name: str, default: int | None, lo: int, hi: int) -> Any:
-        value = self._get(name)
-        if value is None or value == "":
+        value = self._typed(name)
+        if value is None:
             return default
-        if not re.fullmatch(r"\d{1,19}", value) or not lo <= int(value) <= hi:
+        if not re.fullmatch(r"[0-9]{1,19}", value) or not lo <= int(value) <= hi:  # not \d: "٣" is no number here
             raise invalid(name, f"expected a whole number {lo}..{hi}")
         return int(value)
 
     def number(self, name: str, default: float, lo: float, hi: float) -> float:
-        value = self._get(name)
-        if value is None or value == "":
+        value = self._typed(name)
+        if value is None:
             return default
         try:
             number = float(value)
@@ -293,14 +374,10 @@ class Query:
         return value
 
     def time(self, name: str) -> float | None:
-        value = self._get(name)
-        if value is None or value == "":
+        value = self._typed(name)
+        if value is None:
             return None
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            raise invalid(name, "expected an ISO 8601 time like 2026-11-28T00:00:00Z") from None
-        if when.tzinfo is None:
-            raise invalid(name, "give a UTC offset, e.g. a trailing Z")
-        return when.timestamp()
+        if not is_time(value):
+            raise invalid(name, f"expected {TIME_RULE}")
+        return datetime.fromisoformat(value).timestamp()
 

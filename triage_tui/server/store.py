@@ -44,6 +44,7 @@ from triage_tui.model import (
     State,
     iso,
     obj,
+    opt_int,
     req_list,
 )
 from triage_tui.server.auth import Principal
@@ -54,6 +55,7 @@ Clock = Callable[[], float]
 SNIPPET = 200
 NO_DEADLINE = 1e18
 MAX_BATCH = 500
+MAX_INGEST = 10_000  # items per POST /v1/items
 PROTOCOL = 1
 
 SCHEMA = """
@@ -127,6 +129,20 @@ LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, 
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
 _WORDS = re.compile(r"[^\W\d_]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The server's one time grammar (ingest times, the audit log's `since`), the same
+# pattern /openapi.json states: RFC 3339 in UTC, years 1970-2199, real calendar days.
+# Exact where `format: date-time` is not: the client's model refuses times outside
+# 1970..2200, and an offset could carry an edge time out of that range.
+_LEAP = r"(?:19(?:7[26]|8[048]|9[26])|20(?:[02468][048]|[13579][26])|21(?:0[48]|[2468][048]|[13579][26]))"
+TIME_PATTERN = (
+    r"^(?:(?:19[7-9][0-9]|2[01][0-9]{2})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP + r"-02-29)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|\+00:00)$"
+)
+_TIME_RE = re.compile(TIME_PATTERN)
+TIME_RULE = "an RFC 3339 time in UTC, years 1970-2199, like 2026-11-28T19:34:00Z"
+NOT_UNICODE = "not valid Unicode text (a lone surrogate such as \\ud800)"
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
     "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
@@ -296,38 +312,33 @@ class Store:
 
     # -- ingest -------------------------------------------------------------------
 
-    def add_items(self, items: Iterable[Json], *, chunk: int = 2000) -> dict[str, int]:
-        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field."""
-        created = updated = 0
-        batch: list[tuple[int, Json]] = []
-        for i, raw in enumerate(items):
-            batch.append((i, raw))
-            if len(batch) >= chunk:
-                c, u = self._add_batch(batch)
-                created, updated, batch = created + c, updated + u, []
-        if batch:
-            c, u = self._add_batch(batch)
-            created, updated = created + c, updated + u
-        return {"created": created, "updated": updated, "seq": self.seq()}
+    def add_items(self, items: Iterable[Json]) -> dict[str, int]:
+        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field.
 
-    def _add_batch(self, batch: list[tuple[int, Json]]) -> tuple[int, int]:
-        checked = [(i, _check_input(raw, f"items[{i}]")) for i, raw in batch]
+        All or nothing: one transaction, rolled back by the first bad item, so a 422
+        naming `items[4000]` has stored none of the 4,000 before it. Items are checked
+        and written one at a time, so a seed of a million holds one item in memory."""
         created = updated = 0
         with self._write() as db:
-            for _, item in checked:
-                row = db.execute("SELECT body, state FROM items WHERE id = ?", (item["id"],)).fetchone()
-                if row is None:
-                    self._insert(db, item)
-                    created += 1
-                else:
-                    old = json.loads(row[0])
-                    known = {r["id"] for r in old["reports"]}
-                    fresh = [r for r in item["reports"] if r["id"] not in known]
-                    if fresh:
-                        old["reports"].extend(fresh)
-                        self._update_reports(db, old)
-                        updated += 1
-        return created, updated
+            for i, raw in enumerate(items):
+                c, u = self._add_one(db, _check_input(raw, f"items[{i}]"))
+                created, updated = created + c, updated + u
+        return {"created": created, "updated": updated, "seq": self.seq()}
+
+    def _add_one(self, db: sqlite3.Connection, item: Json) -> tuple[int, int]:
+        """Insert a new item, or add its new reports to the known one: (created, updated)."""
+        row = db.execute("SELECT body FROM items WHERE id = ?", (item["id"],)).fetchone()
+        if row is None:
+            self._insert(db, item)
+            return 1, 0
+        old = json.loads(row[0])
+        known = {r["id"] for r in old["reports"]}
+        fresh = [r for r in item["reports"] if r["id"] not in known]
+        if not fresh:
+            return 0, 0
+        old["reports"].extend(fresh)
+        self._update_reports(db, old)
+        return 0, 1
 
     def _derived(self, item: Json) -> dict[str, Any]:
         reports = item["reports"]
@@ -347,7 +358,7 @@ class Store:
                 best = max(best, 40 + 30 * float(r["score"]))
             else:
                 best = max(best, min(60, 20 + 2 * users))
-            if r.get("deadline"):
+            if source == Source.AUTHORITY_ORDER:  # only an order's deadline is read (and checked)
                 due.append(_epoch(r["deadline"]))
             elif (span := deadlines.get(Source(source))) is not None:
                 due.append(_epoch(r["created_at"]) + span)
@@ -563,6 +574,10 @@ class Store:
 
     def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:
         key = raw.get("id") if isinstance(raw, dict) else None
+        bad = unencodable(raw, path)
+        if bad is not None:  # it could be neither stored nor echoed: refuse it alone, the batch goes on
+            return {"id": key if isinstance(key, str) and unencodable(key, "") is None else "", "item_id": None,
+                    "result": "invalid", "error": "invalid", "detail": f"{bad}: {NOT_UNICODE}"}
         if not isinstance(key, str) or not key or len(key) > 128:
             return {"id": key if isinstance(key, str) else "", "item_id": None, "result": "invalid",
                     "error": "invalid", "detail": f"{path}.id: expected the decision's key, a string of 1-128 characters"}
@@ -815,12 +830,60 @@ def _after(keys: Sequence[str], directions: Sequence[int], values: Sequence[Any]
     return "(" + " OR ".join(clauses) + ")", params
 
 
+def unencodable(value: object, path: str) -> str | None:
+    """Where in a decoded JSON value a string is not valid Unicode, or None.
+
+    JSON's `\\ud800` escape decodes to a lone surrogate: a Python str that no UTF-8
+    encoder takes, so it can be neither stored (SQLite text is UTF-8) nor answered
+    (the JSON response is UTF-8). Found here, it is a 422 naming the field, not a 500."""
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:  # no recursion: the body's nesting is the client's choice
+        v, where = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii() and _SURROGATE.search(v):
+                return where
+        elif isinstance(v, dict):
+            for k, x in reversed(v.items()):
+                if not k.isascii() and _SURROGATE.search(k):
+                    return f"{where}.{k!r}"
+                stack.append((x, f"{where}.{k}"))
+        elif isinstance(v, list):
+            stack.extend((x, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
+    return None
+
+
+def is_time(value: str) -> bool:
+    """Whether `value` is in the server's time grammar (TIME_PATTERN)."""
+    return _TIME_RE.fullmatch(value) is not None
+
+
+def _times(o: Json, path: str) -> Iterator[tuple[str, object]]:
+    """Every time field of an ItemInput, by path (the shapes around them are checked later)."""
+    yield f"{path}.created_at", o.get("created_at")
+    author = o.get("author")
+    if isinstance(author, dict):
+        yield f"{path}.author.created_at", author.get("created_at")
+        prior = author.get("prior_decisions")
+        for i, d in enumerate(prior if isinstance(prior, list) else ()):
+            if isinstance(d, dict):
+                yield f"{path}.author.prior_decisions[{i}].decided_at", d.get("decided_at")
+    reports = o.get("reports")
+    for i, r in enumerate(reports if isinstance(reports, list) else ()):
+        if isinstance(r, dict):
+            yield f"{path}.reports[{i}].created_at", r.get("created_at")
+            if r.get("source") == Source.AUTHORITY_ORDER:
+                yield f"{path}.reports[{i}].deadline", r.get("deadline")
+
+
 def _check_input(raw: object, path: str) -> Json:
     """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
     o = obj(raw, path)
+    bad = unencodable(o, path)
+    if bad is not None:
+        raise PayloadError(bad, NOT_UNICODE)
     iid = o.get("id")
-    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid) or len(iid) > 128:
-        raise PayloadError(f"{path}.id", "expected 1-128 printable ASCII characters without spaces")
+    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid):
+        raise PayloadError(f"{path}.id", "expected 1-512 printable ASCII characters without spaces")
     kind = o.get("kind")
     if kind not in (Kind.POST, Kind.CHANNEL):
         raise PayloadError(f"{path}.kind", 'expected "post" or "channel"')
@@ -835,20 +898,14 @@ def _check_input(raw: object, path: str) -> Json:
     language = o.get("language")
     if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}", language)):
         raise PayloadError(f"{path}.language", "expected a BCP 47 tag like de or pt-BR, or null")
-    for key in ("created_at",):
-        value = o.get(key)
-        if value is not None:
-            try:
-                _epoch(value)
-            except (TypeError, ValueError):
-                raise PayloadError(f"{path}.{key}", "expected an ISO 8601 time") from None
+    for where, value in _times(o, path):
+        if value is not None and (not isinstance(value, str) or not _TIME_RE.fullmatch(value)):
+            raise PayloadError(where, f"expected {TIME_RULE}")
     for i, m in enumerate(req_list(o, "media", path, max_items=1000, optional=True)):
         Media.from_json(m, f"{path}.media[{i}]")
     if o.get("author") is not None:
         Profile.from_json(o["author"], f"{path}.author")
-    member_count = o.get("member_count")
-    if member_count is not None and (isinstance(member_count, bool) or not isinstance(member_count, int) or not 0 <= member_count <= 10**11):
-        raise PayloadError(f"{path}.member_count", "expected a whole number 0..1e11, or null")
+    opt_int(o, "member_count", path, lo=0, hi=10**11)
     reports = req_list(o, "reports", path, max_items=10_000)
     if not reports:
         raise PayloadError(f"{path}.reports", "an item needs at least one report")
