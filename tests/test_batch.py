@@ -566,7 +566,7 @@ def test_text_that_is_not_unicode_is_refused_where_it_enters_and_nothing_is_writ
     # `--note $'\xff'`: the shell passes the byte, Python's argv carries it as U+DCFF.
     run = cli("batch", "approve", "--filter", "", "--limit", "3", "--yes", "--note", "bad \udcff note")
     assert run.code == 2
-    assert "--note: not valid text: character 5 is the byte 0xff, which is not UTF-8; nothing was decided" in run.err
+    assert "--note: not valid text: character 5 is a lone surrogate U+DCFF (the byte 0xff, which is not UTF-8); nothing was decided" in run.err
     ids = open_ids(server, cli.token)
     path = cli.state.parent / "notes.jsonl"
     path.write_text(json.dumps({"item_id": ids[0], "action": "approve"}) + "\n"
@@ -599,7 +599,7 @@ def test_a_poison_decision_left_in_the_outbox_is_parked_and_the_rest_go(server: 
     assert run.code == 0, run.err
     assert "approved 4; conflicts 0; invalid 0; still unsent 0" in run.out
     assert (f"an earlier decision needs attention (`triage-tui sync` or O in the app lists it): {ids[20]}: stored decision is "
-            "unreadable: outbox.payload.note: not valid text: character 1 is the byte 0xff") in run.err
+            "unreadable: outbox.payload.note: not valid text: character 1 is a lone surrogate U+DCFF (the byte 0xff") in run.err
     assert sorted(item for _, item, _ in decisions(server)) == sorted(ids[:4])
     assert [state for item, state in outbox_rows(cli) if item == ids[20]] == ["needs_attention"]
 

@@ -176,7 +176,7 @@ async def test_a_note_that_is_not_unicode_is_refused_and_nothing_is_decided(serv
         await pilot.press(str([t.code for t in dialog.targets].index("legal") + 1))
         dialog.query_one("#note", Input).value = "pasted \udcff bytes"  # what an undecodable paste could leave
         await pilot.press("enter")
-        await until(pilot, lambda: any("Not recorded, nothing was decided: note: not valid text: character 8 is the byte 0xff"
+        await until(pilot, lambda: any("Not recorded, nothing was decided: note: not valid text: character 8 is a lone surrogate U+DCFF (the byte 0xff"
                                        in n.message for n in pilot.app._notifications))
         assert screen.outbox.counts(server.url, "mod-ana") == {}
         assert screen.queue.index_of("it-0000006") is not None  # still in the queue: nothing was decided
@@ -459,7 +459,7 @@ async def test_a_poison_decision_is_parked_with_its_reason_and_the_others_are_se
         assert [r.item_id for r in sync.rows] == ["it-0000033"]
         shown = " ".join(str(o.prompt) for o in sync.query_one("#sync-rows", OptionList).options)
         assert "? attention" in shown and "it-0000033" in shown
-        assert "stored decision is unreadable: outbox.payload.note: not valid text: character 1 is the byte 0xff" in shown
+        assert "stored decision is unreadable: outbox.payload.note: not valid text: character 1 is a lone surrogate U+DCFF (the byte 0xff" in shown
 
 
 async def test_conflicts_are_shown_and_the_choice_is_recorded(server: RunningServer, outbox_path: Path) -> None:

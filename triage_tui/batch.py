@@ -472,8 +472,7 @@ def _line(number: int, record: dict[str, Any]) -> Line:
             return None
         if not isinstance(value, str):
             raise ValueError(f"{key}: expected text, got {type(value).__name__}")
-        if _SURROGATE.search(value):
-            raise ValueError(f"{key}: not valid Unicode text (a lone surrogate such as \\udcff)")
+        check_text(value, key)
         if len(value) > limit:
             raise ValueError(f"{key}: longer than {limit} characters")
         return value.strip() or None
@@ -491,8 +490,8 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     scope_value = record.get("scope")
     if isinstance(scope_value, list):
         scope_value = ",".join(str(c) for c in scope_value)
-    if isinstance(scope_value, str) and _SURROGATE.search(scope_value):
-        raise ValueError("scope: not valid Unicode text (a lone surrogate such as \\udcff)")
+    if isinstance(scope_value, str):
+        check_text(scope_value, "scope")
     scope = parse_scope(scope_value) if isinstance(scope_value, str) else "global"
     if scope_value is not None and not isinstance(scope_value, str):
         raise ValueError('scope: expected "global", "DE,AT" or a list of country codes')

@@ -767,9 +767,29 @@ def check_text(value: str, path: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         code = ord(value[exc.start])
-        what = f"the byte 0x{code - 0xDC00:02x}, which is not UTF-8" if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}"
+        what = f"a lone surrogate U+{code:04X}"
+        if 0xDC80 <= code <= 0xDCFF:  # how surrogateescape carries an undecodable byte of argv or a file
+            what += f" (the byte 0x{code - 0xDC00:02x}, which is not UTF-8)"
         raise PayloadError(path, f"not valid text: character {exc.start + 1} is {what}") from None
     return value
+
+
+def check_json_text(value: object, path: str) -> None:
+    """`check_text` over every string (and key) of a decoded JSON value: a body the server
+    could neither store (SQLite text is UTF-8) nor echo is refused naming the field."""
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:  # no recursion: the body's nesting is the sender's choice
+        v, where = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii():
+                check_text(v, where)
+        elif isinstance(v, dict):
+            for k, x in reversed(v.items()):
+                if not k.isascii():
+                    check_text(k, f"{where}.{k!r}")  # repr: the key itself cannot be shown
+                stack.append((x, f"{where}.{k}"))
+        elif isinstance(v, list):
+            stack.extend((x, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
 
 
 _TEXT_FIELDS = ("id", "item_id", "reason", "escalate_to", "note")

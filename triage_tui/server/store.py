@@ -42,6 +42,7 @@ from triage_tui.model import (
     Report,
     Source,
     State,
+    check_json_text,
     iso,
     obj,
     opt_int,
@@ -129,7 +130,6 @@ LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, 
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
 _WORDS = re.compile(r"[^\W\d_]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # The server's one time grammar (ingest times, the audit log's `since`), the same
 # pattern /openapi.json states: RFC 3339 in UTC, years 1970-2199, real calendar days.
 # Exact where `format: date-time` is not: the client's model refuses times outside
@@ -142,7 +142,6 @@ TIME_PATTERN = (
 )
 _TIME_RE = re.compile(TIME_PATTERN)
 TIME_RULE = "an RFC 3339 time in UTC, years 1970-2199, like 2026-11-28T19:34:00Z"
-NOT_UNICODE = "not valid Unicode text (a lone surrogate such as \\ud800)"
 SUMMARY_COLUMNS = (
     "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
     "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
@@ -574,10 +573,11 @@ class Store:
 
     def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:
         key = raw.get("id") if isinstance(raw, dict) else None
-        bad = unencodable(raw, path)
-        if bad is not None:  # it could be neither stored nor echoed: refuse it alone, the batch goes on
-            return {"id": key if isinstance(key, str) and unencodable(key, "") is None else "", "item_id": None,
-                    "result": "invalid", "error": "invalid", "detail": f"{bad}: {NOT_UNICODE}"}
+        try:
+            check_json_text(raw, path)
+        except PayloadError as bad:  # it could be neither stored nor echoed: refuse it alone, the batch goes on
+            return {"id": key if isinstance(key, str) and key.isascii() else "", "item_id": None,
+                    "result": "invalid", "error": "invalid", "detail": str(bad)}
         if not isinstance(key, str) or not key or len(key) > 128:
             return {"id": key if isinstance(key, str) else "", "item_id": None, "result": "invalid",
                     "error": "invalid", "detail": f"{path}.id: expected the decision's key, a string of 1-128 characters"}
@@ -830,28 +830,6 @@ def _after(keys: Sequence[str], directions: Sequence[int], values: Sequence[Any]
     return "(" + " OR ".join(clauses) + ")", params
 
 
-def unencodable(value: object, path: str) -> str | None:
-    """Where in a decoded JSON value a string is not valid Unicode, or None.
-
-    JSON's `\\ud800` escape decodes to a lone surrogate: a Python str that no UTF-8
-    encoder takes, so it can be neither stored (SQLite text is UTF-8) nor answered
-    (the JSON response is UTF-8). Found here, it is a 422 naming the field, not a 500."""
-    stack: list[tuple[object, str]] = [(value, path)]
-    while stack:  # no recursion: the body's nesting is the client's choice
-        v, where = stack.pop()
-        if isinstance(v, str):
-            if not v.isascii() and _SURROGATE.search(v):
-                return where
-        elif isinstance(v, dict):
-            for k, x in reversed(v.items()):
-                if not k.isascii() and _SURROGATE.search(k):
-                    return f"{where}.{k!r}"
-                stack.append((x, f"{where}.{k}"))
-        elif isinstance(v, list):
-            stack.extend((x, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
-    return None
-
-
 def is_time(value: str) -> bool:
     """Whether `value` is in the server's time grammar (TIME_PATTERN)."""
     return _TIME_RE.fullmatch(value) is not None
@@ -878,9 +856,7 @@ def _times(o: Json, path: str) -> Iterator[tuple[str, object]]:
 def _check_input(raw: object, path: str) -> Json:
     """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
     o = obj(raw, path)
-    bad = unencodable(o, path)
-    if bad is not None:
-        raise PayloadError(bad, NOT_UNICODE)
+    check_json_text(o, path)
     iid = o.get("id")
     if not isinstance(iid, str) or not _ID_RE.fullmatch(iid):
         raise PayloadError(f"{path}.id", "expected 1-512 printable ASCII characters without spaces")
