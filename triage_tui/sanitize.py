@@ -70,12 +70,13 @@ _INVISIBLE_NAMES = {
 
 # Everything that is not plain printable text: C0 (but \n and \t), DEL, C1, every
 # format (Cf) character, line/paragraph separators, private-use and unassigned-looking
-# specials, plus combining-mark runs. A regex search is the fast path: most text
+# specials, lone surrogates (a JSON "\\udcff" escape decodes to one; no terminal can be
+# sent it: UTF-8 cannot encode it), plus combining-mark runs. A regex search is the fast path: most text
 # contains none of these and is returned untouched.
 _SUSPECT = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
     "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0e\ufeff\uffa0\ufff0-\ufffb"
-    "\U000e0000-\U000e0fff]"
+    "\U000e0000-\U000e0fff\ud800-\udfff]"
     "|[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{4,}"
 )
 _COMBINING_RUN_KEEP = 2
