@@ -110,8 +110,7 @@ def test_drop_and_redecide_record_the_choice(outbox: Outbox) -> None:
     assert not outbox.drop(c.id, "pending rows cannot be dropped")
     assert outbox.drop(a.id, "agree with ben")
     again = Decision.new(b.item_id, 2, Action.APPROVE)
-    assert outbox.redecide(b.id, again, backend=B, moderator=M, now=2.0)
-    assert not outbox.redecide(b.id, decision(9), backend=B, moderator=M, now=2.0)  # only once
+    outbox.add_many([again], backend=B, moderator=M, hold_seconds=0, now=2.0, replaces={b.id: f"re-decided as {again.id}"})
     notes = {r.key: (r.state, r.note) for r in outbox.rows(B, M, RowState)}
     assert notes[a.id] == (RowState.DROPPED, "agree with ben")
     assert notes[b.id] == (RowState.DROPPED, f"re-decided as {again.id}")
@@ -124,8 +123,8 @@ def test_redecide_is_all_or_nothing(outbox: Outbox) -> None:
     a, b = decision(1), decision(2)
     outbox.add_many([a, b], backend=B, moderator=M, hold_seconds=0, now=1.0)
     outbox.finish([(a.id, RowState.CONFLICT, None, "x")])
-    with pytest.raises(Exception):
-        outbox.redecide(a.id, b, backend=B, moderator=M, now=2.0)  # b's key exists: the insert fails
+    with pytest.raises(Exception):  # b's key exists: the insert fails
+        outbox.add_many([b], backend=B, moderator=M, hold_seconds=0, now=2.0, replaces={a.id: f"re-decided as {b.id}"})
     assert states(outbox)[a.id] is RowState.CONFLICT  # so the drop did not happen either
 
 

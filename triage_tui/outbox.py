@@ -31,7 +31,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +89,7 @@ class Row:
     note: str | None
 
 
+_DROP = "UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')"
 _INSERT = ("INSERT INTO outbox (key, backend, moderator, item_id, payload, state, created_at, hold_until, next_attempt_at) "
            "VALUES (?,?,?,?,?,?,?,?,?)")
 _MINE = " AND (? IS NULL OR (lease_owner = ? AND state = 'pending'))"
@@ -259,12 +260,19 @@ class Outbox:
 
     # -- writing ---------------------------------------------------------------------
 
-    def add_many(self, decisions: Sequence[Decision], *, backend: str, moderator: str, hold_seconds: float, now: float) -> None:
-        """Commit the decisions (one fsync for the batch); returns only once they are on disk."""
+    def add_many(self, decisions: Sequence[Decision], *, backend: str, moderator: str, hold_seconds: float, now: float,
+                 replaces: Mapping[str, str] | None = None) -> None:
+        """Commit the decisions (one fsync for the batch); returns only once they are on disk.
+
+        `replaces` maps keys of conflicted or parked rows that these decisions re-decide to
+        the note each is dropped with, in the same transaction: a crash can never leave the
+        new decision without the record of what it replaced, or the reverse."""
         backend = backend_identity(backend)
         state = RowState.HELD if hold_seconds > 0 else RowState.PENDING
         until = now + max(0.0, hold_seconds)
-        self._many(_INSERT, [_values(d, backend, moderator, state, now, until) for d in decisions])
+        with self._transaction() as db:
+            db.executemany(_INSERT, [_values(d, backend, moderator, state, now, until) for d in decisions])
+            db.executemany(_DROP, [(note, key) for key, note in (replaces or {}).items()])
 
     def undo(self, key: str, now: float) -> bool:
         """Take a decision back while it is still held; False once it may have been sent."""
@@ -328,23 +336,8 @@ class Outbox:
 
     def drop(self, key: str, note: str) -> bool:
         """The moderator's deliberate choice not to send a conflicted or parked decision."""
-        (cur,) = self._tx([("UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
-                            (note, key))])
+        (cur,) = self._tx([(_DROP, (note, key))])
         return cur.rowcount == 1
-
-    def redecide(self, key: str, decision: Decision, *, backend: str, moderator: str, now: float) -> bool:
-        """Replace a conflicted or parked decision with a new one (new key, current version)."""
-        backend = backend_identity(backend)
-        # One transaction: a crash between "dropped" and the new row would record a choice
-        # whose decision never reaches the backend.
-        with self._transaction() as db:
-            cur = db.execute(
-                "UPDATE outbox SET state = 'dropped', note = ? WHERE key = ? AND state IN ('conflict', 'needs_attention')",
-                (f"re-decided as {decision.id}", key))
-            if cur.rowcount != 1:
-                return False  # nothing written: the transaction commits empty
-            db.execute(_INSERT, _values(decision, backend, moderator, RowState.PENDING, now, now))
-        return True
 
     # -- reading ----------------------------------------------------------------------
 

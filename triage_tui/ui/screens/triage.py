@@ -277,10 +277,11 @@ class ClaimAnswer(Message):
 
 
 class SyncState(Message):
-    def __init__(self, text: str | None, conflicts: list[str]) -> None:
+    """A send step ended; `text` is its problem, if any (what came back is read from the outbox)."""
+
+    def __init__(self, text: str | None) -> None:
         super().__init__()
         self.text = text
-        self.conflicts = conflicts
 
 
 class TriageScreen(Screen[None]):
@@ -467,10 +468,10 @@ class TriageScreen(Screen[None]):
             try:
                 report = await self.sender.step()
             except Exception as exc:  # the outbox itself failed (disk full, a lock held too long)
-                self.post_message(SyncState(f"sending stopped: the outbox failed ({exc}); retrying", []))
+                self.post_message(SyncState(f"sending stopped: the outbox failed ({exc}); retrying"))
                 await asyncio.sleep(5.0)
                 continue
-            self.post_message(SyncState(report.problem, report.conflicts))
+            self.post_message(SyncState(report.problem))
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.2, report.next_in))
@@ -931,15 +932,16 @@ class TriageScreen(Screen[None]):
                         severity="error", timeout=20, markup=False)
             return
         now = self.clock().timestamp()
+        ids = {i.id for i in items}
+        new_key = {d.item_id: d.id for d in decisions}
+        # This decision replaces any of these items' decisions that were not applied.
+        replaces = {key: superseded_note(new_key[item_id]) for key, item_id in self._returns.keys_for(ids)}
         try:
-            self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id, hold_seconds=self.settings.undo_seconds, now=now)
+            self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id,
+                                 hold_seconds=self.settings.undo_seconds, now=now, replaces=replaces)
         except sqlite3.Error as exc:  # not on disk: nothing was decided, and the list stays put
             self.notify(f"Not recorded, nothing was decided: the outbox failed ({exc}).", title="Outbox", severity="error", timeout=20, markup=False)
             return
-        ids = {i.id for i in items}
-        new_key = {d.item_id: d.id for d in decisions}
-        for key, item_id in self._returns.keys_for(ids):  # this decision replaces one that was not applied
-            self.outbox.drop(key, superseded_note(new_key[item_id]))
         self._hidden.update((i.id, i) for i in items)
         self._gone |= ids
         self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
