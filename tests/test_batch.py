@@ -169,7 +169,7 @@ def test_escalate_and_scope(server: RunningServer, cli: Cli) -> None:
     (["--filter", "source:authority"], "batch remove needs --reason; reasons: "),
     (["--filter", "reason:spam", "--reason", "spma"], "--reason: no reason 'spma' in the policy; reasons: "),
     (["--filter", "reason:spam", "--reason", "spam", "--scope", "Germany"], "--scope: 'Germany' is not an ISO 3166-1 alpha-2 code: did you mean DE (Germany)?"),
-    (["--filter", "reason:spam", "--reason", "spam", "--scope", "XX,ZZ"], "--scope: 'XX' is not an ISO 3166-1 alpha-2 country code"),
+    (["--filter", "reason:spam", "--reason", "spam", "--scope", "XX,ZZ"], "--scope: 'XX', 'ZZ' are not ISO 3166-1 alpha-2 country codes"),
     (["--filter", "reason:spam", "--reason", "spam", "--scope", "de,uk"], "--scope: 'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
     (["--filter", "reason:spam", "--reason", "spam", "--to", "legal"], "--to goes with batch escalate"),
     (["--filter", "reason:spam", "--reason", "spam"], "more than confirm_above (10) items; nothing was decided; pass --yes"),

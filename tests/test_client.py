@@ -422,6 +422,8 @@ async def test_shape_of_the_backend() -> None:
             await b.item("")  # ("." and ".." are ids like any other: sent as %2E, see test_item_ids.py)
         with pytest.raises(ValueError):
             await b.item("has space")
+        with pytest.raises(BackendError, match="not an item id"):  # what every UI worker catches: no crash
+            await b.claim("has space")
         with pytest.raises(ValueError):
             await b.claim("it-1", ttl=1)
         with pytest.raises(ValueError):

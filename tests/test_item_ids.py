@@ -1,4 +1,4 @@
-"""One id grammar (model `_ID_RE`), at ingest, in the model and in every route: every id
+"""One id grammar (model `ID_RE`), at ingest, in the model and in every route: every id
 the reference server takes at ingest can be fetched, claimed, released, decided and
 exported — through the real client (backends/triage.py) over real HTTP, and through
 the real `triage-tui export` in a subprocess."""
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tests.conftest import RunningServer
 from triage_tui.backends import QueueQuery
 from triage_tui.backends.triage import TriageBackend, _item_path
-from triage_tui.model import _ID_RE, Action, Decision, iso, now
+from triage_tui.model import ID_RE, Action, Decision, iso, now
 
 # Ids an attacker or Ozone would send: path separators, dot segments, escapes, the
 # characters a URL gives meaning to, and (refused) spaces, controls and non-ASCII.
@@ -57,7 +57,7 @@ async def round_trip(url: str, token: str, item_id: str, text: str) -> None:
 def test_every_id_ingest_accepts_can_be_fetched_claimed_decided_and_listed(server: RunningServer, item_id: str) -> None:
     text = f"marker {uuid.uuid4().hex}"
     r = httpx.post(f"{server.url}/v1/items", json={"items": [item_input(item_id, text)]}, headers=server.auth("root"))
-    grammar = _ID_RE.fullmatch(item_id) is not None
+    grammar = ID_RE.fullmatch(item_id) is not None
     if not grammar:
         assert r.status_code == 422 and r.json()["detail"].startswith("items[0].id:"), (item_id, r.text)
         return
@@ -80,7 +80,7 @@ def test_no_id_path_redirects_and_an_empty_id_is_no_route(server: RunningServer)
 
 
 def test_export_writes_every_hostile_id_the_server_holds(server: RunningServer, tmp_path: Path) -> None:
-    hostile = [i for i in HOSTILE if _ID_RE.fullmatch(i)]
+    hostile = [i for i in HOSTILE if ID_RE.fullmatch(i)]
     r = httpx.post(f"{server.url}/v1/items", json={"items": [item_input(i, f"exported {n}") for n, i in enumerate(hostile)]},
                    headers=server.auth("root"))
     assert r.status_code == 200 and r.json()["created"] == len(hostile)

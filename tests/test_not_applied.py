@@ -166,6 +166,14 @@ def test_returns_announces_each_row_once_and_keeps_out_what_someone_else_decided
     assert len(notices(first)) == 1 and "4 of your decisions were not applied; 2 of their items are back" in notices(first)[0]
 
 
+def test_a_conflict_brings_the_item_back_unless_its_state_says_someone_decided_it() -> None:
+    moved = row("k1", "it-1", RowState.CONFLICT, {"result": "conflict", "error": "version", "state": "open", "version": 7}, "it-1: changed since")
+    closed = row("k2", "it-2", RowState.CONFLICT, {"result": "conflict", "error": "decided", "state": "closed", "decided_by": "mod-ben", "action": "remove"}, "x")
+    escalated = row("k3", "it-3", RowState.CONFLICT, {"result": "conflict", "error": "decided", "state": "escalated", "action": "escalate"}, "x")
+    back = {r.item_id: r.back for r in Returns().check([moved, closed, escalated], unsent=set())}
+    assert back == {"it-1": True, "it-2": False, "it-3": False}
+
+
 # -- a real Ozone ------------------------------------------------------------------------------------------
 
 

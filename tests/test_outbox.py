@@ -202,15 +202,21 @@ def test_the_lease_of_a_sender_killed_on_this_host_is_taken_over_at_once(outbox:
         f"it-{n:07d}" for n in range(1, 4)]
 
 
-def test_a_lease_owner_is_known_by_host_pid_and_start_time(outbox: Outbox) -> None:
+def test_a_lease_owner_is_known_by_pid_space_pid_and_start_time(outbox: Outbox) -> None:
     import socket
 
     from triage_tui.outbox import owner_gone, process_owner
 
     me = process_owner()
     host, pid, started, _ = me.split("/")
-    assert (host, pid) == (socket.gethostname(), str(os.getpid()))
+    name, boot, pid_ns = host.split("~")
+    assert (name, pid) == (socket.gethostname(), str(os.getpid()))
+    assert pid_ns == str(os.stat("/proc/self/ns/pid").st_ino)
     assert not owner_gone(me)
+    # A container with the same host name and boot but its own pid namespace: its pid 1
+    # is not ours, so nothing can be told from it.
+    assert not owner_gone(f"{name}~{boot}~{int(pid_ns) + 1}/1/{int(started) + 1}/x")
+    assert not owner_gone(f"{name}/{pid}/{int(started) + 1}/x")  # written before the pid space was named
     assert owner_gone(f"{host}/{pid}/{int(started) + 1}/x")  # the pid was reused by a later process
     assert not owner_gone(f"another-host/{pid}/1/x")  # another machine sharing the file: wait it out
     assert not owner_gone("6f1c1c7e-9b0e-4a53-8f63-0a9d7d3b8f10")  # an older version's owner: wait it out

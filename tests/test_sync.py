@@ -384,6 +384,39 @@ async def test_a_row_that_fails_locally_is_parked_alone_and_the_batch_goes_on(se
     assert len(audit(server)) == 38 and outbox.unsent("ref", "mod-ana") == 0
 
 
+class LostAnswer(TriageBackend):
+    """The real client whose answer is lost after the server applied the batch (a bug in
+    reading it, say): the outcome is unknown to the sender, which is not the same as a
+    request that could not be made."""
+
+    broken = True
+
+    async def decide(self, decisions: Sequence[Decision]) -> Any:
+        results = await super().decide(decisions)
+        if self.broken:
+            raise RuntimeError("the answer was lost")
+        return results
+
+
+async def test_a_failure_after_the_request_went_out_is_retried_not_parked(server: RunningServer, outbox: Outbox) -> None:
+    clock = Clock()
+    rows = [decision(n) for n in range(1, 6)]
+    outbox.add_many(rows, backend="ref", moderator="mod-ana", hold_seconds=0, now=1)
+    backend = LostAnswer(server.url, server.tokens["ana"])
+    s = Sender(outbox, backend, backend_name="ref", moderator="mod-ana", clock=clock, batch=50)
+    report = await s.step()
+    assert (report.sent, report.attention, report.retried) == (0, 0, 5)
+    assert report.problem is not None and "outcome unknown" in report.problem
+    assert len(audit(server)) == 5  # applied, though the sender could not know it
+    assert outbox.rows("ref", "mod-ana", [RowState.NEEDS_ATTENTION]) == []
+    backend.broken = False
+    clock.now += 3600
+    report = await s.step()
+    assert report.sent == 5 and outbox.unsent("ref", "mod-ana") == 0
+    assert len(audit(server)) == 5  # resent with the same keys: duplicate, not applied twice
+    await backend.aclose()
+
+
 async def test_a_batch_refused_as_a_whole_is_split_until_the_bad_row_is_found(server: RunningServer, outbox: Outbox) -> None:
     clock = Clock()
     rows = [decision(n) for n in range(1, 11)]

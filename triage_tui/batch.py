@@ -26,7 +26,7 @@ from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, Forbidden, NotFound, Unauthorized
 from triage_tui.exitcodes import Exit
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
-from triage_tui.model import _ID_RE, Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
+from triage_tui.model import ID_RE, Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.sync import Sender, drain
 from triage_tui.workflow import ScopeError, decisions_for, guard, parse_scope, refusal
@@ -480,7 +480,7 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     item_id = text("item_id")
     if not item_id:
         raise ValueError("item_id: missing")
-    if not _ID_RE.fullmatch(item_id):
+    if not ID_RE.fullmatch(item_id):
         raise ValueError(f"item_id: {item_id[:60]!r} is not an item id (printable ASCII without spaces)")
     action_text = text("action")
     try:

@@ -90,7 +90,7 @@ TEXT_DISPLAY_CHARS = 200_000
 # The one id grammar of the protocol (items, reports, moderators): 1-512 printable ASCII
 # characters, no spaces. Ozone ids are at:// URIs with "/" and ":"; the reference server
 # takes and serves every id it admits (the client percent-encodes ids in paths).
-_ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)
+ID_RE = re.compile(r"[!-~]{1,%d}" % MAX_ID)
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,%d}" % MAX_CODE)
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 _HEX_RE = re.compile(r"[0-9a-f]{16,128}")
@@ -326,7 +326,7 @@ class Report:
         source = req_enum(o, "source", path, Source)
         origin: Origin
         if source is Source.USER_REPORT:
-            origin = UserReport(opt_str(o, "reporter", path, max_len=MAX_ID, pattern=_ID_RE))
+            origin = UserReport(opt_str(o, "reporter", path, max_len=MAX_ID, pattern=ID_RE))
         elif source is Source.TRUSTED_FLAGGER:
             origin = TrustedFlag(_text(o, "organisation", path, flags, required=True))
         elif source is Source.AUTHORITY_ORDER:
@@ -344,7 +344,7 @@ class Report:
             origin = AutomatedFlag(_text(o, "model", path, flags, required=True), score)
         comment = _untrusted(o, "comment", path, flags, max_len=MAX_COMMENT, limit=MAX_COMMENT)
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             source=source,
             reason=req_str(o, "reason", path, max_len=MAX_CODE, pattern=_CODE_RE),
             created_at=req_time(o, "created_at", path),
@@ -392,7 +392,7 @@ class PriorDecision:
     def from_json(cls, value: object, path: str) -> PriorDecision:
         o = obj(value, path)
         return cls(
-            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
+            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=ID_RE),
             action=req_enum(o, "action", path, Action),
             reason=opt_str(o, "reason", path, max_len=MAX_CODE, pattern=_CODE_RE),
             decided_at=req_time(o, "decided_at", path),
@@ -418,7 +418,7 @@ class Profile:
         handle = _untrusted(o, "handle", path, flags, max_len=MAX_NAME, limit=MAX_NAME, name=True, optional=False)
         assert handle is not None
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             handle=handle,
             display_name=_untrusted(o, "display_name", path, flags, max_len=MAX_NAME, limit=MAX_NAME, name=True),
             created_at=opt_time(o, "created_at", path),
@@ -445,7 +445,7 @@ class Claim:
     def from_json(cls, value: object, path: str) -> Claim:
         o = obj(value, path)
         return cls(
-            holder=req_str(o, "holder", path, max_len=MAX_ID, pattern=_ID_RE),
+            holder=req_str(o, "holder", path, max_len=MAX_ID, pattern=ID_RE),
             expires_at=req_time(o, "expires_at", path),
         )
 
@@ -464,9 +464,9 @@ class HistoryEntry:
     def from_json(cls, value: object, path: str) -> HistoryEntry:
         o = obj(value, path)
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             action=req_enum(o, "action", path, Action),
-            moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=_ID_RE),
+            moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=ID_RE),
             reason=opt_str(o, "reason", path, max_len=MAX_CODE, pattern=_CODE_RE),
             escalate_to=opt_str(o, "escalate_to", path, max_len=MAX_CODE, pattern=_CODE_RE),
             note=_untrusted(o, "note", path, set(), max_len=MAX_COMMENT, limit=MAX_COMMENT),
@@ -506,7 +506,7 @@ class ItemSummary:
         snippet = _untrusted(o, "snippet", path, flags, max_len=MAX_TEXT, limit=SNIPPET_CHARS, optional=False)
         assert snippet is not None
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             kind=req_enum(o, "kind", path, Kind),
             state=req_enum(o, "state", path, State),
             version=req_int(o, "version", path, hi=2**53),
@@ -519,7 +519,7 @@ class ItemSummary:
             snippet=snippet,
             first_reported_at=req_time(o, "first_reported_at", path),
             escalated_to=opt_str(o, "escalated_to", path, max_len=MAX_CODE, pattern=_CODE_RE),
-            campaign=opt_str(o, "campaign", path, max_len=MAX_ID, pattern=_ID_RE),
+            campaign=opt_str(o, "campaign", path, max_len=MAX_ID, pattern=ID_RE),
             flags=frozenset(flags),
             reasons=tuple(_check_str(v, f"{path}.reasons[{n}]", MAX_CODE, _CODE_RE)
                           for n, v in enumerate(req_list(o, "reasons", path, max_items=50, optional=True))),
@@ -574,11 +574,11 @@ class Item:
         if o.get("campaign") is not None:
             c = obj(o["campaign"], f"{path}.campaign")
             campaign = Campaign(
-                id=req_str(c, "id", f"{path}.campaign", max_len=MAX_ID, pattern=_ID_RE),
+                id=req_str(c, "id", f"{path}.campaign", max_len=MAX_ID, pattern=ID_RE),
                 size=req_int(c, "size", f"{path}.campaign", hi=10**9),
             )
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             kind=req_enum(o, "kind", path, Kind),
             state=req_enum(o, "state", path, State),
             version=req_int(o, "version", path, hi=2**53),
@@ -651,8 +651,8 @@ class Change:
         return cls(
             seq=req_int(o, "seq", path, hi=2**63 - 1),
             type=req_enum(o, "type", path, ChangeType),
-            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
-            by=opt_str(o, "by", path, max_len=MAX_ID, pattern=_ID_RE),
+            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=ID_RE),
+            by=opt_str(o, "by", path, max_len=MAX_ID, pattern=ID_RE),
             at=req_time(o, "at", path),
             action=opt_enum(o, "action", path, Action),
             state=opt_enum(o, "state", path, State),
@@ -742,8 +742,8 @@ class Decision:
             if not scope:
                 raise PayloadError(f"{path}.scope", 'expected "global" or a non-empty list of country codes')
         fields = dict(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
-            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
+            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=ID_RE),
             item_version=req_int(o, "item_version", path, hi=2**53),
             action=req_enum(o, "action", path, Action),
             decided_at=req_time(o, "decided_at", path),
@@ -841,11 +841,11 @@ class CurrentState:
         return cls(
             state=req_enum(o, "state", path, State),
             version=req_int(o, "version", path, hi=2**53),
-            decided_by=opt_str(o, "decided_by", path, max_len=MAX_ID, pattern=_ID_RE),
+            decided_by=opt_str(o, "decided_by", path, max_len=MAX_ID, pattern=ID_RE),
             action=opt_enum(o, "action", path, Action),
             reason=opt_str(o, "reason", path, max_len=MAX_CODE, pattern=_CODE_RE),
             decided_at=opt_time(o, "decided_at", path),
-            claimed_by=opt_str(o, "claimed_by", path, max_len=MAX_ID, pattern=_ID_RE),
+            claimed_by=opt_str(o, "claimed_by", path, max_len=MAX_ID, pattern=ID_RE),
         )
 
 
@@ -873,8 +873,8 @@ class DecisionResult:
         if nested and original is not None:
             raise PayloadError(f"{path}.original", "an original answer cannot itself repeat another")
         return cls(
-            id=req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE),
-            item_id=opt_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
+            id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
+            item_id=opt_str(o, "item_id", path, max_len=MAX_ID, pattern=ID_RE),
             outcome=req_enum(o, "result", path, Outcome),
             version=opt_int(o, "version", path, hi=2**53),
             state=opt_enum(o, "state", path, State),
@@ -931,7 +931,7 @@ class AuditEntry:
             decision = dataclasses.replace(decision, note=clean(decision.note, limit=MAX_COMMENT).text)
         return cls(
             decision=decision,
-            moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=_ID_RE),
+            moderator=req_str(o, "moderator", path, max_len=MAX_ID, pattern=ID_RE),
             applied_at=req_time(o, "applied_at", path),
             item=None if o.get("item") is None else DecidedItem.from_json(o["item"], f"{path}.item"),
         )
@@ -964,7 +964,7 @@ class Moderator:
     @classmethod
     def from_json(cls, value: object, path: str = "me") -> Moderator:
         o = obj(value, path)
-        mid = req_str(o, "id", path, max_len=MAX_ID, pattern=_ID_RE)
+        mid = req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE)
         name = _untrusted(o, "name", path, set(), max_len=MAX_NAME, limit=MAX_NAME, optional=False)
         assert name is not None
         roles = frozenset(_check_str(r, f"{path}.roles[{i}]", MAX_CODE, _CODE_RE) for i, r in enumerate(req_list(o, "roles", path, max_items=100)))
@@ -1119,7 +1119,7 @@ class OldestOpen:
     def from_json(cls, value: object, path: str) -> OldestOpen:
         o = obj(value, path)
         return cls(
-            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=_ID_RE),
+            item_id=req_str(o, "item_id", path, max_len=MAX_ID, pattern=ID_RE),
             first_reported_at=req_time(o, "first_reported_at", path),
             deadline=opt_time(o, "deadline", path),
         )

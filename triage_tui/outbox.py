@@ -143,23 +143,38 @@ def _start_time(pid: int) -> str | None:
     return fields[19].decode()
 
 
+def _pid_space() -> str:
+    """Where this process's pids mean something: the host name, the kernel's boot id and
+    the pid namespace. Two containers may share a host name (and an outbox on a shared
+    volume) while each has its own pid 7; a pid is only judged alive or dead by a
+    process that sees the same pids, in the same boot."""
+    parts = [socket.gethostname().replace("/", "_")]
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            parts.append(f.read().strip()[:8])
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except OSError:  # no /proc (macOS, BSD): the host name alone
+        pass
+    return "~".join(parts)
+
+
 def process_owner() -> str:
-    """A lease owner naming this process: host/pid/start-time/nonce (the nonce tells two
-    senders in one process apart)."""
+    """A lease owner naming this process: pid space/pid/start-time/nonce (the nonce tells
+    two senders in one process apart)."""
     pid = os.getpid()
-    return f"{socket.gethostname()}/{pid}/{_start_time(pid) or '-'}/{uuid.uuid4().hex[:12]}"
+    return f"{_pid_space()}/{pid}/{_start_time(pid) or '-'}/{uuid.uuid4().hex[:12]}"
 
 
 def owner_gone(owner: str) -> bool:
-    """True only when `owner` is surely dead: a process of this host that no longer runs,
-    or whose pid now belongs to a process started at another time. Anything else — another
-    host, an owner written by an older version, no way to tell — is alive: its lease is
-    waited out, as before."""
+    """True only when `owner` is surely dead: a process in this pid space (host, boot, pid
+    namespace) that no longer runs, or whose pid now belongs to a process started at
+    another time. Anything else — another host or container, an owner written by an older
+    version, no way to tell — is alive: its lease is waited out, as before."""
     parts = owner.rsplit("/", 3)
     if len(parts) != 4 or not parts[1].isdigit():
         return False
-    host, pid_text, started, _ = parts
-    if host != socket.gethostname():
+    space, pid_text, started, _ = parts
+    if space != _pid_space():
         return False
     pid = int(pid_text)
     if pid <= 0:

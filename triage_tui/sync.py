@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage_tui.backends import Backend
-from triage_tui.backends.errors import BackendError, BadPayload, InvalidRequest, Unauthorized
+from triage_tui.backends.errors import BackendError, BadPayload, InvalidRequest, Unauthorized, Unsendable
 from triage_tui.model import DecisionResult, Outcome
 from triage_tui.outbox import Outbox, Row, RowState, process_owner
 
@@ -149,34 +149,38 @@ class Sender:
             self.outbox.unlease((r.key for r in rows), owner=self.owner)
             self.paused = report.paused = report.problem = f"sending paused: the backend rejected the token ({exc})"
             return
-        except InvalidRequest as exc:
-            if len(rows) > 1:  # maybe one decision spoils the request: find it, send the rest
+        except (InvalidRequest, Unsendable) as exc:
+            # Refused whole by the backend, or could not be made here at all: the same
+            # request fails the same way forever and holds up every row behind it. Halve
+            # the batch until the rows that spoil it are alone; park those, send the others.
+            if len(rows) > 1:
                 await self._split(rows, report)
                 return
-            self._park(rows, str(exc), report)
-            report.problem = f"the backend refused the batch: {exc}"
+            why = str(exc) if isinstance(exc, InvalidRequest) else f"could not be sent from here: {exc}"
+            self._park(rows, why, report)
+            if isinstance(exc, InvalidRequest):
+                report.problem = f"the backend refused the batch: {exc}"
             return
         except BackendError as exc:
             if not (exc.retryable or isinstance(exc, BadPayload)):
                 self._park(rows, str(exc), report)
                 report.problem = str(exc)
                 return
-            retry_after = getattr(exc, "retry_after", None)
-            now = self.clock()
-            self.outbox.retry(((r.key, str(exc), now + self.backoff(r.attempts, retry_after)) for r in rows), owner=self.owner)
-            report.retried += len(rows)
-            report.problem = f"not sent yet, retrying: {exc}"
+            self._retry(rows, str(exc), getattr(exc, "retry_after", None), report)
             return
-        except Exception as exc:  # noqa: BLE001 — a local failure: the request could not even be made
-            # Not the network's and not the backend's answer, so retrying the same request
-            # fails the same way, forever, and holds up every row behind it. Halve the batch
-            # until the rows that fail are alone; park those, send the others.
-            if len(rows) > 1:
-                await self._split(rows, report)
-                return
-            self._park(rows, f"could not be sent from here: {type(exc).__name__}: {exc}", report)
+        except Exception as exc:  # noqa: BLE001 — failed after the request may have gone out
+            # The backend may have applied these decisions: the outcome is unknown, so
+            # they are resent later with the same keys (answered `duplicate` if they were).
+            # Parking them would show an applied decision as not applied.
+            self._retry(rows, f"outcome unknown ({type(exc).__name__}: {exc})", None, report)
             return
         self.outbox.finish([self._file(row, result, report) for row, result in zip(rows, results, strict=True)], owner=self.owner)
+
+    def _retry(self, rows: list[Row], why: str, retry_after: float | None, report: StepReport) -> None:
+        now = self.clock()
+        self.outbox.retry(((r.key, why, now + self.backoff(r.attempts, retry_after)) for r in rows), owner=self.owner)
+        report.retried += len(rows)
+        report.problem = f"not sent yet, retrying: {why}"
 
     def _park(self, rows: list[Row], why: str, report: StepReport) -> None:
         """File rows as needs_attention with the reason; the moderator decides what next."""
@@ -198,6 +202,7 @@ class Sender:
         """What to record for one answer (and count it in the report)."""
         answer = result.effective
         stored = {"result": answer.outcome.value, "error": answer.error, "detail": answer.detail,
+                  "state": answer.current.state.value if answer.current else None,
                   "decided_by": answer.current.decided_by if answer.current else None,
                   "action": answer.current.action.value if answer.current and answer.current.action else None,
                   "claimed_by": answer.current.claimed_by if answer.current else None,

@@ -36,10 +36,19 @@ def _tried(row: Row) -> str:
 
 
 def decided_by_other(row: Row) -> bool:
-    """Did someone else decide the item (a conflict other than a claim)? Then it left the
-    queue for their decision and does not come back for ours."""
+    """Did someone else decide the item? Then it left the queue for their decision and does
+    not come back for ours. A conflict says so by the item's state now: closed, or moved
+    to another queue by someone's escalation. A claim by someone else, or a version that
+    moved on (a report added, say) with the item still where it was, leaves it undecided:
+    it comes back to be decided again. Rows filed before the state was kept judge by
+    whether a decider was named."""
     result = row.result or {}
-    return row.state is RowState.CONFLICT and result.get("error") != "claimed"
+    if row.state is not RowState.CONFLICT or result.get("error") == "claimed":
+        return False
+    state = result.get("state")
+    if state is None:
+        return result.get("decided_by") is not None or result.get("action") is not None
+    return state == State.CLOSED.value or (state == State.ESCALATED.value and result.get("action") == Action.ESCALATE.value)
 
 
 def why(row: Row) -> str:

@@ -75,18 +75,37 @@ def parse_scope(text: str) -> Scope:
     words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
     if not words or (len(words) == 1 and words[0].lower() == "global"):
         return "global"
+    if any(w.lower() == "global" for w in words):
+        raise ScopeError("global stands alone: it withholds everywhere, so it takes no countries")
     codes: list[str] = []
+    problems: list[str] = []  # every bad word at once: fixing one to meet the next is a wasted round
     for word in words:
         if word.lower() in NAMED_SCOPES:
             codes.extend(NAMED_SCOPES[word.lower()])
             continue
-        if word.lower() == "global":
-            raise ScopeError("global stands alone: it withholds everywhere, so it takes no countries")
         problem = country_problem(word.upper()) if len(word) == 2 else country_problem(word)
         if problem is not None:
-            raise ScopeError(problem)
+            problems.append(problem)
         codes.append(word.upper())
+    if problems:
+        raise ScopeError(_all_problems(problems))
     return tuple(dict.fromkeys(codes))
+
+
+_NOT_A_CODE = " is not an ISO 3166-1 alpha-2 country code (assigned codes are like DE, FR, GB)"
+
+
+def _all_problems(problems: list[str], most: int = 8) -> str:
+    """Every refused word in one message: the plain "not a code" ones named together,
+    the ones with a suggestion each with its own."""
+    problems = list(dict.fromkeys(problems))
+    plain = [p.removesuffix(_NOT_A_CODE) for p in problems if p.endswith(_NOT_A_CODE)]
+    said = [p for p in problems if not p.endswith(_NOT_A_CODE)]
+    if plain:
+        names = ", ".join(plain[:most]) + (f" and {len(plain) - most} more" if len(plain) > most else "")
+        said.append(names + (_NOT_A_CODE if len(plain) == 1 else
+                             " are not ISO 3166-1 alpha-2 country codes (assigned codes are like DE, FR, GB)"))
+    return "; ".join(said)
 
 
 def decisions_for(items: Sequence[ItemSummary], action: Action, *, reason: str | None = None, scope: Scope = "global", escalate_to: str | None = None, note: str | None = None) -> list[Decision]:

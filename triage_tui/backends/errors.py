@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
-from triage_tui.model import PayloadError
+from triage_tui.model import ID_RE, PayloadError
 from triage_tui.sanitize import clean
 
 Redact = Callable[[str], str]
@@ -29,7 +29,6 @@ Redact = Callable[[str], str]
 MAX_RETRY_AFTER = 3600.0
 DETAIL_LIMIT = 500
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-_ID_RE = re.compile(r"[!-~]{1,512}")
 _SECONDS_RE = re.compile(r"\d{1,12}(\.\d{1,6})?")
 
 
@@ -58,6 +57,11 @@ class Forbidden(BackendError):
 
 class NotFound(BackendError):
     """404: no such item (or route)."""
+
+
+class BadItemId(NotFound, ValueError):
+    """An id this backend cannot name (outside its grammar): no request is made, and to
+    the caller it is simply no such item. Also a ValueError, as the caller's own mistake."""
 
 
 class ClaimConflict(BackendError):
@@ -102,6 +106,13 @@ class Unreachable(BackendError):
     """No usable HTTP answer at all: connect error, timeout, broken connection or protocol."""
 
     retryable = True
+
+
+class Unsendable(BackendError):
+    """The request could not be made here: its body or a header cannot be encoded, so no
+    byte of it left this machine. Sending it again fails the same way, so the sender
+    parks the decision that spoils it instead of retrying — unlike a failure after the
+    request went out, whose outcome is unknown and which must be resent."""
 
 
 class BadPayload(BackendError):
@@ -185,7 +196,7 @@ def error_for_response(status: int, body: object, headers: Mapping[str, str], *,
         return NotFound(f"{where}: not found ({said})", status=status)
     if status == 409:
         raw_holder = fields.get("holder")
-        holder = raw_holder if isinstance(raw_holder, str) and _ID_RE.fullmatch(raw_holder) else None
+        holder = raw_holder if isinstance(raw_holder, str) and ID_RE.fullmatch(raw_holder) else None
         holder = safe_text(holder, redact, limit=512) if holder else None
         expires_at = _time(fields.get("expires_at"))
         kind: Literal["claimed", "not_claimable"]

@@ -58,6 +58,7 @@ from triage_tui.backends import Capabilities, QueueQuery
 from triage_tui.backends.auth import Secret, _redact, check_token, protect_logs
 from triage_tui.backends.errors import (
     BackendError,
+    BadItemId,
     ClaimConflict,
     Forbidden,
     InvalidRequest,
@@ -73,6 +74,7 @@ from triage_tui.backends.triage import (
     _ssl_context,
     check_base_url,
     decode_json,
+    build_request,
     send_bounded,
 )
 from triage_tui.model import (
@@ -500,7 +502,7 @@ class OzoneBackend:
 
     async def _raw(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: object = None,
                    headers: Mapping[str, str] | None = None, where: str) -> _Answer:
-        request = self._client.build_request(method, path, params=params, json=body, headers=dict(headers or {}))
+        request = build_request(self._client, method, path, params=params, body=body, headers=dict(headers or {}), where=where)
         response, raw = await send_bounded(self._client, request, target=self._target, where=where, redact=self.redact)
         if not 200 <= response.status_code < 300:
             return _Answer(response.status_code, _json_or_none(raw), response.headers)
@@ -1104,7 +1106,7 @@ class OzoneBackend:
 
 def _check_id(item_id: str) -> str:
     if not isinstance(item_id, str) or not (_DID_RE.fullmatch(item_id) or _AT_URI_RE.fullmatch(item_id)):
-        raise ValueError(f"not an Ozone item id (an at:// record URI or a DID): {safe_text(str(item_id)[:60])!r}")
+        raise BadItemId(f"not an Ozone item id (an at:// record URI or a DID): {safe_text(str(item_id)[:60])!r}")
     return item_id
 
 

@@ -36,9 +36,9 @@ import httpx
 from triage_tui import __version__
 from triage_tui.backends import Capabilities, QueueQuery
 from triage_tui.backends.auth import BearerAuth, Secret, check_token
-from triage_tui.backends.errors import BackendError, Unreachable, bad_payload, error_for_response, safe_text
+from triage_tui.backends.errors import BackendError, BadItemId, Unreachable, Unsendable, bad_payload, error_for_response, safe_text
 from triage_tui.model import (
-    _ID_RE,  # the protocol's one id grammar
+    ID_RE,  # the protocol's one id grammar
     AuditPage,
     ChangeBatch,
     Claim,
@@ -122,8 +122,8 @@ def _item_path(item_id: str, suffix: str = "") -> str:
     """`/v1/items/<id>`, the id percent-encoded whole so it is always one path segment:
     `/` becomes %2F, and the ids `.` and `..` are %2E-encoded, or the URL would drop them
     as dot segments (RFC 3986). Every id the grammar admits is reachable this way."""
-    if not isinstance(item_id, str) or not _ID_RE.fullmatch(item_id):
-        raise ValueError(f"not an item id: {safe_text(str(item_id)[:60])!r}")
+    if not isinstance(item_id, str) or not ID_RE.fullmatch(item_id):
+        raise BadItemId(f"not an item id: {safe_text(str(item_id)[:60])!r}")
     segment = quote(item_id, safe="") if item_id not in (".", "..") else item_id.replace(".", "%2E")
     return f"/v1/items/{segment}{suffix}"
 
@@ -273,9 +273,8 @@ class TriageBackend:
     ) -> object:
         """Send one request; return the decoded JSON of a 2xx, or raise a BackendError."""
         where = f"{method} {path}"
-        request = self._client.build_request(
-            method, path, params=params, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
-        )
+        request = build_request(self._client, method, path, params=params, body=body, where=where,
+                                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         response, raw = await send_bounded(self._client, request, target=str(self.base_url), where=where, redact=self._auth.redact)
         if not 200 <= response.status_code < 300:
             raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where, redact=self._auth.redact)
@@ -284,6 +283,17 @@ class TriageBackend:
         if not raw.strip():
             raise bad_payload(PayloadError("body", "empty; expected a JSON object"), where=where, status=response.status_code)
         return decode_json(raw, where=where, status=response.status_code, redact=self._auth.redact)
+
+
+def build_request(client: httpx.AsyncClient, method: str, path: str, *, params: Any = None, body: object = None,
+                  headers: dict[str, str] | None = None, where: str, timeout: Any = httpx.USE_CLIENT_DEFAULT) -> httpx.Request:
+    """The request, or Unsendable when it cannot be made here (a body or header that does
+    not encode): the sender must know that nothing left this machine, because a failure
+    after sending leaves the outcome unknown and asks for a resend instead."""
+    try:
+        return client.build_request(method, path, params=params, json=body, headers=headers, timeout=timeout)
+    except (UnicodeError, TypeError, ValueError, httpx.InvalidURL) as exc:
+        raise Unsendable(f"{type(exc).__name__}: {safe_text(str(exc), limit=200)} ({where})") from None
 
 
 async def send_bounded(client: httpx.AsyncClient, request: httpx.Request, *, target: str, where: str,
@@ -300,6 +310,8 @@ async def send_bounded(client: httpx.AsyncClient, request: httpx.Request, *, tar
             await response.aclose()
     except BackendError:
         raise
+    except httpx.LocalProtocolError as exc:  # an illegal header value: refused before a byte was written
+        raise Unsendable(f"LocalProtocolError: {safe_text(str(exc), redact, limit=200)} ({where})") from None
     except httpx.TimeoutException as exc:
         raise Unreachable(f"{where}: no answer from {target} in time ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:

@@ -7,7 +7,7 @@ worker thread so a long ingest never stalls the long-polls waiting on the event 
 Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
 a refused rule, a bad body, or a bug (a catch-all turns any exception into a JSON 500).
 
-Item ids are the model's one id grammar (`_ID_RE`: 1-512 printable ASCII characters),
+Item ids are the model's one id grammar (`ID_RE`: 1-512 printable ASCII characters),
 and Ozone-style ids carry `/`. So the routes match the path as sent (`raw_path`, not
 the percent-decoded path): the id is one percent-encoded segment, decoded by the
 handler, and `/v1/items/a%2Fb/claim` claims the item `a/b`. No trailing-slash redirects.
@@ -34,7 +34,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage_tui import countries
-from triage_tui.model import _ID_RE, Kind, PayloadError, Role, Source
+from triage_tui.model import ID_RE, Kind, PayloadError, Role, Source
 from triage_tui.server.auth import Principal, TokenTable
 from triage_tui.server.openapi import openapi
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
@@ -100,7 +100,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
             value = unquote(request.path_params["item_id"], errors="strict")
         except UnicodeDecodeError:
             value = ""
-        if not _ID_RE.fullmatch(value):
+        if not ID_RE.fullmatch(value):
             raise invalid("item_id", "expected 1-512 printable ASCII characters without spaces, percent-encoded")
         return value
 

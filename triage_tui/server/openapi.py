@@ -6,7 +6,7 @@ It says exactly what the server does: tests/test_openapi_conformance.py runs
 Schemathesis against the real server with every check on, so a request valid by this
 document is answered, one invalid by it is refused, and every answer matches it.
 
-The patterns below are the server's own rules (the model's `_ID_RE`, the store's time
+The patterns below are the server's own rules (the model's `ID_RE`, the store's time
 grammar, the code and country patterns), imported rather than copied.
 """
 

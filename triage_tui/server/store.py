@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage_tui.model import _ID_RE  # the protocol's id rule, shared with the client
+from triage_tui.model import ID_RE  # the protocol's id rule, shared with the client
 from triage_tui.model import (
     MAX_COMMENT,
     MAX_TEXT,
@@ -858,7 +858,7 @@ def _check_input(raw: object, path: str) -> Json:
     o = obj(raw, path)
     check_json_text(o, path)
     iid = o.get("id")
-    if not isinstance(iid, str) or not _ID_RE.fullmatch(iid):
+    if not isinstance(iid, str) or not ID_RE.fullmatch(iid):
         raise PayloadError(f"{path}.id", "expected 1-512 printable ASCII characters without spaces")
     kind = o.get("kind")
     if kind not in (Kind.POST, Kind.CHANNEL):
