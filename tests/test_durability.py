@@ -10,7 +10,6 @@ import json
 import os
 import pty
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import httpx
 import pytest
 
 from tests.test_hostile import Terminal
+from tests.test_serve_tokens import serving
+from triage_tui.server.cli import TOKENS_ENV
 from triage_tui.server.demo import seed_demo
 from triage_tui.server.policy import DEFAULT_POLICY
 from triage_tui.server.store import Store
@@ -32,32 +33,11 @@ SAM = "durability-senior-token-0123456789"
 
 @pytest.fixture
 def backend(tmp_path: Path) -> Iterator[str]:
-    db = tmp_path / "backend.db"
-    store = Store(db, DEFAULT_POLICY)
+    store = Store(tmp_path / "q.db", DEFAULT_POLICY)  # the db `serving` serves
     seed_demo(store, 60, now=time.time())
     store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "triage_tui", "serve", "--db", str(db), "--port", str(port)],
-        env={**os.environ, "TRIAGE_TUI_SERVER_TOKENS": f"{TOKEN}:mod-ana:moderator {SAM}:mod-sam:senior"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            assert proc.poll() is None and time.monotonic() < deadline, "the backend did not start"
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serving(tmp_path, env={TOKENS_ENV: f"{TOKEN}:mod-ana:moderator {SAM}:mod-sam:senior"}) as served:
+        yield served.url
 
 
 class Child:
