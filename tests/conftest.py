@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ozone_harness import ozone, ozone_subjects  # noqa: F401  the real-Ozone fixtures (tests/ozone_harness.py)
+from ozone_harness import (  # noqa: F401  the real-Ozone fixtures and their one skip note (tests/ozone_harness.py)
+    ozone,
+    ozone_subjects,
+    pytest_collection_modifyitems,
+    pytest_terminal_summary,
+)
 from triage_tui.server.auth import demo_moderators
 from triage_tui.server.demo import seed_demo
 from triage_tui.server.embedded import EmbeddedServer

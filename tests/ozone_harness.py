@@ -7,8 +7,9 @@ an `OzoneHarness`: URLs, the Ozone service DID, admin and moderator credentials.
 so no test sees another's decisions.
 
 Where the harness is missing (tests/ozone/node_modules not installed, or PostgreSQL
-not reachable) the Ozone tests skip on a developer machine with a message saying
-how to enable them, and FAIL when CI=true: CI must never pass by skipping them.
+not reachable) the Ozone tests skip on a developer machine, and the run ends with one
+note saying why and how to enable them (the hooks below, registered by conftest.py);
+they FAIL when CI=true: CI must never pass by skipping them.
 
 The launcher needs PostgreSQL: DB_POSTGRES_URL, default
 postgresql://triage:triage@127.0.0.1:5432/triage (what .ci/run creates).
@@ -299,6 +300,35 @@ def start_harness() -> tuple[OzoneHarness, LauncherProcess]:
         _process=process,
     )
     return harness, process
+
+
+SKIP_REASON = "needs the Ozone harness: see the 'Ozone tests' note above"
+_SKIPPED = pytest.StashKey[tuple[str, int]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Off CI, with no harness here, mark the Ozone tests skipped with one short reason, so
+    the summary folds them into a line per file and the long hint is printed once, by
+    `pytest_terminal_summary`. With CI=true nothing is marked: the `ozone` fixture FAILS."""
+    wanting = [item for item in items if "ozone" in getattr(item, "fixturenames", ())]
+    if not wanting or os.environ.get("CI", "").lower() == "true":
+        return
+    reason = missing_reason()
+    if reason is None:
+        return
+    for item in wanting:
+        item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+    config.stash[_SKIPPED] = (reason, len(wanting))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The one note for the Ozone tests skipped above: why, and how to run them."""
+    if _SKIPPED not in config.stash:
+        return
+    reason, count = config.stash[_SKIPPED]
+    terminalreporter.write_sep("-", "Ozone tests")
+    terminalreporter.write_line(f"{count} Ozone test{'s' if count != 1 else ''} skipped: {reason}")
+    terminalreporter.write_line(ENABLE_HINT[0].upper() + ENABLE_HINT[1:])
 
 
 @pytest.fixture(scope="session")

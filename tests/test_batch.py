@@ -612,4 +612,4 @@ def test_a_poison_decision_left_in_the_outbox_is_parked_and_the_rest_go(server: 
 
 def test_a_limit_of_zero_is_a_usage_error(cli: Cli) -> None:
     run = cli("batch", "approve", "--filter", "", "--limit", "0", "--dry-run")
-    assert run.code == 2 and "must be 1 or more" in run.err
+    assert run.code == 2 and "expected a whole number, 1 or more, got 0" in run.err

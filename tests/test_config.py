@@ -19,15 +19,15 @@ GOOD = 'default_profile = "p"\n[profiles.p]\nurl = "https://m.example.com"\ntoke
 BAD = [
     ("not toml [", "not valid TOML"),
     ("surprise = 1\n" + GOOD, "surprise: unknown key in top level; allowed: default_profile, profiles, ui, sync, keys"),
-    ('[profiles.p]\ntoken_env = "T"\n', "[profiles.p] url: expected the backend's base URL"),
-    ('[profiles.p]\nurl = "ftp://x"\ntoken_env = "T"\n', "[profiles.p] url: expected the backend's base URL"),
-    ('[profiles.p]\nurl = "http://m.example.com"\ntoken_env = "T"\n', "[profiles.p] url: plain http:// is allowed only to 127.0.0.0/8"),
+    ('[profiles.p]\ntoken_env = "T"\n', "[profiles.p] url: missing; expected the backend's base URL"),
+    ('[profiles.p]\nurl = "ftp://x"\ntoken_env = "T"\n', "[profiles.p] url: backend URL 'ftp://x' must be https://host[:port][/path], or http:// to this machine (127.0.0.0/8, [::1] or localhost); expected the backend's base URL"),
+    ('[profiles.p]\nurl = "http://m.example.com"\ntoken_env = "T"\n', "[profiles.p] url: refusing plain http:// for backend URL 'http://m.example.com': the token would cross the network unencrypted; it must be https://host[:port][/path], or http:// to this machine"),
     ('[profiles.p]\nurl = "https://m.example.com"\n', "[profiles.p]: give exactly one of token_env, token_command, token_file (found none)"),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\ntoken_file = "/x"\n', "(found token_env, token_file)"),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "1BAD"\n', "[profiles.p] token_env: expected an environment variable name"),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_command = "pass show x"\n', "[profiles.p] token_command: expected a list of program and arguments"),
-    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nbackend = "mastodon"\n', "[profiles.p] backend: 'mastodon' is not supported; allowed: triage"),
-    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nqueue = "closed"\n', "[profiles.p] queue: expected one of open, escalated"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nbackend = "mastodon"\n', "[profiles.p] backend: expected triage or ozone, got 'mastodon'"),
+    ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nqueue = "closed"\n', "[profiles.p] queue: expected open or escalated, got 'closed'"),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\ncolour = "red"\n', "[profiles.p] colour: unknown key in a profile"),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nca_file = "/no/such.pem"\n', "[profiles.p] ca_file: expected the path of an existing PEM file"),
     ('default_profile = "q"\n' + GOOD.split("\n", 1)[1], "default_profile: 'q' is not one of the profiles (p)"),
@@ -37,12 +37,14 @@ BAD = [
     (GOOD + "[ui]\nauto_advance = 1\n", "[ui] auto_advance: expected true or false, got 1"),
     (GOOD + "[ui]\ntheme_song = 1\n", "[ui] theme_song: unknown key in [ui]; allowed: theme, undo_seconds, auto_advance, confirm_above, mask_sensitive, claim_on_open"),
     (GOOD + "[ui]\ntheme = \"Solarized Dark\"\n", "[ui] theme: expected a theme name like \"triage-light\" (see `triage-tui config check`), got 'Solarized Dark'"),
-    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\ntoken_env = "T"\n', '[profiles.o] auth: an Ozone profile signs in as "admin" (the admin password) or "moderator" (your account\'s app password), got None'),
-    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\ntoken_env = "T"\npds = "https://pds.example.com"\n', "[profiles.o] handle: expected your account's handle (e.g. mod.example.com) or DID"),
-    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "https://pds.example.com"\nozone_did = "did:example:1"\ntoken_env = "T"\n', "[profiles.o] ozone_did: expected the Ozone service's DID"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\ntoken_env = "T"\n', '[profiles.o] auth: missing; expected "admin" (sign in with the admin password) or "moderator" (with your account\'s app password)'),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\ntoken_env = "T"\npds = "https://pds.example.com"\n', "[profiles.o] handle: missing; expected your account's handle (e.g. mod.example.com) or DID"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "https://pds.example.com"\nozone_did = "did:example:1"\ntoken_env = "T"\n', "[profiles.o] ozone_did: expected the Ozone service's DID, e.g. did:plc:ar7c4by46qjdydhdevvrndac, got 'did:example:1'"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\nozone_did = "did:plc:ar7c4by46qjdydhdevvrndac"\ntoken_env = "T"\n', "[profiles.o] pds: missing; expected the URL of your account's PDS"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "mod"\ntoken_env = "T"\n', "[profiles.o] auth: expected \"admin\" (sign in with the admin password) or \"moderator\" (with your account's app password), got 'mod'"),
     ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "admin"\nhandle = "mod.example.com"\ntoken_env = "T"\n', '[profiles.o] handle: goes with auth = "moderator"'),
     ('[profiles.p]\nurl = "https://m.example.com"\ntoken_env = "T"\nauth = "admin"\n', '[profiles.p] auth: only an Ozone profile (backend = "ozone") has auth'),
-    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "http://pds.example.com"\nozone_did = "did:plc:ar7c4by46qjdydhdevvrndac"\ntoken_env = "T"\n', "[profiles.o] pds: plain http:// is allowed only to 127.0.0.0/8"),
+    ('[profiles.o]\nurl = "https://ozone.example.com"\nbackend = "ozone"\nauth = "moderator"\nhandle = "mod.example.com"\npds = "http://pds.example.com"\nozone_did = "did:plc:ar7c4by46qjdydhdevvrndac"\ntoken_env = "T"\n', "[profiles.o] pds: refusing plain http:// for backend URL 'http://pds.example.com'"),
     (GOOD + "[sync]\nbatch = 0\n", "[sync] batch: expected a whole number from 1 to 500, got 0"),
     (GOOD + "[sync]\nmax_delay = true\n", "[sync] max_delay: expected a number from 1 to 3600, got True"),
     (GOOD + '[keys]\napprove = "a"\n', '[keys] approve: expected a binding id like "decide.approve"'),
@@ -67,6 +69,7 @@ def test_bad_config_names_the_file_the_key_and_what_is_allowed(tmp_path: Path, t
         load(path)
     assert str(caught.value).startswith(f"{path}:")
     assert message in str(caught.value)
+    assert "got None" not in str(caught.value)  # a key left out says "missing" (issue #15)
 
 
 def test_a_bad_config_exits_2_without_a_traceback(tmp_path: Path) -> None:

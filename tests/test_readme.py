@@ -62,3 +62,18 @@ def test_every_command_in_the_readme_parses() -> None:
             parser = subparsers.choices[word]
         options = {w.strip("[]").split("=")[0] for w in usage.split() if w.strip("[]").startswith("--")}
         assert options <= set(parser._option_string_actions), f"{usage}: {options - set(parser._option_string_actions)}"
+
+
+def test_the_readme_table_of_global_options_is_the_parser_s() -> None:
+    """The README's "goes with" table says what cli.GLOBAL_OPTIONS enforces (issue #15)."""
+    from triage_tui.cli import APP, DEMO, GLOBAL_OPTIONS
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("| option | goes with |", 1)[1].split("\n\n", 1)[0]
+    said: dict[str, tuple[str, ...]] = {}
+    for row in re.findall(r"^\| (`--.*?) \| (.*) \|$", table, re.M):
+        commands = tuple(APP if c == "the triage screen" else c.strip("`") for c in row[1].split(", "))
+        for option in re.findall(r"`(--[a-z-]+)", row[0]):
+            said[option] = commands
+    assert said == {name: commands for name, commands in GLOBAL_OPTIONS.items() if name != "--demo"}
+    assert GLOBAL_OPTIONS["--demo"] == (DEMO,)

@@ -25,6 +25,7 @@ from triage_tui import csvsafe
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, Forbidden, NotFound, Unauthorized
 from triage_tui.exitcodes import Exit
+from triage_tui.expected import expected
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
 from triage_tui.model import ID_RE, Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
 from triage_tui.outbox import Outbox, Row, RowState
@@ -486,7 +487,7 @@ def _line(number: int, record: dict[str, Any]) -> Line:
     try:
         action = Action(action_text)
     except ValueError:
-        raise ValueError(f"action: expected approve, remove or escalate, got {action_text!r}") from None
+        raise ValueError(f"action: {expected('approve, remove or escalate', action_text)}") from None
     scope_value = record.get("scope")
     if isinstance(scope_value, list):
         scope_value = ",".join(str(c) for c in scope_value)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from triage_tui.paths import PrivateFileError, config_dir, read_private
+from triage_tui.expected import Range, expected
 from triage_tui.sanitize import clean
 
 BACKENDS = ("triage", "ozone")
@@ -31,6 +32,11 @@ _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 class ConfigError(ValueError):
     """A config problem, phrased for the moderator: file, key, what is allowed."""
+
+
+class MissingConfig(ConfigError):
+    """No config file at the path. The message says only that: what to do instead
+    depends on the command (only the bare `triage-tui` has --demo), so the CLI adds it."""
 
 
 def default_path() -> Path:
@@ -66,6 +72,16 @@ class Profile:
             return _run_token_command(self.token_command, where)
         assert self.token_file is not None
         return _read_token_file(self.token_file, where)
+
+    def token_from(self, source: Path) -> str:
+        """Where `token` reads the token, for "check the token from …" when a backend
+        rejects it: the one source this profile names, never the token itself."""
+        where = f"[profiles.{self.name}] in {source}"
+        if self.token_env is not None:
+            return f"${self.token_env} (token_env of {where})"
+        if self.token_command is not None:
+            return f"the output of {self.token_command[0]!r} (token_command of {where})"
+        return f"{self.token_file} (token_file of {where})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +126,7 @@ def load(path: Path | None = None) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; create one with `triage-tui config init`, or use --demo") from None
+        raise MissingConfig(f"{path}: no such file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
@@ -172,7 +188,7 @@ def _profile(name: str, body: object, path: Path) -> Profile:
     url = _url(table, "url", where, "the backend's base URL, e.g. https://moderation.example.com")
     backend = table.get("backend", "triage")
     if backend not in BACKENDS:
-        raise ConfigError(f"{where} backend: {backend!r} is not supported; allowed: {', '.join(BACKENDS)}")
+        raise ConfigError(f"{where} backend: {expected(' or '.join(BACKENDS), backend)}")
     ozone = _ozone(table, where) if backend == "ozone" else {}
     if backend != "ozone":
         for key in OZONE_KEYS:
@@ -180,7 +196,7 @@ def _profile(name: str, body: object, path: Path) -> Profile:
                 raise ConfigError(f'{where} {key}: only an Ozone profile (backend = "ozone") has {key}')
     queue = table.get("queue", "open")
     if queue not in QUEUES:
-        raise ConfigError(f"{where} queue: expected one of {', '.join(QUEUES)}")
+        raise ConfigError(f"{where} queue: {expected(' or '.join(QUEUES), queue)}")
     sources = [s for s in TOKEN_SOURCES if s in table]
     if len(sources) != 1:
         raise ConfigError(f"{where}: give exactly one of {', '.join(TOKEN_SOURCES)} (found {', '.join(sources) or 'none'})")
@@ -212,10 +228,14 @@ _HANDLE = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](
 
 def _url(table: Mapping[str, Any], key: str, where: str, what: str) -> str:
     url = table.get(key)
-    if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
-        raise ConfigError(f"{where} {key}: expected {what}")
-    if url.startswith("http://") and not re.match(r"http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)", url):
-        raise ConfigError(f"{where} {key}: plain http:// is allowed only to 127.0.0.0/8, ::1 and localhost (the token would cross the network unencrypted); use https://")
+    if not isinstance(url, str):
+        raise ConfigError(f"{where} {key}: {expected(what, url)}")
+    from triage_tui.backends.triage import check_base_url  # the one URL rule, the backend clients' own
+
+    try:
+        check_base_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"{where} {key}: {exc}; expected {what}") from None
     return url.rstrip("/")
 
 
@@ -223,7 +243,7 @@ def _ozone(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     """An Ozone profile's sign-in: the admin password, or a moderator's account."""
     auth = table.get("auth")
     if auth not in OZONE_AUTH:
-        raise ConfigError(f'{where} auth: an Ozone profile signs in as "admin" (the admin password) or "moderator" (your account\'s app password), got {auth!r}')
+        raise ConfigError(f"{where} auth: " + expected('"admin" (sign in with the admin password) or "moderator" (with your account\'s app password)', auth))
     if auth == "admin":
         for key in ("handle", "pds", "ozone_did"):
             if key in table:
@@ -231,27 +251,26 @@ def _ozone(table: Mapping[str, Any], where: str) -> dict[str, Any]:
         return {"auth": auth}
     handle = table.get("handle")
     if not isinstance(handle, str) or not (_HANDLE.fullmatch(handle) or _DID.fullmatch(handle)):
-        raise ConfigError(f"{where} handle: expected your account's handle (e.g. mod.example.com) or DID")
+        raise ConfigError(f"{where} handle: " + expected("your account's handle (e.g. mod.example.com) or DID", handle))
     pds = _url(table, "pds", where, "the URL of your account's PDS, e.g. https://pds.example.com")
     did = table.get("ozone_did")
     if not isinstance(did, str) or not _DID.fullmatch(did):
-        raise ConfigError(f"{where} ozone_did: expected the Ozone service's DID, e.g. did:plc:ar7c4by46qjdydhdevvrndac")
+        raise ConfigError(f"{where} ozone_did: " + expected("the Ozone service's DID, e.g. did:plc:ar7c4by46qjdydhdevvrndac", did))
     return {"auth": auth, "handle": handle, "pds": pds, "ozone_did": did}
 
 
 def _number(table: Mapping[str, Any], key: str, where: str, lo: float, hi: float, *, integer: bool) -> Any:
     value = table[key]
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not lo <= value <= hi:
-        kind = "a whole number" if integer else "a number"
-        raise ConfigError(f"{where} {key}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    problem = Range(lo, hi, integer=integer).problem(value)  # the command line's options say it the same way
+    if problem is not None:
+        raise ConfigError(f"{where} {key}: {problem}")
     return value
 
 
 def _flag(table: Mapping[str, Any], key: str, where: str) -> bool:
     value = table[key]
     if not isinstance(value, bool):
-        raise ConfigError(f"{where} {key}: expected true or false, got {value!r}")
+        raise ConfigError(f"{where} {key}: {expected('true or false', value)}")
     return value
 
 
@@ -262,7 +281,7 @@ def _ui(value: object, path: Path) -> UiSettings:
     base = UiSettings()
     theme = table.get("theme")
     if theme is not None and (not isinstance(theme, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", theme)):
-        raise ConfigError(f'{where} theme: expected a theme name like "triage-light" (see `triage-tui config check`), got {theme!r}')
+        raise ConfigError(f"{where} theme: " + expected('a theme name like "triage-light" (see `triage-tui config check`)', theme))
     return UiSettings(
         theme=theme,
         undo_seconds=float(_number(table, "undo_seconds", where, 0, 300, integer=False)) if "undo_seconds" in table else base.undo_seconds,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from triage_tui.config import Config, ConfigError, Profile, SyncSettings, UiSettings, default_path, load, write_starter
+from triage_tui.config import Config, ConfigError, MissingConfig, Profile, SyncSettings, UiSettings, default_path, load, write_starter
 from triage_tui.exitcodes import Exit
 
 TOKEN_ENV = "TRIAGE_TUI_TOKEN"
@@ -36,6 +36,22 @@ class Target:
     queue: str
     config: Config | None
     profile: Profile | None = None  # None for --url: the triage protocol
+    token_from: str = f"${TOKEN_ENV}"  # where the token came from, for "check the token from …"
+
+
+# What each command can use instead of a config file, for the message when there is none:
+# only what that command accepts (the bare command alone has --demo).
+_INSTEAD = {
+    None: f"or open a backend with --url URL and the token in ${TOKEN_ENV}, or try --demo",
+    "config": "",
+}
+_INSTEAD_DEFAULT = f"or give --url URL with the token in ${TOKEN_ENV}"
+
+
+def no_config(exc: MissingConfig, command: str | None) -> str:
+    """The missing-config message with only the ways out that `command` accepts."""
+    instead = _INSTEAD.get(command, _INSTEAD_DEFAULT)
+    return f"{exc}; create one with `triage-tui config init`" + (f", {instead}" if instead else "")
 
 
 def _target(args: argparse.Namespace) -> Target | int:
@@ -47,11 +63,13 @@ def _target(args: argparse.Namespace) -> Target | int:
                 return _fail(f"set {TOKEN_ENV} to your bearer token for {args.url}")
             explicit = args.config is not None
             cfg = load(args.config) if explicit or default_path().exists() else None
-            return Target(args.url, token, None, getattr(args, "queue", "open"), cfg)
+            return Target(args.url, token, None, args.queue or "open", cfg)
         cfg = load(args.config)
         profile = cfg.profile(args.profile)
-        queue = args.queue if getattr(args, "queue", None) not in (None, "open") else profile.queue
-        return Target(profile.url, profile.token(cfg.path), profile.ca_file, queue, cfg, profile)
+        return Target(profile.url, profile.token(cfg.path), profile.ca_file, args.queue or profile.queue, cfg, profile,
+                      token_from=profile.token_from(cfg.path))
+    except MissingConfig as exc:
+        return _fail(no_config(exc, args.command))
     except ConfigError as exc:
         return _fail(str(exc))
 
@@ -64,10 +82,10 @@ def _backend(target: Target) -> Any:
             from triage_tui.backends.ozone import OzoneBackend
 
             return OzoneBackend(target.url, target.token, auth=profile.auth or "admin", handle=profile.handle,
-                                pds=profile.pds, ozone_did=profile.ozone_did, ca_file=ca_file)
+                                pds=profile.pds, ozone_did=profile.ozone_did, ca_file=ca_file, token_from=target.token_from)
         from triage_tui.backends.triage import TriageBackend
 
-        return TriageBackend(target.url, target.token, ca_file=ca_file)
+        return TriageBackend(target.url, target.token, ca_file=ca_file, token_from=target.token_from)
     except ValueError as exc:
         return _fail(str(exc))
 
@@ -144,6 +162,8 @@ def run_config(args: argparse.Namespace) -> int:
         return Exit.OK
     try:
         cfg = load(path)
+    except MissingConfig as exc:
+        return _fail(no_config(exc, args.command))
     except ConfigError as exc:
         return _fail(str(exc))
     return asyncio.run(_check(cfg))
@@ -163,7 +183,8 @@ async def _check(cfg: Config) -> int:
         print(f"theme: {chosen.theme} (of {len(chosen.catalogue.themes)} theme files found)")
     for name, profile in cfg.profiles.items():
         try:
-            target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg, profile)
+            target = Target(profile.url, profile.token(cfg.path), profile.ca_file, profile.queue, cfg, profile,
+                            token_from=profile.token_from(cfg.path))
         except ConfigError as exc:
             print(f"{name}: {exc}")
             worst = max(worst, Exit.USAGE)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from triage_tui.expected import expected
 from triage_tui.paths import config_dir
 
 DEFAULT = "triage-dark"
@@ -79,10 +80,10 @@ def parse(data: Mapping[str, Any], path: Path) -> ThemeSpec:
             raise ThemeError(f"{where} {key}: unknown key; allowed: {', '.join(allowed)}")
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ThemeError(f"{where} name: expected 1-40 lower-case letters, digits or - (e.g. \"my-theme\"), got {name!r}")
+        raise ThemeError(f"{where} name: " + expected('1-40 lower-case letters, digits or - (e.g. "my-theme")', name))
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
-        raise ThemeError(f"{where} dark: expected true or false, got {dark!r}")
+        raise ThemeError(f"{where} dark: {expected('true or false', dark)}")
     if "primary" not in data:
         raise ThemeError(f"{where} primary: missing; a theme needs at least name and primary")
     colours: dict[str, str] = {}

