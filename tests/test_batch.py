@@ -182,6 +182,16 @@ def test_usage_errors_exit_2_and_decide_nothing(server: RunningServer, cli: Cli,
     assert decisions(server) == []
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["export", "--sort", "bogus"], "--sort: unknown sort 'bogus'"),
+    (["batch", "approve", "--filter", "bogus:"], "--filter: unknown field 'bogus'"),
+    (["batch", "remove", "--reason", "spam", "--filter", "reason:spam", "--scope", "XX"], "--scope: 'XX' is not"),
+])
+def test_a_usage_error_is_told_before_the_token_is_looked_for(cli: Cli, args: list[str], message: str) -> None:
+    run = cli(*args, TRIAGE_TUI_TOKEN="")
+    assert run.code == 2 and message in run.err and "TRIAGE_TUI_TOKEN" not in run.err
+
+
 def test_a_bad_filter_points_at_the_token(cli: Cli) -> None:
     run = cli("batch", "approve", "--filter", "kind:post reports>>3")
     assert run.code == 2

@@ -691,6 +691,19 @@ def _usage(message: str) -> int:
     return _fail(Stop(Exit.USAGE, message))
 
 
+def usage_problem(args: argparse.Namespace) -> int | None:
+    """The arguments' own mistakes (a bad --filter, --sort or --scope), told before a token
+    is read or a backend is asked: a typo is a usage error whatever the credentials."""
+    try:
+        if args.command in ("batch", "export"):
+            _view(args)
+        if args.command == "batch":
+            _scope(args)
+    except Stop as stop:
+        return _fail(stop)
+    return None
+
+
 def _fail(stop: Stop) -> int:
     _note(str(stop))
     return stop.code

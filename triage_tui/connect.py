@@ -211,6 +211,8 @@ def run_batch(args: argparse.Namespace) -> int:
     """`batch`, `apply`, `export` and `report`: the shell commands of `batch.py` and `report.py`."""
     from triage_tui import batch
 
+    if (usage := batch.usage_problem(args)) is not None:
+        return usage
     opened = _open(args)
     if isinstance(opened, int):
         return opened
