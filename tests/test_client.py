@@ -413,7 +413,7 @@ def test_missing_ca_file_is_named(tmp_path) -> None:
 async def test_shape_of_the_backend() -> None:
     async with TriageBackend(f"http://127.0.0.1:{closed_port()}", TOKEN) as b:
         assert isinstance(b, Backend)
-        assert b.capabilities == Capabilities(True, True, True, True, True) and b.name == "triage"
+        assert b.capabilities == Capabilities(True, True, True, True, True, sorted_pages=True) and b.name == "triage"
         with pytest.raises(ValueError):
             await b.changes(0, wait=61)
         with pytest.raises(ValueError):

@@ -80,6 +80,11 @@ MATCHES: list[tuple[str, dict[str, Any], bool]] = [
     ("reason:Spam", {}, False),
     ("reason:spam", {"reason": None}, False),
     ("-reason:spam", {"reason": None}, True),
+    # ... and any report's reason, not only the main one the row shows first
+    ("reason:hate", {"reasons": ["hate", "spam"]}, True),
+    ("reason:scam,hate", {"reasons": ["hate", "spam"]}, True),
+    ("-reason:hate", {"reasons": ["hate", "spam"]}, False),
+    ("reason:scam", {"reasons": ["hate", "spam"]}, False),
     ("reason:tos:3.1", {"reason": "tos:3.1"}, True),
     ("reason::x", {"reason": ":x"}, True),
     # state
@@ -516,6 +521,7 @@ def _summaries() -> st.SearchStrategy[list[ItemSummary]]:
         "countries": st.lists(st.sampled_from(["DE", "FR"]), max_size=2, unique=True),
         "kind": st.sampled_from(["post", "channel"]),
         "reason": st.sampled_from(["spam", "hate", None]),
+        "reasons": st.lists(st.sampled_from(["spam", "hate", "scam"]), max_size=3, unique=True).map(sorted),
         "snippet": st.sampled_from(["free bitcoin", "Free text", "hello", "pay\u200bpal"]),
         "campaign": st.sampled_from([None, "c-1"]),
     })
@@ -536,7 +542,7 @@ def test_server_params_never_drop_a_match(expr: str, items: list[ItemSummary]) -
             ("kind" not in params or it.kind == params["kind"])
             and ("source" not in params or params["source"] in it.sources)
             and ("country" not in params or params["country"] in it.countries)
-            and ("reason" not in params or it.reason == params["reason"])
+            and ("reason" not in params or params["reason"] in it.reasons)
             and ("min_reports" not in params or it.report_count >= int(params["min_reports"]))
             and ("q" not in params or params["q"].lower() in it.snippet.lower())
         )

@@ -170,6 +170,17 @@ def test_the_valid_documents_parse() -> None:
     assert m.Stats.from_json(STATS).overdue_by_source == {m.Source.AUTHORITY_ORDER: 1}
 
 
+def test_a_summarys_reasons_always_hold_its_main_reason() -> None:
+    """`reasons` is optional in the protocol: a line without it still has its main reason
+    among them (a reason: filter and masking read only `reasons`), and `+N` counts the rest."""
+    bare = m.ItemSummary.from_json(SUMMARY)
+    assert bare.reasons == ("violent_extremism",) and bare.other_reasons == 0
+    full = m.ItemSummary.from_json(SUMMARY | {"reasons": ["spam", "terrorism"]})
+    assert full.reasons == ("spam", "terrorism", "violent_extremism") and full.other_reasons == 2
+    none = m.ItemSummary.from_json(SUMMARY | {"reason": None})
+    assert none.reasons == () and none.other_reasons == 0
+
+
 @pytest.mark.parametrize(("root", "parse", "doc"), DOCS, ids=[d[0] for d in DOCS])
 def test_every_field_with_a_wrong_value_is_named(root: str, parse: Callable[[object, str], object], doc: dict[str, Any]) -> None:
     checked = 0

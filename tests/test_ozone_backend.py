@@ -564,6 +564,99 @@ async def test_the_remove_dialog_offers_no_scope_on_ozone_and_the_issues_keys_re
     assert takedown["event"]["policies"] == [code]
 
 
+def export(ozone: OzoneHarness, tmp_path: Path, *args: str) -> list[dict[str, Any]]:
+    """`triage-tui export` against this Ozone, as a moderator runs it: its JSON lines, in order."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.ozone]\nurl = "{ozone.ozone_url}"\nbackend = "ozone"\nauth = "admin"\ntoken_env = "OZONE_ADMIN_PASSWORD"\n')
+    env = {**os.environ, "OZONE_ADMIN_PASSWORD": ozone.admin_password, "TRIAGE_TUI_STATE_DIR": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    done = subprocess.run([sys.executable, "-m", "triage_tui", "export", "--config", str(config), "--profile", "ozone", *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert ozone.admin_password not in done.stdout + done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def ozone_reasons(ozone: OzoneHarness, subject: OzoneSubject) -> set[str]:
+    """The reasons of a subject's reports, as Ozone itself records them (its report tags)."""
+    return {t.removeprefix("report:") for t in status_of(ozone, subject).get("tags", []) if t.startswith("report:")}
+
+
+def tagged(ozone: OzoneHarness, reason: str) -> set[str]:
+    """Every open subject Ozone lists for `tags=report:<reason>`, all pages."""
+    keys: set[str] = set()
+    cursor = None
+    with http(ozone) as client:
+        while True:
+            params = {"tags": f"report:{reason}", "reviewState": REVIEW_OPEN, "limit": 100, **({"cursor": cursor} if cursor else {})}
+            r = client.get("/xrpc/tools.ozone.moderation.queryStatuses", params=params)
+            r.raise_for_status()
+            statuses = r.json()["subjectStatuses"]
+            keys |= {s["subject"].get("uri") or s["subject"]["did"] for s in statuses}
+            cursor = r.json().get("cursor")
+            if not cursor or len(statuses) < 100:
+                return keys
+
+
+async def test_a_reason_filter_finds_every_subject_any_of_whose_reports_gives_it(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
+    """Each seeded subject is reported for two reasons. `reason:X` finds it by either, in
+    `export` and with `/` in the app, as Ozone's own `tags=report:X` does; its queue line
+    names both (the main one first, `+1` on the row)."""
+    from triage_tui.ui.app import TriageApp
+    from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+    by_subject = {s.key: ozone_reasons(ozone, s) for s in ozone_subjects.all}
+    assert all(len(reasons) == 2 for reasons in by_subject.values()), by_subject  # the harness's mix
+    async with admin_backend(ozone) as backend:
+        queue = await whole_queue(backend)
+    for key, reasons in by_subject.items():
+        assert set(queue[key].reasons) == reasons and queue[key].reason in reasons
+    every = set().union(*by_subject.values())
+    exported = {reason: [line["item_id"] for line in export(ozone, tmp_path, "--filter", f"reason:{reason}")] for reason in every}
+    for reason, ids in exported.items():
+        assert set(ids) == tagged(ozone, reason), reason  # what Ozone itself lists for the tag
+        assert {k for k, r in by_subject.items() if reason in r} <= set(ids)
+    app = TriageApp(admin_backend(ozone), Outbox(tmp_path / "outbox.db"), backend_name=ozone.ozone_url,
+                    settings=Settings(claim_on_open=False))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
+        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        row = screen.queue.render_line(screen.queue.index_of(ozone_subjects.posts[0].key)).text
+        assert f" {queue[ozone_subjects.posts[0].key].reason} +1 " in row
+        for reason, ids in exported.items():
+            await pilot.press("slash", *f"reason:{reason}", "enter")
+            await until(pilot, lambda: screen.queue.item_count == len(ids))
+            assert [i.id for i in screen.queue.items] == ids  # the same items, in export's order
+            await pilot.press("escape")
+
+
+async def test_the_app_and_export_list_one_query_in_one_order_without_a_priority_for_a_deadline(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
+    """Ozone sorts by its own fields (lastReportedAt for "deadline"): the order shown is
+    the client's sort of the whole queue, in the app and in `export` alike, for every sort.
+    Ozone has no deadlines: the deadline column shows none, not `P0`."""
+    from triage_tui.filters import SORTS, Sort
+    from triage_tui.ui.app import TriageApp
+    from triage_tui.ui.screens.triage import Settings, TriageScreen
+
+    ozone.seed(posts=3, accounts=1)  # more subjects than Ozone's order and ours agree on by chance
+    orders = {name: [line["item_id"] for line in export(ozone, tmp_path, "--sort", name)] for name in SORTS}
+    async with admin_backend(ozone) as backend:
+        queue = await whole_queue(backend)
+    for name, ids in orders.items():
+        assert ids == [i.id for i in Sort(name).sort(queue.values())], name
+    app = TriageApp(admin_backend(ozone), Outbox(tmp_path / "outbox.db"), backend_name=ozone.ozone_url,
+                    settings=Settings(claim_on_open=False))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
+        screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
+        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        assert [i.id for i in screen.queue.items] == orders["deadline"]
+        for y in range(min(screen.queue.item_count, 10)):
+            line = screen.queue.render_line(y).text
+            assert line[2:10].strip() == "\u2014" and "P0" not in line, line
+
+
 def test_export_lists_the_open_queue(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.ozone]\nurl = "{ozone.ozone_url}"\nbackend = "ozone"\nauth = "admin"\ntoken_env = "OZONE_ADMIN_PASSWORD"\n')

@@ -566,6 +566,26 @@ def test_due_label() -> None:
     assert due_label(NOW - timedelta(hours=26), NOW) == ("!1d02h", True)
 
 
+@pytest.mark.parametrize(("width", "cells"), [(160, ["hate_speech +2", "harassment", "violent_extrem… +1"]),
+                                              (70, ["hate_s… +2", "harassment", "violen… +1"])])
+async def test_the_reason_cell_shows_the_main_reason_and_how_many_others(width: int, cells: list[str]) -> None:
+    """A reason: filter matches any report's reason, so the row says there are others:
+    `+N` after the main one, the main one shortened to make room (compact below 75)."""
+    items = [
+        summary(0, reason="hate_speech", reasons=["harassment", "hate_speech", "spam"], deadline=None),
+        summary(1, reason="harassment", reasons=["harassment"], deadline=None),
+        summary(2, reason="violent_extremism", reasons=["spam"], deadline=None),  # the main one is among them
+    ]
+    app = QueueApp(items)
+    async with app.run_test(size=(width, 6)) as pilot:
+        await pilot.pause()
+        lines = rows(app)
+        for line, cell in zip(lines, cells):
+            assert f" {cell} " in line, (line, cell)
+        assert "+" not in lines[1]
+        assert len({line.index("×") for line in lines[:3]}) == 1  # the count column stays put
+
+
 async def test_overdue_rows_carry_a_symbol_not_only_colour() -> None:
     items = [
         summary(0, deadline=iso(NOW - timedelta(minutes=20))),
@@ -580,7 +600,8 @@ async def test_overdue_rows_carry_a_symbol_not_only_colour() -> None:
         lines = rows(app)
         assert lines[0][2:10].strip() == "!20m"
         assert lines[1][2:10].strip() == "45m"
-        assert lines[2][2:10].strip() == "P87"
+        assert lines[2][2:10].strip() == "—"  # no deadline shows none: not the priority
+        assert "P87" not in lines[2] and "87" not in lines[2][:10]
         assert lines[3][2:10].strip() == "!3h01m"
         assert "!" not in lines[1][:10] and "!" not in lines[2][:10]
         # Overdue is also coloured differently (the theme's error colour).
@@ -693,8 +714,10 @@ def snapshot_items() -> list[ItemSummary]:
     """A deterministic queue that shows every kind of row."""
     specials = [
         summary(0, deadline=iso(NOW - timedelta(minutes=20)), sources=["authority_order"], reason="violent_extremism", countries=["DE"], snippet="Join us on the 5th.\nBring everything."),
-        summary(1, deadline=iso(NOW + timedelta(minutes=38)), sources=["trusted_flagger", "user_report"], reason="hate_speech", report_count=12),
-        summary(2, deadline=None, priority=64, sources=["automated"], reason="spam", snippet="BUY NOW!!! cheap followers → example.invalid"),
+        summary(1, deadline=iso(NOW + timedelta(minutes=38)), sources=["trusted_flagger", "user_report"], reason="hate_speech", report_count=12,
+                reasons=["harassment", "hate_speech", "spam"]),
+        summary(2, deadline=None, priority=64, sources=["automated"], reason="spam", snippet="BUY NOW!!! cheap followers → example.invalid",
+                reasons=["scam", "spam"]),
         summary(3, reason="child_safety", sources=["trusted_flagger"], snippet="must never be shown unmasked"),
         summary(4, kind="channel", snippet="Официальный канал — News [@click=app.quit]free[/]", reason="harassment"),
         summary(5, snippet="\x1b]52;c;ZXZpbA==\x07 clipboard \u202eevil", reason="spam"),

@@ -186,7 +186,7 @@ def test_filters_combine_and_total_counts_the_matches(server: RunningServer, htt
         ({"kind": "channel"}, lambda i: i.kind == "channel"),
         ({"source": "authority_order"}, lambda i: "authority_order" in i.sources),
         ({"source": "authority_order", "country": "DE"}, lambda i: "DE" in i.countries),
-        ({"reason": "spam"}, lambda i: i.reason == "spam"),
+        ({"reason": "spam"}, lambda i: "spam" in i.reasons),  # any report's reason, not only the main one
         ({"min_reports": 5}, lambda i: i.report_count >= 5),
         ({"kind": "post", "source": "trusted_flagger"}, lambda i: i.kind == "post" and "trusted_flagger" in i.sources),
     ]
@@ -614,6 +614,20 @@ def test_summaries_carry_every_report_reason(server: RunningServer) -> None:
         items = {i["id"]: i for i in get(http, server, "sam", "/v1/queue", limit=500).json()["items"]}
     assert items["it-0000003"]["reasons"] == ["election_misinfo", "other"]
     assert all(i["reason"] in i["reasons"] for i in items.values())
+
+
+def test_the_reason_filter_matches_any_reports_reason(server: RunningServer) -> None:
+    """`reason=` is any report's reason, as the filter language's `reason:`, not only the
+    main one: an item reported for two reasons is found by either, and the count agrees."""
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        every = get(http, server, "sam", "/v1/queue", limit=500).json()["items"]
+        mixed = next(i for i in every if len(i["reasons"]) > 1)
+        other = next(r for r in mixed["reasons"] if r != mixed["reason"])
+        page = get(http, server, "sam", "/v1/queue", limit=500, reason=other).json()
+    assert mixed["id"] in {i["id"] for i in page["items"]}
+    expected = {i["id"] for i in every if other in i["reasons"]}
+    assert {i["id"] for i in page["items"]} == expected and page["total"] == len(expected)
+    assert any(i["reason"] != other for i in page["items"])
 
 
 def test_a_database_from_an_older_version_is_migrated(tmp_path: Any) -> None:

@@ -9,6 +9,7 @@ while it is on screen. What the server ends up holding is checked through its au
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -406,6 +407,31 @@ async def test_an_item_escalated_out_of_sight_leaves_the_screen_saying_only_that
         said = next(n.message for n in pilot.app._notifications if current.id in n.message)
         assert "left your queue" in said and "mod-ana" not in said and "child_safety" not in said
         assert current.id not in screen._all
+
+
+async def test_a_reason_filter_shows_every_item_any_of_whose_reports_gives_it(server: RunningServer, outbox_path: Path) -> None:
+    """`/reason:X` lists the items a report of which gives X, not only those whose main
+    reason is X (the screen's field index narrows by every report's reason), as the
+    server's `reason=` counts them; their rows show the main reason with `+N`."""
+    app = make_app(server, outbox_path, Settings(claim_on_open=False))
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await loaded(pilot)
+        loaded_items = list(screen._all.values())
+        counts = Counter(r for i in loaded_items for r in i.reasons)
+        # a reason some item has besides another main one, rare enough for the index to narrow by
+        reason = next(r for r, n in sorted(counts.items()) if n <= len(loaded_items) // 8
+                      and any(r != i.reason and r in i.reasons for i in loaded_items))
+        await pilot.press("slash", *f"reason:{reason}", "enter")
+        shown = list(screen.queue.items)
+        assert {i.id for i in shown} == {i.id for i in loaded_items if reason in i.reasons}
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            r = await http.get("/v1/queue", params={"reason": reason, "limit": 1}, headers=server.auth("ana"))
+        assert r.json()["total"] == len(shown)
+        other = next(n for n, i in enumerate(shown) if i.reason != reason)
+        screen.queue.move_cursor(other)
+        await pilot.pause()
+        row = screen.queue.render_line(other - int(screen.queue.scroll_offset.y)).text
+        assert f" {shown[other].reason} +{shown[other].other_reasons} " in row
 
 
 async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: RunningServer, outbox_path: Path) -> None:

@@ -38,7 +38,7 @@ QUIET_BELOW = 50  # no progress display for fewer items than this: it would be n
 LOOKUPS = 8  # items fetched at once while `apply` checks its lines
 FIELDS = ("item_id", "action", "reason", "scope", "escalate_to", "note", "item_version")
 EXPORT_FIELDS = ("item_id", "item_version", "kind", "state", "priority", "deadline", "sources", "countries",
-                 "reason", "report_count", "first_reported_at", "escalated_to", "campaign", "flags", "snippet")
+                 "reason", "reasons", "report_count", "first_reported_at", "escalated_to", "campaign", "flags", "snippet")
 
 
 class Stop(Exception):
@@ -126,16 +126,19 @@ def _query(queue: str, flt: Filter, sort: Sort) -> QueueQuery:
 
 
 async def matching(backend: Backend, queue: str, flt: Filter, sort: Sort, limit: int | None) -> AsyncIterator[ItemSummary]:
-    """The queue's items that match, in `sort` order, page by page (a reversed sort has no
-    server order, so those are gathered and sorted here)."""
+    """The queue's items that match, in `sort` order: the order the app shows for the same
+    query. Page by page as they come when the backend's pages are in that order; else
+    (a reversed sort, which no server has, or a backend that sorts by its own fields,
+    `capabilities.sorted_pages`) gathered and sorted here, as the app sorts its queue."""
     when = now()
     cursor: str | None = None
     found = 0
     gathered: list[ItemSummary] = []
+    streaming = sort.protocol_name is not None and backend.capabilities.sorted_pages
     while True:
         page = await backend.queue(_query(queue, flt, sort), cursor=cursor, limit=PAGE)
         for item in flt.select(page.items, when):
-            if sort.protocol_name is None:
+            if not streaming:
                 gathered.append(item)
                 continue
             yield item
@@ -622,7 +625,7 @@ def summary_json(item: ItemSummary) -> dict[str, Any]:
         "item_id": item.id, "item_version": item.version, "kind": item.kind.value, "state": item.state.value,
         "priority": item.priority, "deadline": iso(item.deadline) if item.deadline else None,
         "sources": [s.value for s in item.sources], "countries": list(item.countries), "reason": item.reason,
-        "report_count": item.report_count, "first_reported_at": iso(item.first_reported_at),
+        "reasons": list(item.reasons), "report_count": item.report_count, "first_reported_at": iso(item.first_reported_at),
         "escalated_to": item.escalated_to, "campaign": item.campaign, "flags": sorted(f.value for f in item.flags),
         "snippet": str(item.snippet),
     }

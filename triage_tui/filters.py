@@ -13,7 +13,7 @@ covers what a queue filter needs without a precedence grammar to get wrong at 3 
 | `kind:V[,V…]` | its kind is one of `post`, `channel` | `kind:channel` | `kind=` (one value) |
 | `source:V[,V…]` | one of its reports came from one of: `user_report` (`user`), `trusted_flagger` (`trusted`, `tf`), `authority_order` (`authority`, `order`, `ao`), `automated` (`auto`) | `source:tf,ao` | `source=` (one value) |
 | `country:CC[,CC…]` | one of its countries is one of these assigned ISO 3166-1 alpha-2 codes (any case; `GB`, not `UK`) | `country:de,at` | `country=` (one value) |
-| `reason:CODE[,CODE…]` | its reason is one of these policy codes (exact case) | `reason:spam,scam` | `reason=` (one value) |
+| `reason:CODE[,CODE…]` | one of its reports gave one of these policy codes (exact case) as its reason, not only the main reason the list shows | `reason:spam,scam` | `reason=` (one value) |
 | `state:V[,V…]` | its state is one of `open`, `escalated`, `closed` | `state:escalated` | — |
 | `escalated:CODE[,CODE…]` | it is escalated to one of these targets | `escalated:legal` | — |
 | `flag:V[,V…]` | the sanitizer flagged its snippet with one of `control`, `bidi`, `invisible`, `combining`, `mixed_script`, `truncated`; `any`: with any flag | `flag:bidi` | — |
@@ -269,7 +269,7 @@ class SetTerm(Term):
             case "country":
                 return lambda item, now: not wanted.isdisjoint(item.countries)
             case "reason":
-                return lambda item, now: item.reason in wanted
+                return lambda item, now: not wanted.isdisjoint(item.reasons)
             case "escalated":
                 return lambda item, now: item.escalated_to in wanted
             case "flag":

@@ -79,6 +79,7 @@ class Role(enum.StrEnum):
 # cannot make us hold gigabytes or do arithmetic on 1e308.
 MAX_ID = 512
 MAX_CODE = 128
+MAX_REASONS = 50  # distinct report reasons in a queue line
 MAX_NAME = 512
 MAX_COMMENT = 10_000
 MAX_TEXT = 1_000_000
@@ -497,7 +498,20 @@ class ItemSummary:
     escalated_to: str | None
     campaign: str | None
     flags: frozenset[Flag] = NO_FLAGS
-    reasons: tuple[str, ...] = ()  # every report's reason (masking asks about each, not only `reason`)
+    # Every report's reason, sorted, each once, `reason` always among them: a `reason:`
+    # filter and masking ask about each, not only the main one the row shows first.
+    reasons: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Hold `reason in reasons` whoever builds the line: a server that sends no
+        `reasons` (it is optional) still has its main reason matched and masked."""
+        if self.reason is not None and self.reason not in self.reasons:
+            object.__setattr__(self, "reasons", tuple(sorted({*self.reasons, self.reason})))
+
+    @property
+    def other_reasons(self) -> int:
+        """How many reasons its reports name besides the main one (the row's `+N`)."""
+        return len(self.reasons) - (self.reason is not None)
 
     @classmethod
     def from_json(cls, value: object, path: str = "item") -> ItemSummary:
@@ -522,7 +536,7 @@ class ItemSummary:
             campaign=opt_str(o, "campaign", path, max_len=MAX_ID, pattern=ID_RE),
             flags=frozenset(flags),
             reasons=tuple(_check_str(v, f"{path}.reasons[{n}]", MAX_CODE, _CODE_RE)
-                          for n, v in enumerate(req_list(o, "reasons", path, max_items=50, optional=True))),
+                          for n, v in enumerate(req_list(o, "reasons", path, max_items=MAX_REASONS, optional=True))),
         )
 
 

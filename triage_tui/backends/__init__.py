@@ -31,6 +31,11 @@ class Capabilities:
     escalation: bool = False  # escalate to a specialist team
     scoped_removal: bool = False  # withhold in some countries only
     change_feed: bool = False  # long-poll of changes made by others
+    # Pages come in the protocol's order for the asked sort — `filters.Sort`'s, ending with
+    # the item id — across the whole queue, so a client may show or stream them as they
+    # come. Without it (Ozone sorts by its own fields) the client gathers every page and
+    # sorts it itself, or the app and `export` would list one query in two orders.
+    sorted_pages: bool = False
 
 
 @dataclass(frozen=True, slots=True)

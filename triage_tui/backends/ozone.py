@@ -85,6 +85,7 @@ from triage_tui.model import (
     CurrentState,
     Decision,
     DecisionResult,
+    MAX_REASONS,
     Item,
     Moderator,
     Outcome,
@@ -94,6 +95,7 @@ from triage_tui.model import (
     Source,
     State,
     Stats,
+    _CODE_RE,
     iso,
 )
 from triage_tui.sanitize import Sanitized, clean
@@ -122,8 +124,9 @@ ROLES = {
     "tools.ozone.team.defs#roleTriage": frozenset({"moderator"}),
     "tools.ozone.team.defs#roleVerifier": frozenset({"moderator"}),
 }
-# queryStatuses' sortField for each of our sorts (client-side sorting stays the truth;
-# Ozone has no deadlines, so "deadline" loads the longest-waiting first).
+# queryStatuses' sortField for each of our sorts: it decides only which subjects load
+# first (Ozone has no deadlines, so "deadline" loads the longest-waiting first); the
+# order shown is the client's sort of the gathered pages (capabilities.sorted_pages).
 SORT_FIELD = {
     "deadline": ("lastReportedAt", "asc"),
     "age": ("lastReportedAt", "asc"),
@@ -251,9 +254,13 @@ def kind_of(item_id: str) -> str:
 
 
 def _reasons_from_tags(tags: object) -> list[str]:
+    """The reasons of a subject's reports, from Ozone's `report:<code>` tags (one per reason
+    any report gave), in Ozone's order, the first report's first; each once. A tag that
+    is no reason code (Ozone takes any string) is not one we could filter on: left out."""
     if not isinstance(tags, list):
         return []
-    return [t.removeprefix("report:") for t in tags if isinstance(t, str) and t.startswith("report:") and len(t) > 7]
+    codes = (t.removeprefix("report:") for t in tags if isinstance(t, str) and t.startswith("report:"))
+    return list(dict.fromkeys(c for c in codes if _CODE_RE.fullmatch(c)))[:MAX_REASONS]
 
 
 def _report_count(status: Mapping[str, Any], kind: str) -> int:
@@ -287,6 +294,7 @@ def summary_json(status: Mapping[str, Any], snippet: str) -> dict[str, Any] | No
         "sources": [Source.USER_REPORT.value] if status.get("lastReportedAt") else [],
         "countries": [],
         "reason": reasons[0] if reasons else None,
+        "reasons": sorted(reasons),  # all of them: `reason:` is any report's (Ozone's tags=report:X means so)
         "report_count": _report_count(status, kind),
         "snippet": snippet,
         "first_reported_at": _str(status, "createdAt") or _str(status, "lastReportedAt") or _str(status, "updatedAt"),
@@ -410,7 +418,8 @@ class OzoneBackend:
     """An Ozone moderation service. Use as `async with OzoneBackend(url, secret, ...) as b:`."""
 
     name = "ozone"
-    capabilities = Capabilities(claims=False, versions=False, escalation=True, scoped_removal=False, change_feed=False)
+    capabilities = Capabilities(claims=False, versions=False, escalation=True, scoped_removal=False, change_feed=False,
+                                sorted_pages=False)  # Ozone sorts by its fields, not ours (SORT_FIELD)
     """claims becomes True on an instance once me() (or the first claim) finds report assignments."""
 
     def __init__(

@@ -140,7 +140,8 @@ class TriageBackend:
     """The reference protocol's backend. Use as `async with TriageBackend(url, token) as b:`."""
 
     name = "triage"
-    capabilities = Capabilities(claims=True, versions=True, escalation=True, scoped_removal=True, change_feed=True)
+    capabilities = Capabilities(claims=True, versions=True, escalation=True, scoped_removal=True, change_feed=True,
+                                sorted_pages=True)
 
     def __init__(
         self,

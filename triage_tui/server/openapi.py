@@ -166,7 +166,7 @@ def openapi() -> Json:
         _q("kind", {"enum": ["post", "channel"]}, "only this kind"),
         _q("source", _SOURCE, "only items with a report from this source"),
         _q("country", _COUNTRY, "only items with an authority order from this country"),
-        _q("reason", _CODE, "only items whose main reason is this code"),
+        _q("reason", _CODE, "only items with a report that gives this reason (any report, not only the main reason)"),
         _q("min_reports", {"type": "integer", "minimum": 0, "maximum": 10**9}, "only items with at least this many reports"),
         _q("q", {"type": "string", "maxLength": 500}, "case-insensitive substring of title or text"),
     )

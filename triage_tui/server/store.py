@@ -466,9 +466,9 @@ class Store:
         if f.country:
             where.append("instr(i.countries, ?) > 0")
             params.append(f",{f.country},")
-        if f.reason:
-            where.append("i.reason = ?")
-            params.append(f.reason)
+        if f.reason:  # any report's reason, as the filter language's `reason:` (codes have no commas)
+            where.append("instr(',' || i.reasons || ',', ?) > 0")
+            params.append(f",{f.reason},")
         if f.min_reports:
             where.append("i.report_count >= ?")
             params.append(f.min_reports)

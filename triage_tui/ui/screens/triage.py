@@ -100,7 +100,7 @@ class _FieldIndex:
         return (
             ("source", [source.value for source in item.sources]),
             ("country", item.countries),
-            ("reason", (item.reason,) if item.reason is not None else ()),
+            ("reason", item.reasons),  # every report's, as `reason:` matches (the main one is among them)
         )
 
     def add(self, item: ItemSummary) -> None:
@@ -498,7 +498,9 @@ class TriageScreen(Screen[None]):
         self._put(fresh)
         self._total = message.total
         self._loaded = message.done
-        if message.first or self._filter or self._sort != Sort():
+        # Appending a page keeps the queue in order only if the backend's pages come in
+        # the shown order (batch.matching asks the same); otherwise sort it all again.
+        if message.first or self._filter or self._sort != Sort() or not self.backend.capabilities.sorted_pages:
             self._rebuild(keep_cursor=not message.first)
         else:
             self.queue.set_items([*self.queue.items, *fresh], cursor=self._cursor_id())
@@ -727,7 +729,7 @@ class TriageScreen(Screen[None]):
         """Masked when any report's reason is sensitive, as the detail pane decides."""
         if not self.settings.mask_sensitive or self.policy is None:
             return False
-        for code in item.reasons or ((item.reason,) if item.reason else ()):
+        for code in item.reasons:
             reason = self.policy.reason(code)
             if reason is not None and reason.sensitive:
                 return True

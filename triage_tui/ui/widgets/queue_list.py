@@ -134,6 +134,19 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + ELLIPSIS
 
 
+_REASON_MIN = 5  # cells the main reason keeps before `+N` may take the rest of its column
+
+
+def _reason_cell(item: ItemSummary, width: int) -> str:
+    """The main reason, then `+N` for the other reasons its reports give, in `width` cells;
+    without the `+N` where it would leave the main reason fewer than _REASON_MIN cells."""
+    others = item.other_reasons
+    more = f" +{others}" if others > 0 else ""
+    if not more or width - len(more) < _REASON_MIN:
+        return _fit(item.reason or "", width)
+    return _fit(_fit(item.reason or "", width - len(more)).rstrip() + more, width)
+
+
 def _count(n: int) -> str:
     if n < 10_000:
         return f"\u00d7{n}"
@@ -149,7 +162,6 @@ class _Styles(NamedTuple):
     overdue: Style
     due: Style
     soon: Style
-    priority: Style
     masked: Style
     badge: Style
     authority: Style
@@ -173,7 +185,6 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         "queue-list--overdue",
         "queue-list--due",
         "queue-list--due-soon",
-        "queue-list--priority",
         "queue-list--masked",
         "queue-list--badge",
         "queue-list--authority",
@@ -188,12 +199,11 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     | `queue-list--overdue` | the countdown of an item past its deadline |
     | `queue-list--due` | a countdown |
     | `queue-list--due-soon` | a countdown under an hour |
-    | `queue-list--priority` | the priority of an item without a deadline |
     | `queue-list--masked` | the placeholder of a masked (sensitive) item |
     | `queue-list--badge` | source badges |
     | `queue-list--authority` | the authority-order badge |
     | `queue-list--flag` | the `⚠` of items with sanitizer findings |
-    | `queue-list--dim` | kinds, counts, `⏎` newline markers |
+    | `queue-list--dim` | kinds, counts, `⏎` newline markers, `—` for no deadline or reason |
     """
 
     DEFAULT_CSS = """
@@ -229,9 +239,6 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         & > .queue-list--due-soon {
             color: $text-warning;
             text-style: bold;
-        }
-        & > .queue-list--priority {
-            color: $text-muted;
         }
         & > .queue-list--masked {
             color: $text-muted;
@@ -788,7 +795,6 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                 overdue=part("queue-list--overdue"),
                 due=part("queue-list--due"),
                 soon=part("queue-list--due-soon"),
-                priority=part("queue-list--priority"),
                 masked=part("queue-list--masked"),
                 badge=part("queue-list--badge"),
                 authority=part("queue-list--authority"),
@@ -913,8 +919,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             label, overdue = due
             soon = not overdue and (item.deadline - now).total_seconds() < 3600  # type: ignore[operator]
             due_style = st.overdue if overdue else (st.soon if soon else st.due)
-        else:
-            label, due_style = f"P{item.priority}", st.priority
+        else:  # no deadline: the column says so, as the reason column does (priority is no deadline)
+            label, due_style = "\u2014", st.dim
         add(label.rjust(layout.due)[: layout.due], style(due_style))
         add(" ", plain)
         add(_KIND.get(item.kind, str(item.kind)[:4]).ljust(4), style(st.dim))
@@ -945,7 +951,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                     add("  ", plain)
         add(" ", plain)
         if item.reason:
-            add(_fit(item.reason, layout.reason), plain)
+            add(_reason_cell(item, layout.reason), plain)
         else:
             add(_fit("\u2014", layout.reason), style(st.dim))
         add(" ", plain)
