@@ -62,6 +62,27 @@ def reasons_for(policy: Policy, items: Iterable[ItemSummary]) -> tuple[Reason, .
     return tuple(r for r in policy.reasons if kinds <= r.applies_to)
 
 
+def reported_reason(reasons: Sequence[Reason], items: Iterable[ItemSummary]) -> str | None:
+    """The reason the remove dialog preselects: the reported reason every one of `items`
+    shares (each item's main reason), when it is among `reasons` (what `reasons_for` offers
+    for their kinds). Otherwise None, and nothing is preselected: a reason the reports do
+    not give, or one of several, is the moderator's to pick, never a default enter takes."""
+    codes = {item.reason for item in items}
+    if len(codes) != 1:
+        return None
+    (code,) = codes
+    return code if code is not None and any(reason.code == code for reason in reasons) else None
+
+
+def scope_words(scope: Scope, most: int = 6) -> str:
+    """A scope as the moderator reads it before deciding: everywhere, or where withheld."""
+    if scope == "global":
+        return "everywhere (global)"
+    if len(scope) > most:
+        return f"withheld only in {len(scope)} countries ({', '.join(scope[:3])}, …)"
+    return f"withheld only in {', '.join(scope)}"
+
+
 class ScopeError(ValueError):
     pass
 

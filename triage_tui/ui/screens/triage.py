@@ -39,7 +39,7 @@ from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
 from triage_tui.ui.keymap import bindings
-from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice, unsent_fate
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
@@ -48,7 +48,7 @@ from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
-from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
+from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal, reported_reason
 
 PAGE = 1000
 PREFETCH = 3
@@ -895,7 +895,8 @@ class TriageScreen(Screen[None]):
             return
         scoped = self.backend.capabilities.scoped_removal
         shown = "global" if scope == "global" or not scoped else ", ".join(scope)
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped))
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped,
+                                                              preselect=reported_reason(reasons, items)))
         if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
@@ -1215,7 +1216,7 @@ class TriageScreen(Screen[None]):
         unsent = self.outbox.unsent(self.backend_name, self.me.id) if self.me else 0
         if unsent:
             question = f"{unsent} decision{'s are' if unsent != 1 else ' is'} not sent yet. Quit anyway?"
-            detail = "They stay in the outbox on this machine and are sent first when triage-tui starts again."
+            detail = unsent_fate(self.outbox, unsent)
             if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
                 return
         if self._claimed is not None:  # let others decide it now, not when the lease lapses
