@@ -45,14 +45,17 @@ def guard(policy: Policy, item: ItemSummary) -> EscalationRule | None:
     return None
 
 
-def refusal(policy: Policy, rule: EscalationRule, items: Sequence[ItemSummary]) -> str:
-    """Why a removal is refused, in the moderator's words, naming what to do instead."""
+def refusal(policy: Policy, rule: EscalationRule, items: Sequence[ItemSummary], *, brief: bool = False) -> str:
+    """Why a removal is refused, in the moderator's words, naming what to do instead.
+    `brief`: the same for a notice titled "Removal refused" (one line at 80 columns)."""
     target = policy.target(rule.target)
     team = str(target.label) if target else rule.target
     origin = rule.source.value.replace("_", " ") + "s"
     if rule.countries is not None:
         hit = sorted({c for i in items for c in i.countries if c in rule.countries})
         origin += f" from {', '.join(hit) or ', '.join(sorted(rule.countries))}"
+    if brief:
+        return f"{origin} need {team} first; e escalates to {rule.target}."
     return f"Removal refused: {origin} need {team} before removal. Escalate to {rule.target} (e) instead."
 
 
