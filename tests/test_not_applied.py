@@ -30,6 +30,7 @@ from triage_tui.ui.app import TriageApp
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonPicker
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.screens.triage import Settings, TriageScreen
+from triage_tui.notice import short_id
 from triage_tui.unapplied import MARK, Returns, notices, plan_redecide
 
 SHORT = Settings(undo_seconds=1.0, claim_on_open=False)
@@ -152,7 +153,7 @@ def row(key: str, item_id: str, state: RowState, result: dict[str, Any] | None, 
 def test_returns_announces_each_row_once_and_keeps_out_what_someone_else_decided() -> None:
     refused = row("k1", "it-1", RowState.NEEDS_ATTENTION, {"result": "forbidden", "error": "escalation_required"}, "need legal")
     claimed = row("k2", "it-2", RowState.CONFLICT, {"result": "conflict", "error": "claimed", "version": 4}, "it-2: … holds a claim")
-    taken = row("k3", "it-3", RowState.CONFLICT, {"result": "conflict", "error": "decided", "decided_by": "mod-ben"}, "it-3: … already did: remove.")
+    taken = row("k3", "it-3", RowState.CONFLICT, {"result": "conflict", "error": "decided", "decided_by": "mod-ben", "action": "remove"}, "it-3: … already did: remove.")
     again = row("k4", "it-4", RowState.NEEDS_ATTENTION, {"result": "invalid"}, "bad")
     returns = Returns()
     first = returns.check([refused, claimed, taken, again], unsent={"it-4"})  # it-4 was decided again since
@@ -208,8 +209,9 @@ async def test_on_ozone_refused_decisions_come_back_and_are_dropped_or_redecided
         await until(pilot, lambda: all(screen.queue.unapplied(s.key) and screen.queue.index_of(s.key) is not None
                                        for s in (drop, redo)), timeout=30)
         assert screen.queue.index_of(account.key) is None  # taken down by someone else: it left the queue for that
-        await until(pilot, lambda: noticed(pilot, drop.key, "Ozone cannot withhold in some countries only", "back in your queue"))
-        assert noticed(pilot, account.key, "not applied", "left your queue")
+        await until(pilot, lambda: noticed(pilot, short_id(drop.key), "Ozone cannot withhold in some countries only", "back in your queue"))
+        assert noticed(pilot, short_id(account.key), "not applied", "left your queue")
+        assert not any(s.key in n.message for n in pilot.app._notifications for s in (drop, redo, account))  # no whole at:// URI
         assert status_of(ozone, drop)["reviewState"] == REVIEW_OPEN and not status_of(ozone, drop).get("takendown")
         await pilot.press("O")
         sync = pilot.app.screen

@@ -57,7 +57,7 @@ def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None, co
             queue = State.OPEN if Role.MODERATOR in roles else State.ESCALATED
             with EmbeddedServer(store, table) as server:
                 backend = TriageBackend(server.url, tokens[moderator])
-                outbox = Outbox(Path(tmp) / "outbox.db")
+                outbox = Outbox(Path(tmp) / "outbox.db", temporary=True)  # deleted with `tmp` on exit
                 TriageApp(backend, outbox, backend_name=server.url, queue=queue, theme=chosen.theme, keymap=keymap,
                           catalogue=chosen.catalogue, notices=chosen.notices).run()
                 left = outbox.unsent(server.url, f"mod-{moderator}")

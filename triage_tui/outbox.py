@@ -200,8 +200,13 @@ def default_path() -> Path:
 
 
 class Outbox:
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, temporary: bool = False) -> None:
+        """`temporary`: whoever made this outbox deletes it when the session ends (the
+        demo's temporary directory). It is a fact its maker states, never guessed from the
+        path, because what the app promises about unsent decisions depends on it: a kept
+        outbox sends them at the next start, a temporary one loses them."""
         self.path = Path(path) if path is not None else default_path()
+        self.temporary = temporary
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Decisions and notes are the moderator's work: on a shared jump host other users
         # must not read them. Create the file 0600 before SQLite does (it gives the -wal

@@ -49,12 +49,21 @@ def conflict_line(row: Row, result: DecisionResult) -> str:
     """One sentence for the moderator: what they tried, who got there first, what they did."""
     tried = row.decision.action.value if row.decision else "decision"
     current = result.current
-    if result.error == "claimed" and current is not None and current.claimed_by:
-        return f"{row.item_id}: your {tried} was not applied — {current.claimed_by} holds a claim on it."
-    if current is not None and current.decided_by:
-        what = current.action.value if current.action else "changed it"
-        return f"{row.item_id}: your {tried} was not applied — {current.decided_by} already did: {what}."
-    return f"{row.item_id}: your {tried} was not applied — the item changed since you saw it."
+    cause = conflict_cause(result.error, current.claimed_by if current else None, current.decided_by if current else None,
+                           current.action.value if current and current.action else None)
+    return f"{row.item_id}: your {tried} was not applied — {cause}."
+
+
+def conflict_cause(error: str | None, claimed_by: str | None, decided_by: str | None, action: str | None,
+                   name: Callable[[str], str] = str) -> str:
+    """Why a decision met a conflict, from what the backend said of the item: who holds a
+    claim on it, or who decided it and how. The sender's stored line and the screen's
+    notice (which names moderators with `name`, e.g. `notice.short_id`) say it alike."""
+    if error == "claimed" and claimed_by:
+        return f"{name(claimed_by)} holds a claim on it"
+    if decided_by:
+        return f"{name(decided_by)} already did: {action or 'changed it'}"
+    return "the item changed since you saw it"
 
 
 class Sender:

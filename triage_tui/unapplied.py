@@ -23,8 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from triage_tui.model import Action, Item, ItemSummary, Source, State
+from triage_tui.notice import short_id
 from triage_tui.outbox import Row, RowState
 from triage_tui.sanitize import Sanitized
+from triage_tui.sync import conflict_cause
 
 NOT_APPLIED = (RowState.CONFLICT, RowState.NEEDS_ATTENTION)
 MARK = "\u2716"  # ✖ in the queue row: a decision on this item came back not applied
@@ -52,11 +54,14 @@ def decided_by_other(row: Row) -> bool:
 
 
 def why(row: Row) -> str:
-    """One sentence: what the moderator tried and why it was not applied."""
-    if row.state is RowState.CONFLICT and row.last_error:
-        return row.last_error  # the sender's conflict line: who got there first, and what
-    reason = row.last_error or (row.result or {}).get("detail") or (row.result or {}).get("error") or "no reason given"
-    return f"{row.item_id}: your {_tried(row)} was not applied — {reason}."
+    """One sentence: what the moderator tried and why it was not applied, naming the item
+    and the moderators as every notice does (`short_id`; the outbox screen, O, has the ids whole)."""
+    result = row.result or {}
+    if row.state is RowState.CONFLICT:  # from what the backend said of the item, as the sender's line
+        cause = conflict_cause(result.get("error"), result.get("claimed_by"), result.get("decided_by"), result.get("action"), short_id)
+    else:
+        cause = row.last_error or result.get("detail") or result.get("error") or "no reason given"
+    return f"{short_id(row.item_id)}: your {_tried(row)} was not applied — {cause}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,7 @@ class Returns:
         for row in fresh:
             back = not decided_by_other(row) and row.item_id not in unsent
             version = (row.result or {}).get("version")
+            # Not cut to one line: the backend's reason is the point of this notice.
             tail = (f" It is back in your queue, marked {MARK}; O re-decides or drops it." if back
                     else " It left your queue; O lists it.")
             out.append(Returned(row.key, row.item_id, back, version if isinstance(version, int) else None, why(row) + tail))
@@ -164,9 +170,9 @@ def plan_redecide(row: Row, item: Item, known: ItemSummary | None) -> Redecide |
     while the item is still open (or escalated, which its team may decide), or a sentence
     saying who closed it, and that `d` records the choice to let it be."""
     if row.decision is None:
-        return f"{row.item_id}: the stored decision is unreadable, so there is nothing to decide again; d drops it (recorded)."
+        return f"{short_id(row.item_id)}: the stored decision is unreadable, so there is nothing to decide again; d drops it (recorded)."
     if item.state is State.CLOSED:
-        return f"{row.item_id} is closed: {closed_by(row, item)}. There is nothing to re-decide; d drops your {_tried(row)} (recorded)."
+        return f"{short_id(row.item_id)} is closed: {closed_by(row, item)}. There is nothing to re-decide; d drops your {_tried(row)} (recorded)."
     return Redecide(row, summary_of(item, known))
 
 

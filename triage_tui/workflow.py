@@ -45,14 +45,17 @@ def guard(policy: Policy, item: ItemSummary) -> EscalationRule | None:
     return None
 
 
-def refusal(policy: Policy, rule: EscalationRule, items: Sequence[ItemSummary]) -> str:
-    """Why a removal is refused, in the moderator's words, naming what to do instead."""
+def refusal(policy: Policy, rule: EscalationRule, items: Sequence[ItemSummary], *, brief: bool = False) -> str:
+    """Why a removal is refused, in the moderator's words, naming what to do instead.
+    `brief`: the same for a notice titled "Removal refused" (one line at 80 columns)."""
     target = policy.target(rule.target)
     team = str(target.label) if target else rule.target
     origin = rule.source.value.replace("_", " ") + "s"
     if rule.countries is not None:
         hit = sorted({c for i in items for c in i.countries if c in rule.countries})
         origin += f" from {', '.join(hit) or ', '.join(sorted(rule.countries))}"
+    if brief:
+        return f"{origin} need {team} first; e escalates to {rule.target}."
     return f"Removal refused: {origin} need {team} before removal. Escalate to {rule.target} (e) instead."
 
 
@@ -60,6 +63,27 @@ def reasons_for(policy: Policy, items: Iterable[ItemSummary]) -> tuple[Reason, .
     """Reasons that apply to every kind among `items` (a bulk removal needs one reason for all)."""
     kinds = {i.kind for i in items} or {Kind.POST}
     return tuple(r for r in policy.reasons if kinds <= r.applies_to)
+
+
+def reported_reason(reasons: Sequence[Reason], items: Iterable[ItemSummary]) -> str | None:
+    """The reason the remove dialog preselects: the reported reason every one of `items`
+    shares (each item's main reason), when it is among `reasons` (what `reasons_for` offers
+    for their kinds). Otherwise None, and nothing is preselected: a reason the reports do
+    not give, or one of several, is the moderator's to pick, never a default enter takes."""
+    codes = {item.reason for item in items}
+    if len(codes) != 1:
+        return None
+    (code,) = codes
+    return code if code is not None and any(reason.code == code for reason in reasons) else None
+
+
+def scope_words(scope: Scope, most: int = 6) -> str:
+    """A scope as the moderator reads it before deciding: everywhere, or where withheld."""
+    if scope == "global":
+        return "everywhere (global)"
+    if len(scope) > most:
+        return f"withheld only in {len(scope)} countries ({', '.join(scope[:3])}, …)"
+    return f"withheld only in {', '.join(scope)}"
 
 
 class ScopeError(ValueError):

@@ -19,11 +19,13 @@ from triage_tui.outbox import Outbox
 from triage_tui.theming import DEFAULT, Catalogue, discover
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.themes import textual_themes
+from triage_tui.ui.toasts import TOAST_CSS
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
 
 class TriageApp(App[None]):
     TITLE = "triage-tui"
+    CSS = TOAST_CSS  # a notice on one line at 80 columns, not wrapped at half the screen
     BINDINGS = bindings(APP)
 
     def __init__(self, backend: Backend, outbox: Outbox, *, backend_name: str, queue: State = State.OPEN, settings: Settings = Settings(), clock: Callable[[], datetime] = utc_now, keymap: Mapping[str, str] | None = None,

@@ -18,8 +18,9 @@ from textual.widgets.option_list import Option
 
 from triage_tui.bindings import CONFIRM, DIALOG
 from triage_tui.model import EscalationTarget, Reason, Scope
+from triage_tui.outbox import Outbox
 from triage_tui.ui.keymap import bindings
-from triage_tui.workflow import ScopeError, parse_scope
+from triage_tui.workflow import ScopeError, parse_scope, scope_words
 
 DIGITS = "1234567890"
 
@@ -64,14 +65,19 @@ class ReasonPicker(_Dialog):
     """Pick the removal reason (digits pick at once) and the scope: global or countries.
 
     The scope field is there only where the backend can withhold in some countries
-    (`capabilities.scoped_removal`): a field it offers must be one the backend applies."""
+    (`capabilities.scoped_removal`): a field it offers must be one the backend applies.
 
-    def __init__(self, reasons: tuple[Reason, ...], count: int, *, scope: str = "global", scoped: bool = True) -> None:
+    `preselect` is the reason the reports give (`workflow.reported_reason`), or None: then
+    nothing is highlighted and enter decides nothing, it says to pick. The line above the
+    keys always says what enter would decide — the reason and the scope — before it does."""
+
+    def __init__(self, reasons: tuple[Reason, ...], count: int, *, scope: str = "global", scoped: bool = True, preselect: str | None = None) -> None:
         super().__init__()
         self.reasons = reasons
         self.count = count
         self.initial_scope = scope
         self.scoped = scoped
+        self.preselect = preselect
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="reason-dialog"):
@@ -86,12 +92,47 @@ class ReasonPicker(_Dialog):
                 yield Static(Content("Scope — global, or withhold only in countries (e.g. DE, AT; eu, eea):"))
                 yield Input(value=self.initial_scope, id="scope", placeholder="global", compact=True)
             yield Static(Content(""), classes="error", id="scope-error")
+            yield Static(Content(""), id="verdict")
             yield Static(Content("digit or enter picks · tab: scope · esc cancels" if self.scoped
                                  else "digit or enter picks · removal is global on this backend · esc cancels"), classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#reasons", OptionList)
+        codes = [r.code for r in self.reasons]
+        options.highlighted = codes.index(self.preselect) if self.preselect in codes else None
+        options.focus()
+        self._say_verdict()
+
+    def _highlighted(self) -> str | None:
+        option = self.query_one("#reasons", OptionList).highlighted_option
+        return option.id if option is not None else None
+
+    def _say_verdict(self) -> None:
+        """What enter decides now, in words: the reason and the scope (or what is missing)."""
+        code = self._highlighted()
+        what = "this item" if self.count == 1 else f"{self.count} items"
+        label = next((r.label for r in self.reasons if r.code == code), None)
+        if label is None:
+            verdict = Content.assemble(("enter: ", "bold"), "nothing chosen yet — pick a reason: a digit, or ↓ then enter")
+        else:
+            try:
+                scope = scope_words(parse_scope(self.query_one("#scope", Input).value) if self.scoped else "global")
+            except ScopeError:
+                scope = "once the scope is fixed"
+            verdict = Content.assemble(("enter: ", "bold"), f"remove {what} for ", (Content(label)).stylize("bold"), f", {scope}")
+        self.query_one("#verdict", Static).update(verdict)
+
+    @on(OptionList.OptionHighlighted, "#reasons")
+    def _highlight_moved(self) -> None:
+        self._say_verdict()
 
     def on_key(self, event: events.Key) -> None:
         key = event.character
         focused_input = isinstance(self.focused, Input)
+        if event.key == "enter" and not focused_input and self._highlighted() is None:
+            event.stop()  # nothing chosen: enter must not decide, and says so
+            self._error("pick a reason first (a digit, or ↓ and enter); nothing was decided")
+            return
         if key and key in DIGITS and not focused_input:
             index = DIGITS.index(key)
             if index < len(self.reasons):
@@ -122,8 +163,9 @@ class ReasonPicker(_Dialog):
             parse_scope(text[: max(text.rfind(" "), text.rfind(",")) + 1])
         except ScopeError as exc:
             self._error(str(exc))
-            return
-        self._error("")
+        else:
+            self._error("")
+        self._say_verdict()
 
     def _error(self, message: str) -> None:
         self.query_one("#scope-error", Static).update(Content(message))
@@ -197,6 +239,16 @@ class EscalateDialog(_Dialog):
             self.query_one("#note-error", Static).update(Content("pick a team first"))
             return
         self.dismiss(EscalateChoice(option.id, event.value.strip() or None))
+
+
+def unsent_fate(outbox: Outbox, count: int) -> str:
+    """What becomes of `count` unsent decisions if the moderator quits now: true of this
+    session's outbox, which its maker said is kept or temporary (`Outbox.temporary`)."""
+    they, are = ("It", "is") if count == 1 else ("They", "are")
+    if outbox.temporary:
+        return f"{they} will never be sent: this session's outbox is temporary (the demo's) and is deleted on quit, with its backend."
+    return (f"{they} stay{'s' if count == 1 else ''} in this machine's outbox ({outbox.path}) and {are} sent first "
+            "when triage-tui next opens this backend, or by triage-tui sync.")
 
 
 class ConfirmDialog(_Dialog):

@@ -28,6 +28,7 @@ from triage_tui.model import Item, ItemSummary
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.ui.keymap import bindings
+from triage_tui.notice import short_id
 from triage_tui.unapplied import Redecide, plan_redecide
 from triage_tui.ui.widgets.keybar import KeyBar
 
@@ -100,7 +101,7 @@ class SyncScreen(ModalScreen[Redecide | None]):
             self._say("Only a conflict or a parked decision can be dropped; unsent ones are still on their way.")
             return
         self.outbox.drop(row.key, f"dropped by {self.moderator} at {utc_now().isoformat(timespec='seconds')}")
-        self._say(f"Dropped {row.item_id}; the choice is recorded (an item still open stays in your queue).")
+        self._say(f"Dropped {short_id(row.item_id)}; the choice is recorded (an item still open stays in your queue).")
         self.reload()
 
     def action_redecide(self) -> None:
@@ -111,7 +112,7 @@ class SyncScreen(ModalScreen[Redecide | None]):
         if self.fetch is None:
             self._say("Re-deciding needs the backend; d drops the decision (recorded).")
             return
-        self._say(f"Fetching {row.item_id} as it is now…")
+        self._say(f"Fetching {short_id(row.item_id)} as it is now…")
         self._fetch_and_plan(row)
 
     @work(exclusive=True, group="redecide")
@@ -120,7 +121,7 @@ class SyncScreen(ModalScreen[Redecide | None]):
         try:
             item = await self.fetch(row.item_id)
         except BackendError as exc:
-            self._say(f"Could not fetch {row.item_id} now ({exc}); nothing was re-decided. r tries again.")
+            self._say(f"Could not fetch {short_id(row.item_id)} now ({exc}); nothing was re-decided. r tries again.")
             return
         plan = plan_redecide(row, item, self.known(row.item_id))
         if isinstance(plan, str):

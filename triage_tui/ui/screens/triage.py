@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.notifications import Notification
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -36,19 +37,21 @@ from triage_tui.bindings import TRIAGE
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
 from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State
 from triage_tui.model import now as utc_now
+from triage_tui.notice import fit, short_id
 from triage_tui.outbox import Outbox
 from triage_tui.sync import Sender
 from triage_tui.ui.keymap import bindings
-from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice, unsent_fate
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
+from triage_tui.ui.toasts import post, withdraw
 from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
-from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
+from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal, reported_reason
 
 PAGE = 1000
 PREFETCH = 3
@@ -78,6 +81,7 @@ class UndoEntry:
     action: Action
     keys: list[str]
     items: list[ItemSummary]
+    toast: Notification | None = None  # "Removed … u undoes for 8 s.": untrue once undone, so undo takes it away
 
 
 class _FieldIndex:
@@ -542,9 +546,9 @@ class TriageScreen(Screen[None]):
                 self._claims[item_id] = holder
         for gone in effect.elsewhere:
             if gone.item_id in watched:
-                said = (f"{gone.item_id} went to a team you are not on; it left your queue." if gone.action == ChangeType.LEFT
-                        else f"{gone.item_id} was just decided by {gone.by or 'someone'} ({gone.action}); it left your queue.")
-                self.notify(said, title="Decided elsewhere", severity="warning", timeout=12, markup=False)
+                said = (f"{short_id(gone.item_id)} went to a team you are not on" if gone.action == ChangeType.LEFT
+                        else f"{short_id(gone.item_id)} was just decided by {short_id(gone.by or 'someone')} ({gone.action})")
+                self.notify(fit(said, keep="; it left your queue."), title="Decided elsewhere", severity="warning", timeout=12, markup=False)
         self._show_cursor_detail()
         self._refresh_status()
         self._items_changed()
@@ -574,7 +578,8 @@ class TriageScreen(Screen[None]):
         elif message.holder and message.holder != (self.me.id if self.me else None):
             self._claims[message.item_id] = message.holder
             if message.item_id == self._cursor_id():
-                self.notify(f"{message.item_id} is being handled by {message.holder}.", title="Claimed", severity="warning", markup=False)
+                self.notify(fit(f"{short_id(message.item_id)} is being handled by {short_id(message.holder)}."), title="Claimed",
+                            severity="warning", markup=False)
         self._refresh_status()
 
     def on_sync_state(self, message: SyncState) -> None:
@@ -837,7 +842,7 @@ class TriageScreen(Screen[None]):
             return [i for i in self.queue.items if i.id in tagged and i.id != self._stayed]
         item = self.queue.cursor_item
         if item is not None and item.id == self._stayed:
-            self.notify(f"{item.id} is already decided; u undoes it, j moves on.", markup=False)
+            self.notify(fit(f"{short_id(item.id)} is already decided", keep="; u undoes it, j moves on."), markup=False)
             return []
         return [item] if item is not None else []
 
@@ -885,9 +890,10 @@ class TriageScreen(Screen[None]):
         if blocked:
             rule = blocked[0][1]
             why = refusal(self.policy, rule, [i for i, _ in blocked])
+            said = refusal(self.policy, rule, [i for i, _ in blocked], brief=True)
             if len(blocked) < len(items):
-                why = f"{len(blocked)} of {len(items)} items: {why}"
-            self.notify(why, title="Policy", severity="error", timeout=12, markup=False)
+                why, said = f"{len(blocked)} of {len(items)} items: {why}", f"{len(blocked)} of {len(items)}: {said}"
+            self.notify(fit(said), title="Removal refused", severity="error", timeout=12, markup=False)
             if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
                 await self._escalate(items, preselect=rule.target, why=why)
             return
@@ -897,7 +903,8 @@ class TriageScreen(Screen[None]):
             return
         scoped = self.backend.capabilities.scoped_removal
         shown = "global" if scope == "global" or not scoped else ", ".join(scope)
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped))
+        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped,
+                                                              preselect=reported_reason(reasons, items)))
         if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
@@ -946,7 +953,8 @@ class TriageScreen(Screen[None]):
             return
         self._hidden.update((i.id, i) for i in items)
         self._gone |= ids
-        self._undo.append(UndoEntry(action, [d.id for d in decisions], items))
+        entry = UndoEntry(action, [d.id for d in decisions], items)
+        self._undo.append(entry)
         del self._undo[:-20]
         for item_id in ids:
             self._drop(item_id)
@@ -961,8 +969,9 @@ class TriageScreen(Screen[None]):
         else:
             self.queue.remove(ids)
         self._wake.set()
-        what = items[0].id if len(items) == 1 else f"{len(items)} items"
-        self.notify(f"{past} {what}. u undoes for {self.settings.undo_seconds:g} s.", timeout=min(8.0, self.settings.undo_seconds), markup=False)
+        what = short_id(items[0].id) if len(items) == 1 else f"{len(items)} items"
+        entry.toast = post(self.app, fit(f"{past} {what}", keep=f". u undoes for {self.settings.undo_seconds:g} s."),
+                           timeout=min(8.0, self.settings.undo_seconds))
         self._show_cursor_detail()
         self._refresh_status()
 
@@ -971,13 +980,14 @@ class TriageScreen(Screen[None]):
             self.notify("Nothing to undo.", markup=False)
             return
         entry = self._undo.pop()
+        withdraw(self.app, entry.toast)  # it says "u undoes": after u it is no longer true
         now = self.clock().timestamp()
         undone = [item for key, item in zip(entry.keys, entry.items, strict=True) if self.outbox.undo(key, now)]
         taken = [item for item in undone if item.id in self._elsewhere]
         back = [item for item in undone if item.id not in self._elsewhere]
         if taken:
-            self.notify(f"Undone, but {', '.join(i.id for i in taken[:3])} {'was' if len(taken) == 1 else 'were'} meanwhile decided by someone else.",
-                        severity="warning", markup=False)
+            who = short_id(taken[0].id) if len(taken) == 1 else f"{len(taken)} of them"
+            self.notify(fit(f"Undone, but someone else decided {who} meanwhile."), severity="warning", markup=False)
         for item in back:
             if item.id == self._stayed:
                 self._stayed = None
@@ -994,8 +1004,8 @@ class TriageScreen(Screen[None]):
         if late:
             self.notify(f"Undid {len(back)}; {late} already left the undo window and will be sent.", severity="warning", markup=False)
         else:
-            what = back[0].id if len(back) == 1 else f"{len(back)} items"
-            self.notify(f"Undone: {entry.action.value} of {what}.", markup=False)
+            what = short_id(back[0].id) if len(back) == 1 else f"{len(back)} items"
+            self.notify(fit(f"Undone: {entry.action.value} of {what}."), markup=False)
         self._show_cursor_detail()
         self._refresh_status()
 
@@ -1144,7 +1154,7 @@ class TriageScreen(Screen[None]):
         if self._claimed == item_id:
             self._claimed = None
             self.run_worker(self._release(item_id), group="claim", exclusive=True, exit_on_error=False)
-            self.notify(f"Released {item_id}.", markup=False)
+            self.notify(fit(f"Released {short_id(item_id)}."), markup=False)
         else:
             previous, self._claimed = self._claimed, None
             self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
@@ -1217,7 +1227,7 @@ class TriageScreen(Screen[None]):
         unsent = self.outbox.unsent(self.backend_name, self.me.id) if self.me else 0
         if unsent:
             question = f"{unsent} decision{'s are' if unsent != 1 else ' is'} not sent yet. Quit anyway?"
-            detail = "They stay in the outbox on this machine and are sent first when triage-tui starts again."
+            detail = unsent_fate(self.outbox, unsent)
             if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
                 return
         if self._claimed is not None:  # let others decide it now, not when the lease lapses
