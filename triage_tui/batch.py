@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from triage_tui import csvsafe
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, Forbidden, NotFound, Unauthorized
+from triage_tui.cells import clip
 from triage_tui.exitcodes import Exit
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
 from triage_tui.model import ID_RE, Action, Decision, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State, check_text, iso, now
@@ -354,7 +355,7 @@ def _dry(args: argparse.Namespace, items: Sequence[ItemSummary], problems: list[
             print(f"refused\t{problem}", file=out)
         if args.dry_run:
             for i in items:
-                print(f"{i.id}\t{i.kind.value}\t{i.reason or '-'}\t{i.report_count}\t{i.snippet[:60]}", file=out)
+                print(f"{i.id}\t{i.kind.value}\t{i.reason or '-'}\t{i.report_count}\t{clip(i.snippet, 60)}", file=out)
             print(f"would {what}; nothing was decided (dry run)", file=sys.stderr)
 
     _emit(args, data, lines)

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from typing import NamedTuple, NewType
 
+from triage_tui.cells import boundary
+
 Sanitized = NewType("Sanitized", str)
 """A string that went through this module: safe to show as plain (non-markup) text."""
 
@@ -145,7 +147,8 @@ def clean(text: str, *, limit: int = 100_000, name: bool = False) -> Clean:
     """
     flags: set[Flag] = set()
     if len(text) > limit:
-        text = text[:limit] + f"⟨… {len(text) - limit} more characters⟩"
+        cut = boundary(text, limit)  # not inside a grapheme: no dangling mark, no half emoji
+        text = text[:cut] + f"⟨… {len(text) - cut} more characters⟩"
         flags.add(Flag.TRUNCATED)
     if _SUSPECT.search(text) is not None:
         text = _replace(text, flags)

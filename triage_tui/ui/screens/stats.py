@@ -23,6 +23,7 @@ from textual.widgets import Sparkline, Static
 from triage_tui.bindings import STATS
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError
+from triage_tui.cells import pad
 from triage_tui.model import Action, AuditEntry, Stats
 from triage_tui.report import audit_entries, build, duration, median, p90, per_hour
 from triage_tui.ui.widgets.keybar import KeyBar
@@ -74,7 +75,7 @@ def oldest(stats: Stats, now: datetime) -> Content:
         age = duration((now - old.first_reported_at).total_seconds())
         count = stats.open_by_source.get(source, 0)
         overdue = stats.overdue_by_source.get(source, 0)
-        line: list[Content | tuple[str, str] | str] = ["\n", (f"{name:<16}", "bold"), f"{count:>6,} open"]
+        line: list[Content | tuple[str, str] | str] = ["\n", (pad(name, 16), "bold"), f"{count:>6,} open"]
         line.append((f" ({overdue:,} late)", "$text-error") if overdue else ("", ""))
         line.append(f"  oldest {old.item_id} {age}: ")
         if old.deadline is None:

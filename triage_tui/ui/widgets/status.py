@@ -9,6 +9,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from triage_tui.cells import clip
+
 
 class StatusLine(Static):
     DEFAULT_CSS = """
@@ -37,7 +39,7 @@ class StatusLine(Static):
         link = ("● online", "bold $text-success") if online else ("○ offline", "bold $text-error")
         parts.append(link)
         if problem:
-            parts += [" ", Content(problem[:60]).stylize("$text-warning")]
+            parts += [" ", Content(clip(problem, 60)).stylize("$text-warning")]
         count = f"{queue} {total:,}" + ("…" if loading else "")
         parts += ["  │ ", (count, "bold")]
         if filter is not None or shown != total:
@@ -53,7 +55,7 @@ class StatusLine(Static):
         parts.append((f"! {overdue:,} past deadline", "bold $text-error") if overdue else ("no SLA breach", ""))
         parts.append(f"  │ sort {sort}")
         if filter:
-            parts += ["  │ filter ", Content(filter[:40])]
+            parts += ["  │ filter ", Content(clip(filter, 40))]
         if me:
             parts += ["  │ ", Content(me)]
         self.update(Content.assemble(*parts), layout=False)
