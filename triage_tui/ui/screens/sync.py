@@ -31,6 +31,7 @@ from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.ui.keymap import bindings
 from triage_tui.unapplied import Redecide, plan_redecide
 from triage_tui.ui.widgets.keybar import KeyBar
+from triage_tui.words import plural
 
 SHOWN = (RowState.CONFLICT, RowState.NEEDS_ATTENTION, RowState.HELD, RowState.PENDING)
 MARKS = {RowState.CONFLICT: "✖ conflict", RowState.NEEDS_ATTENTION: "? attention", RowState.HELD: "… undo window", RowState.PENDING: "↑ waiting"}
@@ -43,7 +44,7 @@ def row_line(row: Row) -> Content:
     if row.last_error:
         parts += ["  — ", Content(clip(row.last_error, 200))]
     if row.attempts and row.state is RowState.PENDING:
-        parts.append((f"  ({row.attempts} attempts)", "dim"))
+        parts.append((f"  ({plural(row.attempts, 'attempt')})", "dim"))
     return Content.assemble(*parts)
 
 

@@ -49,6 +49,7 @@ from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal
+from triage_tui.words import plural
 
 PAGE = 1000
 PREFETCH = 3
@@ -848,7 +849,7 @@ class TriageScreen(Screen[None]):
     async def _confirm_bulk(self, verb: str, items: list[ItemSummary]) -> bool:
         if len(items) <= self.settings.confirm_above:
             return True
-        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {len(items)} tagged items?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
+        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {plural(len(items), 'tagged item')}?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
 
     # The key press fixes what a decision acts on: targets are taken here, synchronously,
     # so a key typed ahead (j after a over a slow link) cannot change them, and a decision
@@ -884,7 +885,7 @@ class TriageScreen(Screen[None]):
             rule = blocked[0][1]
             why = refusal(self.policy, rule, [i for i, _ in blocked])
             if len(blocked) < len(items):
-                why = f"{len(blocked)} of {len(items)} items: {why}"
+                why = f"{len(blocked):,} of {plural(len(items), 'item')}: {why}"
             self.notify(why, title="Policy", severity="error", timeout=12, markup=False)
             if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
                 await self._escalate(items, preselect=rule.target, why=why)
@@ -959,7 +960,7 @@ class TriageScreen(Screen[None]):
         else:
             self.queue.remove(ids)
         self._wake.set()
-        what = items[0].id if len(items) == 1 else f"{len(items)} items"
+        what = items[0].id if len(items) == 1 else plural(len(items), "item")
         self.notify(f"{past} {what}. u undoes for {self.settings.undo_seconds:g} s.", timeout=min(8.0, self.settings.undo_seconds), markup=False)
         self._show_cursor_detail()
         self._refresh_status()
@@ -992,7 +993,7 @@ class TriageScreen(Screen[None]):
         if late:
             self.notify(f"Undid {len(back)}; {late} already left the undo window and will be sent.", severity="warning", markup=False)
         else:
-            what = back[0].id if len(back) == 1 else f"{len(back)} items"
+            what = back[0].id if len(back) == 1 else plural(len(back), "item")
             self.notify(f"Undone: {entry.action.value} of {what}.", markup=False)
         self._show_cursor_detail()
         self._refresh_status()
@@ -1078,7 +1079,7 @@ class TriageScreen(Screen[None]):
         if message.mode == "tag":
             what = f"{count:,} of {self.queue.item_count:,} shown {verb}"
         else:
-            what = f"{count:,} item{'' if count == 1 else 's'} {verb}{'' if self._loaded else ' so far'}"
+            what = f"{plural(count, 'item')} {verb}{'' if self._loaded else ' so far'}"
         self._filter_note(Content.assemble((what, "bold"), f" · {HINT}"))
         if message.mode == "filter" and message.items:
             cursor = self._cursor_id()
@@ -1108,7 +1109,7 @@ class TriageScreen(Screen[None]):
             now = self.clock()
             matching = ready if ready is not None else [i for i in self.queue.items if parsed.matches(i, now)]
             count = self.queue.tag_ids(i.id for i in matching)
-            self.notify(f"Tagged {count} items matching {parsed or 'everything'}.", markup=False)
+            self.notify(f"Tagged {plural(count, 'item')} matching {parsed or 'everything'}.", markup=False)
         else:
             self._filter = parsed
             self._rebuild(ready=ready)

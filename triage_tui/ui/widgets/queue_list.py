@@ -42,6 +42,7 @@ from triage_tui.model import now as utc_now
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.segments import compact
 from triage_tui.unapplied import MARK as UNAPPLIED_MARK
+from triage_tui.words import SOURCE_NAMES
 
 __all__ = ["QueueList", "due_label"]
 
@@ -51,12 +52,7 @@ Clock = Callable[[], datetime]
 MaskPredicate = Callable[[ItemSummary], bool]
 SortKey = Callable[[ItemSummary], Any]
 
-_BADGES: tuple[tuple[Source, str], ...] = (
-    (Source.AUTHORITY_ORDER, "AO"),
-    (Source.TRUSTED_FLAGGER, "TF"),
-    (Source.AUTOMATED, "AU"),
-    (Source.USER_REPORT, "UR"),
-)
+_BADGES: tuple[tuple[Source, str], ...] = tuple((Source(code), name.badge) for code, name in SOURCE_NAMES.items())
 _KIND = {Kind.POST: "post", Kind.CHANNEL: "chan", Kind.ACCOUNT: "acct"}
 
 # Control characters that must never reach the terminal. The sanitizer has already

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from triage_tui.cells import clip
+from triage_tui.words import plural
 
 
 class StatusLine(Static):
@@ -48,7 +49,7 @@ class StatusLine(Static):
             parts.append((f" · ✱ {tagged:,} tagged", "bold"))
         parts += ["  │ ", (f"↑ {unsent} unsent", "bold $text-warning" if unsent else "")]
         if conflicts:
-            parts.append((f" · ✖ {conflicts} conflict{'s' if conflicts != 1 else ''}", "bold $text-error"))
+            parts.append((f" · ✖ {plural(conflicts, 'conflict')}", "bold $text-error"))
         if attention:
             parts.append((f" · ? {attention} need attention", "bold $text-error"))
         parts.append("  │ ")
