@@ -58,7 +58,7 @@ async def test_today_per_hour_and_the_oldest_items(fixed_server: RunningServer, 
         hours = screen.query_one("#stats-hours", Sparkline).data
         assert hours is not None and list(hours)[16:21] == [0, 1, 2, 0, 1] and sum(hours) == 4
         oldest = str(screen.query_one("#stats-oldest", Static).render())
-        assert "AO authority order" in oldest and "TF trusted flagger" in oldest and "UR user report" in oldest
+        assert "authority order " in oldest and "trusted flagger " in oldest and "user report " in oldest
         assert "classifier" not in oldest  # one name per source: the badges' (words.SOURCE_NAMES)
         assert "! 5h18m late" in oldest  # overdue is marked with a symbol, not only colour
         await pilot.press("escape")
@@ -73,6 +73,17 @@ def test_snapshot_stats_screen(snap_compare: Any, fixed_server: RunningServer, o
         await open_stats(pilot)
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(100, 30), run_before=before)
+
+
+def test_snapshot_stats_screen_80x24(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
+    """At 80 columns each source keeps one line, under the name the badges use."""
+    decided_today(fixed_server)
+
+    async def before(pilot: Any) -> None:
+        await settle(pilot)
+        await open_stats(pilot)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 
 
 async def test_S_opens_it_from_the_queue(fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811

@@ -12,7 +12,7 @@ import pytest
 
 import triage_tui
 from triage_tui.model import Source
-from triage_tui.words import SOURCE_NAMES, day, moment, noun, plural, source_name
+from triage_tui.words import SOURCE_NAMES, day, moment, noun, plural
 
 PACKAGE = Path(triage_tui.__file__).parent
 README = PACKAGE.parent / "README.md"
@@ -80,7 +80,7 @@ def test_an_irregular_plural_is_given() -> None:
 
 def test_every_source_has_one_badge_and_one_name() -> None:
     assert set(SOURCE_NAMES) == {s.value for s in Source}
-    assert source_name(Source.AUTOMATED) == "AU automated"
+    assert SOURCE_NAMES[Source.AUTOMATED] == ("AU", "automated")
     assert len({n.badge for n in SOURCE_NAMES.values()}) == len({n.name for n in SOURCE_NAMES.values()}) == len(Source)
 
 

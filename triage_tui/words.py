@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-__all__ = ["plural", "noun", "SourceName", "SOURCE_NAMES", "source_name", "moment", "day"]
+__all__ = ["plural", "noun", "SourceName", "SOURCE_NAMES", "moment", "day"]
 
 
 def _many(word: str) -> str:
@@ -56,13 +56,6 @@ SOURCE_NAMES: dict[str, SourceName] = {
     "automated": SourceName("AU", "automated"),
     "user_report": SourceName("UR", "user report"),
 }
-
-
-def source_name(source: str) -> str:
-    """`AU automated`: badge and name, as the detail pane and the stats screen show a
-    source; a source this table does not know shows as its protocol value."""
-    known = SOURCE_NAMES.get(source)
-    return f"{known.badge} {known.name}" if known else str(source)
 
 
 def moment(when: datetime) -> str:
