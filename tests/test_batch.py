@@ -172,7 +172,7 @@ def test_escalate_and_scope(server: RunningServer, cli: Cli) -> None:
     (["--filter", "reason:spam", "--reason", "spam", "--scope", "XX,ZZ"], "--scope: 'XX', 'ZZ' are not ISO 3166-1 alpha-2 country codes"),
     (["--filter", "reason:spam", "--reason", "spam", "--scope", "de,uk"], "--scope: 'UK' is not an ISO 3166-1 country code: did you mean GB (United Kingdom)?"),
     (["--filter", "reason:spam", "--reason", "spam", "--to", "legal"], "--to goes with batch escalate"),
-    (["--filter", "reason:spam", "--reason", "spam"], "more than confirm_above (10) items; nothing was decided; pass --yes"),
+    (["--filter", "reason:spam", "--reason", "spam"], "more items than confirm_above (10); nothing was decided; pass --yes"),
 ])
 def test_usage_errors_exit_2_and_decide_nothing(server: RunningServer, cli: Cli, args: list[str], message: str) -> None:
     run = cli("batch", "remove", *args)
@@ -584,7 +584,7 @@ def test_text_that_is_not_unicode_is_refused_where_it_enters_and_nothing_is_writ
     applied = cli("apply", str(path))
     assert applied.code == 1
     assert f"{path}:2: note: not valid text: character 1 is a lone surrogate U+D800" in applied.err
-    assert "1 bad lines: nothing was applied" in applied.out
+    assert "1 bad line: nothing was applied" in applied.out
     assert outbox_rows(cli) == [] and decisions(server) == []
 
 
@@ -623,3 +623,11 @@ def test_a_poison_decision_left_in_the_outbox_is_parked_and_the_rest_go(server: 
 def test_a_limit_of_zero_is_a_usage_error(cli: Cli) -> None:
     run = cli("batch", "approve", "--filter", "", "--limit", "0", "--dry-run")
     assert run.code == 2 and "expected a whole number, 1 or more, got 0" in run.err
+
+
+def test_export_counts_agree_with_their_noun(server: RunningServer, cli: Cli) -> None:
+    one = cli("export", "--filter", "reason:spam", "--limit", "1")
+    assert one.code == 0, one.err
+    assert len(one.out.splitlines()) == 1 and "exported 1 item from the open queue" in one.err  # not "1 items"
+    two = cli("export", "--filter", "reason:spam", "--limit", "2")
+    assert "exported 2 items from the open queue" in two.err

@@ -164,7 +164,7 @@ def test_returns_announces_each_row_once_and_keeps_out_what_someone_else_decided
     assert returns.check([refused, claimed, taken, again], unsent=set()) == []  # once each
     assert returns.keys_for({"it-1", "it-9"}) == [("k1", "it-1")]
     assert returns.check([claimed], unsent=set()) == [] and returns.marked(set()) == {"it-2"}  # k1 was dropped
-    assert len(notices(first)) == 1 and "4 of your decisions were not applied; 2 of their items are back" in notices(first)[0]
+    assert len(notices(first)) == 1 and "4 decisions of yours not applied; 2 items back" in notices(first)[0]
 
 
 def test_a_conflict_brings_the_item_back_unless_its_state_says_someone_decided_it() -> None:

@@ -804,3 +804,39 @@ async def test_a_big_index_replaced_is_freed_after_the_frame() -> None:
         await pilot.pause(0.1)
         assert freed == [base.id]
         assert [i.id for i in queue.items] == [i.id for i in many(10)]
+
+
+# ---------------------------------------------------------------------------- scripts
+
+
+async def test_rows_in_any_script_are_exactly_the_width_and_their_columns_line_up() -> None:
+    """Devanagari, Thai, combining marks, emoji ZWJ sequences and CJK in the snippet (and
+    as a decided label): every row is exactly its width, and the columns start at the
+    same cell on every row, as the compositor measures them (Rich's `cell_len`)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from rich.cells import cell_len
+
+    from tests.test_cells import SCRIPT_TEXT
+
+    app = QueueApp([summary(0)])
+    async with app.run_test(size=(120, 6)) as pilot:
+        await pilot.pause()
+        queue = app.query_one(QueueList)
+        styles = queue._get_styles()
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(SCRIPT_TEXT, min_size=2, max_size=6), st.sampled_from([200, 120, 100, 80, 60, 40]), st.booleans())
+        def check(snippets: list[str], width: int, decided: bool) -> None:
+            starts = set()
+            for i, snippet in enumerate(snippets):
+                item = summary(i, snippet=snippet or "x", report_count=1 + i)
+                strip = queue._build_row(item, width, NOW, styles, cursor=i == 0, tagged=i == 1, masked=False, due=None,
+                                         decided=snippet if decided and i == 2 else None)
+                text = strip.text
+                assert strip.cell_length == width and cell_len(text) == width, (snippet, text)
+                assert sum(cell_len(seg.text) for seg in strip) == width
+                starts.add(cell_len(text[: text.index("\u00d7")]))  # the report count column
+            assert len(starts) == 1, starts
+
+        check()

@@ -173,7 +173,7 @@ def test_the_command_writes_valid_batches_and_reports_the_rest(server: RunningSe
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [[s["puid"] for s in b["statements"]] for b in lines] == [["it-0000001"]]
     assert "it-0000011" in done.stderr and "outside the EEA" in done.stderr
-    assert "1 statements in 1 batches; 1 removals need none; 0 could not be made" in done.stderr
+    assert "1 statement in 1 batch; 1 removal needs none; 0 could not be made" in done.stderr
     wrong = subprocess.run([sys.executable, "-m", "triage_tui", "report", "--statements", "--format", "table", "--url", server.url],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "--format jsonl goes with --statements" in wrong.stderr
@@ -203,3 +203,13 @@ def test_ozone_ids_become_valid_puids_and_every_ozone_reason_has_a_v2_category()
     assert problems({**valid(), "puid": puid(uri)}) == [] and problems({**valid(), "puid": puid("did:plc:abc")}) == []
     assert puid("x" * 600).startswith("sha256-") and len(puid("é" * 200)) <= 500
     assert [r.code for r in ozone_policy().reasons if r.dsa_category not in CATEGORIES] == []
+
+
+def test_the_command_counts_statements_and_batches_in_agreement(server: RunningServer, tmp_path: Any) -> None:
+    decide(server, "ana", "it-0000001", "remove", reason="violent_extremism")
+    decide(server, "ana", "it-0000007", "remove", reason="spam")
+    env = {**os.environ, "TRIAGE_TUI_TOKEN": server.tokens["sam"], "TRIAGE_TUI_STATE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "triage_tui", "report", "--statements", "--url", server.url],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2 statements in 1 batch; 0 removals need none; 0 could not be made" in done.stderr  # not "1 batches"

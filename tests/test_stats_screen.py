@@ -54,11 +54,12 @@ async def test_today_per_hour_and_the_oldest_items(fixed_server: RunningServer, 
         screen = await open_stats(pilot)
         today = str(screen.query_one("#stats-today", Static).render())
         assert "4 decisions — 1 approve, 3 remove, 0 escalate" in today
-        assert "1 of 3 after the deadline" in today  # the trusted flagger's item; the classifier's has no deadline
+        assert "1 of 3 after the deadline" in today  # the trusted flagger's item; the automated flag's has no deadline
         hours = screen.query_one("#stats-hours", Sparkline).data
         assert hours is not None and list(hours)[16:21] == [0, 1, 2, 0, 1] and sum(hours) == 4
         oldest = str(screen.query_one("#stats-oldest", Static).render())
-        assert "authority orders" in oldest and "trusted flaggers" in oldest and "user reports" in oldest
+        assert "authority order " in oldest and "trusted flagger " in oldest and "user report " in oldest
+        assert "classifier" not in oldest  # one name per source: the badges' (words.SOURCE_NAMES)
         assert "! 5h18m late" in oldest  # overdue is marked with a symbol, not only colour
         await pilot.press("escape")
         assert not isinstance(app.screen, StatsScreen)
@@ -74,6 +75,17 @@ def test_snapshot_stats_screen(snap_compare: Any, fixed_server: RunningServer, o
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(100, 30), run_before=before)
 
 
+def test_snapshot_stats_screen_80x24(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
+    """At 80 columns each source keeps one line, under the name the badges use."""
+    decided_today(fixed_server)
+
+    async def before(pilot: Any) -> None:
+        await settle(pilot)
+        await open_stats(pilot)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
+
+
 async def test_S_opens_it_from_the_queue(fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
     app = fixed_app(fixed_server, outbox_path)
     async with app.run_test(size=(100, 34)) as pilot:
@@ -82,3 +94,15 @@ async def test_S_opens_it_from_the_queue(fixed_server: RunningServer, outbox_pat
         await until(pilot, lambda: isinstance(app.screen, StatsScreen) and app.screen.today is not None)
         await pilot.press("S")  # the same key closes it
         await until(pilot, lambda: not isinstance(app.screen, StatsScreen))
+
+
+async def test_one_decision_is_one_decision(fixed_server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
+    fixed_server.clock.advance(-3600)
+    decide(fixed_server, "ana", "it-0000011", "approve")
+    fixed_server.clock.advance(3600)
+    app = fixed_app(fixed_server, outbox_path)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        screen = await open_stats(pilot)
+        today = str(screen.query_one("#stats-today", Static).render())
+        assert "1 decision — 1 approve, 0 remove, 0 escalate" in today  # not "1 decisions"

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from triage_tui import csvsafe
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, Forbidden, NotFound, Unauthorized
+from triage_tui.cells import clip
 from triage_tui.exitcodes import Exit
 from triage_tui.expected import expected
 from triage_tui.filters import Filter, FilterError, Sort, parse, parse_sort
@@ -31,6 +32,7 @@ from triage_tui.model import ID_RE, Action, Decision, Item, ItemSummary, Moderat
 from triage_tui.outbox import Outbox, Row, RowState
 from triage_tui.sync import Sender, drain
 from triage_tui.workflow import ScopeError, decisions_for, guard, parse_scope, refusal
+from triage_tui.words import plural
 
 PAGE = 500
 _SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes (surrogateescape) or JSON's lone \udcff escapes
@@ -172,7 +174,7 @@ def _confirm(count: int, what: str, session: Session, yes: bool) -> None:
     if yes or count <= session.confirm_above:
         return
     if not sys.stdin.isatty():
-        raise Stop(Exit.USAGE, f"{what}: more than confirm_above ({session.confirm_above}) items; "
+        raise Stop(Exit.USAGE, f"{what}: more items than confirm_above ({session.confirm_above:,}); "
                                "nothing was decided; pass --yes to go ahead without a question")
     print(f"{what}. Go ahead? [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()
@@ -188,7 +190,7 @@ async def send(session: Session, decisions: Sequence[Decision], *, timeout: floa
     outbox.add_many(decisions, backend=session.url, moderator=session.me.id, hold_seconds=0, now=now().timestamp())
     before = outbox.unsent(session.url, session.me.id) - len(decisions)
     if before > 0:
-        _note(f"{before:,} earlier unsent decisions go first")
+        _note(f"{plural(before, 'earlier unsent decision')} go{'es' if before == 1 else ''} first")
     meter = Meter("sending", len(decisions) + max(0, before))
     sender = Sender(outbox, session.backend, backend_name=session.url, moderator=session.me.id,
                     batch=session.sync_batch, max_delay=session.sync_max_delay)
@@ -242,7 +244,7 @@ def _diagnose(result: Outcome) -> None:
     if result.paused:
         _note(f"{result.paused}; the decisions are kept in the outbox: `triage-tui sync` sends them")
     elif result.unsent:
-        _note(f"{len(result.unsent):,} decisions not sent yet ({result.problem or 'no answer'}); they are kept in the "
+        _note(f"{plural(len(result.unsent), 'decision')} not sent yet ({result.problem or 'no answer'}); they are kept in the "
               "outbox: `triage-tui sync --wait` sends them")
 
 
@@ -305,14 +307,14 @@ def _blocked(policy: Policy, action: Action, reason: str | None, items: Sequence
             rule = guard(policy, held[0])
             assert rule is not None
             ids = ", ".join(i.id for i in held[:5]) + (" …" if len(held) > 5 else "")
-            problems.append(f"{len(held):,} of {len(items):,} items ({ids}): {refusal(policy, rule, held)}"
+            problems.append(f"{len(held):,} of {plural(len(items), 'item')} ({ids}): {refusal(policy, rule, held)}"
                             f" — e.g. triage-tui batch escalate --to {rule.target} --filter …")
         wanted = policy.reason(reason or "")
         if wanted is not None:
             wrong = [i for i in items if i.kind not in wanted.applies_to]
             if wrong:
                 kinds = sorted({i.kind.value for i in wrong})
-                problems.append(f"{len(wrong):,} items are {', '.join(kinds)}s, and reason {wanted.code!r} applies to "
+                problems.append(f"{plural(len(wrong), 'item')} {'is a' if len(wrong) == 1 else 'are'} {', '.join(kinds)}{'' if len(wrong) == 1 else 's'}, and reason {wanted.code!r} applies to "
                                 f"{', '.join(sorted(k.value for k in wanted.applies_to))} only; narrow the filter with kind:")
     return problems
 
@@ -330,7 +332,7 @@ async def run_batch(args: argparse.Namespace, backend: Backend, url: str, ui: An
             fields = _fields(args, session.policy, backend.capabilities.scoped_removal, scope)
             items = [i async for i in matching(backend, queue, flt, sort, args.limit)]
             problems = _blocked(session.policy, action, fields["reason"], items)
-            what = f"{args.action} {len(items):,} items of the {queue} queue" + (f" matching {str(flt)!r}" if flt else "")
+            what = f"{args.action} {plural(len(items), 'item')} of the {queue} queue" + (f" matching {str(flt)!r}" if flt else "")
             if args.dry_run or problems:
                 return _dry(args, items, problems, what)
             if not items:
@@ -358,7 +360,7 @@ def _dry(args: argparse.Namespace, items: Sequence[ItemSummary], problems: list[
             print(f"refused\t{problem}", file=out)
         if args.dry_run:
             for i in items:
-                print(f"{i.id}\t{i.kind.value}\t{i.reason or '-'}\t{i.report_count}\t{i.snippet[:60]}", file=out)
+                print(f"{i.id}\t{i.kind.value}\t{i.reason or '-'}\t{i.report_count}\t{clip(i.snippet, 60)}", file=out)
             print(f"would {what}; nothing was decided (dry run)", file=sys.stderr)
 
     _emit(args, data, lines)
@@ -464,7 +466,7 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, Any], str | None]]:
                 return
             continue
         if len(row) != len(header):
-            yield number, {}, f"{len(row)} cells, the header has {len(header)}"
+            yield number, {}, f"{plural(len(row), 'cell')}, the header has {len(header)}"
             continue
         yield number, {k: (csvsafe.uncell(v) if v != "" else None) for k, v in zip(header, row, strict=True)}, None
 
@@ -478,7 +480,7 @@ def _line(number: int, record: dict[str, Any]) -> Line:
             raise ValueError(f"{key}: expected text, got {type(value).__name__}")
         check_text(value, key)
         if len(value) > limit:
-            raise ValueError(f"{key}: longer than {limit} characters")
+            raise ValueError(f"{key}: longer than {plural(limit, 'character')}")
         return value.strip() or None
 
     item_id = text("item_id")
@@ -589,7 +591,7 @@ async def run_apply(args: argparse.Namespace, backend: Backend, url: str, ui: An
             if bad and not args.skip_invalid:
                 _emit(args, {"command": "apply", "file": str(path), "lines": len(lines) + len(bad), "invalid_lines": bad,
                              "applied": 0, "dry_run": bool(args.dry_run)},
-                      lambda out: print(f"{len(bad):,} bad lines: nothing was applied (fix them, or pass --skip-invalid)", file=out))
+                      lambda out: print(f"{plural(len(bad), 'bad line')}: nothing was applied (fix {'it' if len(bad) == 1 else 'them'}, or pass --skip-invalid)", file=out))
                 return Exit.PARTIAL
             if args.dry_run:
                 _emit(args, {"command": "apply", "file": str(path), "dry_run": True, "would_apply": len(decisions) - len(stale),
@@ -599,7 +601,7 @@ async def run_apply(args: argparse.Namespace, backend: Backend, url: str, ui: An
                 return Exit.PARTIAL if bad or stale else Exit.OK
             result = Outcome()
             if decisions:
-                _confirm(len(decisions), f"apply {len(decisions):,} decisions from {path}", session, args.yes)
+                _confirm(len(decisions), f"apply {plural(len(decisions), 'decision')} from {path}", session, args.yes)
                 result = await send(session, decisions, timeout=args.timeout)
     except Stop as stop:
         return _fail(stop)
@@ -662,7 +664,7 @@ async def run_export(args: argparse.Namespace, backend: Backend, url: str, queue
         sys.stderr.close()
         return Exit.OK
     out.flush()
-    _note(f"exported {count:,} items from the {queue} queue")
+    _note(f"exported {plural(count, 'item')} from the {queue} queue")
     return Exit.OK
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from triage_tui.config import Config, ConfigError, MissingConfig, Profile, SyncSettings, UiSettings, default_path, load, write_starter
 from triage_tui.exitcodes import Exit
+from triage_tui.words import plural
 
 TOKEN_ENV = "TRIAGE_TUI_TOKEN"
 
@@ -278,8 +279,8 @@ async def _sync(backend: Any, url: str, *, wait: bool, as_json: bool, config: Co
     outbox.close()
     if elsewhere:
         total = sum(e["unsent"] for e in elsewhere)
-        print(f"triage-tui: nothing unsent for {me.id} at {url}, but this machine's outbox holds {total} unsent "
-              f"decision{'s' if total != 1 else ''} filed under {'another identity' if len(elsewhere) == 1 else 'other identities'}:",
+        print(f"triage-tui: nothing unsent for {me.id} at {url}, but this machine's outbox holds "
+              f"{plural(total, 'unsent decision')} filed under {'another identity' if len(elsewhere) == 1 else 'other identities'}:",
               file=sys.stderr)
         for e in elsewhere:
             print(f"  {e['backend']} as {e['moderator']}: {e['unsent']} unsent; send with: {e['send_with']}", file=sys.stderr)

@@ -19,6 +19,7 @@ from triage_tui.server.demo import seed_demo
 from triage_tui.server.embedded import EmbeddedServer
 from triage_tui.server.policy import DEFAULT_POLICY
 from triage_tui.server.store import Store
+from triage_tui.words import plural
 
 
 def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None, config: Path | None = None) -> int:
@@ -51,7 +52,7 @@ def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None, co
         store = Store(Path(tmp) / "demo.db", DEFAULT_POLICY)
         try:
             seed_demo(store, items, now=time.time())
-            print(f"triage-tui: {items:,} demo items ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            print(f"triage-tui: {plural(items, 'demo item')} ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             table, tokens = demo_moderators()
             roles = DEMO_MODERATORS[moderator][1]
             queue = State.OPEN if Role.MODERATOR in roles else State.ESCALATED
@@ -66,5 +67,5 @@ def run_demo(items: int, *, moderator: str = "ana", theme: str | None = None, co
         finally:
             store.close()
     if left:
-        print(f"triage-tui: the demo ended with {left} unsent decisions; they went with its temporary backend", file=sys.stderr)
+        print(f"triage-tui: the demo ended with {plural(left, 'unsent decision')}; they went with its temporary backend", file=sys.stderr)
     return Exit.OK

@@ -57,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from triage_tui import countries
+from triage_tui.cells import clip, width as cell_width
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
 
@@ -97,31 +98,30 @@ class FilterError(ValueError):
 
         The expression is the user's own input, but it may come from a script: control
         and format characters (which could move the cursor or reorder the line) are
-        shown as `�`, and wide characters count two columns so the carets line up.
+        shown as `�`, and the carets are placed by cell width (`cells.width`), so they
+        line up under wide characters and marks that take no cell.
         """
-        cells = [_cell(ch) for ch in self.text]
-        pad = sum(width for _, width in cells[: self.start])
-        width = sum(width for _, width in cells[self.start : self.end])
-        line = "".join(shown for shown, _ in cells)
-        return f"{line}\n{' ' * pad}{'^' * max(1, width)}"
+        shown = [_cell(ch) for ch in self.text]
+        line = "".join(shown)
+        pad = cell_width("".join(shown[: self.start]))
+        under = cell_width("".join(shown[self.start : self.end]))
+        return f"{line}\n{' ' * pad}{'^' * max(1, under)}"
 
 
-def _cell(ch: str) -> tuple[str, int]:
+def _cell(ch: str) -> str:
+    """`ch` as it may be shown: a space for whitespace, `�` for a control or format
+    character; its width is measured by `cells.width`, as everything on screen is."""
     if ch.isspace():
-        return " ", 1
-    category = unicodedata.category(ch)
-    if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-        return "\ufffd", 1
-    if category in ("Mn", "Me"):
-        return ch, 0
-    return ch, 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        return " "
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return "\ufffd"
+    return ch
 
 
 def _shown(token: str) -> str:
     """A token quoted in an error message: short, and printable even when it came from
     argv as undecodable bytes (lone surrogates) or holds terminal controls."""
-    text = "".join(_cell(ch)[0] for ch in token[:40])
-    return text + "…" if len(token) > 40 else text
+    return clip("".join(map(_cell, token[:200])), 41)  # 40 cells and the ellipsis
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from triage_tui import countries
 from triage_tui.sanitize import NO_FLAGS, Flag, Sanitized, clean
+from triage_tui.words import plural
 
 
 class PayloadError(ValueError):
@@ -138,7 +139,7 @@ def _check_str(value: object, path: str, max_len: int, pattern: re.Pattern[str] 
     if not isinstance(value, str):
         raise PayloadError(path, f"expected a string, got {_type_name(value)}")
     if len(value) > max_len:
-        raise PayloadError(path, f"longer than {max_len} characters ({len(value)})")
+        raise PayloadError(path, f"longer than {plural(max_len, 'character')} ({len(value):,})")
     if pattern is not None and not pattern.fullmatch(value):
         raise PayloadError(path, f"not a valid value: {clean(value[:40]).text!r}")
     return value
@@ -232,7 +233,7 @@ def req_list(o: Json, key: str, path: str, *, max_items: int = MAX_LIST, optiona
     if not isinstance(value, list):
         raise PayloadError(f"{path}.{key}", f"expected a list, got {_type_name(value)}")
     if len(value) > max_items:
-        raise PayloadError(f"{path}.{key}", f"more than {max_items} entries ({len(value)})")
+        raise PayloadError(f"{path}.{key}", f"more than {plural(max_items, 'entry')} ({len(value):,})")
     return value
 
 
@@ -834,7 +835,7 @@ def _check_decision_shape(d: Decision, path: str) -> None:
                 raise PayloadError(f"{path}.scope[{i}]", f"{code} is listed twice: a scope names each country once")
             seen.add(code)
     if d.note is not None and len(d.note) > MAX_COMMENT:
-        raise PayloadError(f"{path}.note", f"longer than {MAX_COMMENT} characters")
+        raise PayloadError(f"{path}.note", f"longer than {plural(MAX_COMMENT, 'character')}")
 
 
 @dataclass(frozen=True, slots=True)

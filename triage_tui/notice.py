@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 
-from rich.cells import cell_len, set_cell_size
+from triage_tui.cells import ELLIPSIS, clip, width
 
 # The cells of text on one toast line at 80 columns: the toast rack is the screen's
 # width less its scrollbar gutter (2), and a toast spends 3 more on its border and
 # padding (`TOAST_CSS` in ui/app.py gives the toast that width).
 NOTICE_CELLS = 75
-ELLIPSIS = "\u2026"
 SHORT_ID = 24  # ids this long or shorter are shown whole (the reference server's `it-0000001`)
 _AT_URI = re.compile(r"at://(did:[a-z]+:[^/]+)/([^/]+)/(.+)")
 _DID = re.compile(r"(did:[a-z]+:)(.+)")
@@ -53,9 +52,6 @@ def _short_did(did: str) -> str:
 
 def fit(text: str, cells: int = NOTICE_CELLS, *, keep: str = "") -> str:
     """`text` then `keep`, in at most `cells` terminal cells: `text` is cut (with an
-    ellipsis) so that `keep` — the part that says what to do next — is never lost.
-    Cells, not characters: a wide character takes two, as the terminal draws it."""
-    room = cells - cell_len(keep)
-    if cell_len(text) > room:
-        text = set_cell_size(text, max(0, room - 1)).rstrip() + ELLIPSIS
-    return text + keep
+    ellipsis, by `cells.clip`) so that `keep` — the part that says what to do next — is
+    never lost."""
+    return clip(text, cells - width(keep)) + keep

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from triage_tui.model import Action, AuditEntry
+from triage_tui.words import moment, plural
 
 DIMENSIONS = ("day", "source", "reason", "country", "moderator")
 NONE = "(none)"
@@ -222,7 +223,7 @@ def render_table(report: Report, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text  # keys come from the backend: never markup
 
-    title = f"Decisions by {report.by}, {report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC"
+    title = f"Decisions by {report.by}, {moment(report.since)} – {moment(report.until)}"
     table = Table(title=title, title_justify="left", show_footer=True, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     biggest = max((g.total for g in report.groups), default=0)
     total = report.overall
@@ -283,7 +284,7 @@ async def run(args: Any, backend: Any, url: str) -> int:
     except ValueError as exc:
         return fail(Exit.USAGE, f"--since/--until: {exc}")
     if since >= until:
-        return fail(Exit.USAGE, f"--since ({since:%Y-%m-%d %H:%M}) must be before --until ({until:%Y-%m-%d %H:%M})")
+        return fail(Exit.USAGE, f"--since ({moment(since)}) must be before --until ({moment(until)})")
     fmt = args.format or ("jsonl" if args.statements else "table")
     if args.statements != (fmt == "jsonl"):
         return fail(Exit.USAGE, "--format jsonl goes with --statements, and --statements only writes jsonl")
@@ -305,7 +306,7 @@ async def run(args: Any, backend: Any, url: str) -> int:
               file=sys.stderr)
     report = build(entries, since=since, until=until, by=args.by)
     if report.without_context:
-        print(f"triage-tui: {report.without_context:,} decisions came without the item's context: counted, "
+        print(f"triage-tui: {plural(report.without_context, 'decision')} came without the item's context: counted, "
               "but not in the times or deadlines", file=sys.stderr)
     if fmt == "json":
         print(json.dumps(report.to_json()))

@@ -18,6 +18,9 @@ import re
 import unicodedata
 from typing import NamedTuple, NewType
 
+from triage_tui.cells import boundary
+from triage_tui.words import plural
+
 Sanitized = NewType("Sanitized", str)
 """A string that went through this module: safe to show as plain (non-markup) text."""
 
@@ -112,7 +115,7 @@ def _replace(text: str, flags: set[Flag]) -> str:
         last = end
         found = m.group()
         if len(found) > 1:  # a run of combining marks
-            out.append(found[:_COMBINING_RUN_KEEP] + f"⟨+{len(found) - _COMBINING_RUN_KEEP} marks⟩")
+            out.append(found[:_COMBINING_RUN_KEEP] + f"⟨+{plural(len(found) - _COMBINING_RUN_KEEP, 'mark')}⟩")
             flags.add(Flag.COMBINING)
             continue
         ch = found
@@ -145,7 +148,8 @@ def clean(text: str, *, limit: int = 100_000, name: bool = False) -> Clean:
     """
     flags: set[Flag] = set()
     if len(text) > limit:
-        text = text[:limit] + f"⟨… {len(text) - limit} more characters⟩"
+        cut = boundary(text, limit)  # not inside a grapheme: no dangling mark, no half emoji
+        text = text[:cut] + f"⟨… {plural(len(text) - cut, 'more character')}⟩"
         flags.add(Flag.TRUNCATED)
     if _SUSPECT.search(text) is not None:
         text = _replace(text, flags)

@@ -34,6 +34,7 @@ from typing import Any
 
 from triage_tui.countries import EEA
 from triage_tui.model import Action, AuditEntry, AuthorityOrder, Item, Kind, Policy, Source, TrustedFlag
+from triage_tui.words import SOURCE_NAMES, plural
 
 BATCH = 100  # statements per request to POST /api/v1/statements
 
@@ -139,8 +140,8 @@ def statement(entry: AuditEntry, item: Item, policy: Policy) -> dict[str, Any] |
         out["source_identity"] = str(orders[0].authority)
     out["automated_detection"] = "Yes" if Source.AUTOMATED in sources else "No"
     out["automated_decision"] = "AUTOMATED_DECISION_NOT_AUTOMATED"
-    facts = [f"{item.kind.value.capitalize()} {item.id}, reported {len(item.reports)} time(s) "
-             f"({', '.join(sorted(s.value.replace('_', ' ') for s in sources))}), removed for {label.lower()}"]
+    facts = [f"{item.kind.value.capitalize()} {item.id}, reported {plural(len(item.reports), 'time')} "
+             f"({', '.join(sorted(SOURCE_NAMES[s].name for s in sources))}), removed for {label.lower()}"]
     if d.scope != "global":
         facts.append(f"withheld in {', '.join(out['territorial_scope'])}")
     out["decision_facts"] = "; ".join(facts) + "."
@@ -232,7 +233,7 @@ def problems(s: Mapping[str, Any]) -> list[str]:
     for key, limit in LIMITS.items():
         value = s.get(key)
         if isinstance(value, str) and len(value) > limit:
-            found.append(f"{key}: {len(value):,} characters, at most {limit:,}")
+            found.append(f"{key}: {plural(len(value), 'character')}, at most {limit:,}")
     return found
 
 
@@ -285,6 +286,7 @@ async def run_statements(backend: Any, entries: Sequence[AuditEntry], out: Any) 
         good.append(made)
     for body in batches(good):
         out.write(json.dumps(body, ensure_ascii=False) + "\n")
-    print(f"triage-tui: {len(good):,} statements in {-(-len(good) // BATCH)} batches; {skipped:,} removals need none; "
+    print(f"triage-tui: {plural(len(good), 'statement')} in {plural(-(-len(good) // BATCH), 'batch')}; {plural(skipped, 'removal')} "
+          f"{'needs' if skipped == 1 else 'need'} none; "
           f"{bad:,} could not be made", file=sys.stderr)
     return Exit.PARTIAL if bad else Exit.OK

@@ -18,6 +18,7 @@ from typing import Any
 
 from triage_tui.expected import expected
 from triage_tui.paths import config_dir
+from triage_tui.words import plural
 
 DEFAULT = "triage-dark"
 # Textual's own themes (textual.theme.BUILTIN_THEMES), named here so that a config can be
@@ -112,7 +113,7 @@ def load_file(path: Path) -> ThemeSpec:
     except OSError as exc:
         raise ThemeError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:
-        raise ThemeError(f"{path}: {len(raw):,} bytes; a theme file is at most {MAX_BYTES:,}")
+        raise ThemeError(f"{path}: {plural(len(raw), 'byte')}; a theme file is at most {MAX_BYTES:,}")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -27,6 +27,7 @@ from triage_tui.notice import short_id
 from triage_tui.outbox import Row, RowState
 from triage_tui.sanitize import Sanitized
 from triage_tui.sync import conflict_cause
+from triage_tui.words import plural
 
 NOT_APPLIED = (RowState.CONFLICT, RowState.NEEDS_ATTENTION)
 MARK = "\u2716"  # ✖ in the queue row: a decision on this item came back not applied
@@ -115,7 +116,7 @@ def notices(returned: list[Returned], most: int = 3) -> list[str]:
     if len(returned) <= most:
         return [r.notice for r in returned]
     back = sum(r.back for r in returned)
-    return [f"{len(returned)} of your decisions were not applied; {back} of their items are back in your queue, "
+    return [f"{plural(len(returned), 'decision')} of yours not applied; {plural(back, 'item')} back in your queue, "
             f"marked {MARK}. O lists them, with why."]
 
 

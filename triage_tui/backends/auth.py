@@ -29,6 +29,8 @@ from collections.abc import Generator
 
 import httpx
 
+from triage_tui.words import plural
+
 MAX_TOKEN = 8192
 _TOKEN_RE = re.compile(r"[!-~]+")  # printable ASCII, no spaces: safe in a header, RFC 6750-ish
 # A quoted string as repr() writes it: an escape, or any character but the quote and the backslash
@@ -86,7 +88,7 @@ def check_token(token: str | Secret) -> Secret:
     if not value:
         raise ValueError("the token is empty")
     if len(value) > MAX_TOKEN:
-        raise ValueError(f"the token is longer than {MAX_TOKEN} characters")
+        raise ValueError(f"the token is longer than {plural(MAX_TOKEN, 'character')}")
     if not _TOKEN_RE.fullmatch(value):
         raise ValueError("the token contains spaces, control or non-ASCII characters (is there a stray newline?)")
     return token if isinstance(token, Secret) else Secret(value)
@@ -186,7 +188,7 @@ class RedactingFilter(logging.Filter):
         return True
 
     def __repr__(self) -> str:
-        return f"RedactingFilter({len(self._secrets)} secrets)"
+        return f"RedactingFilter({plural(len(self._secrets), 'secret')})"
 
 
 _FILTER = RedactingFilter()

@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 
 from triage_tui.model import ID_RE, PayloadError
 from triage_tui.sanitize import clean
+from triage_tui.words import moment
 
 Redact = Callable[[str], str]
 """Removes secrets (our token) from a string; the identity when there are none."""
@@ -214,7 +215,7 @@ def error_for_response(status: int, body: object, headers: Mapping[str, str], *,
         else:
             kind = "claimed" if holder else "not_claimable"
         if kind == "claimed":
-            until = f" until {expires_at.isoformat().replace('+00:00', 'Z')}" if expires_at else ""
+            until = f" until {moment(expires_at)}" if expires_at else ""
             text = f"{where}: claimed by {holder or 'someone else'}{until} ({said})"
         else:
             text = f"{where}: the item can no longer be claimed ({said})"

@@ -99,6 +99,7 @@ from triage_tui.model import (
     iso,
 )
 from triage_tui.sanitize import Sanitized, clean
+from triage_tui.words import moment
 
 DEFS = "tools.ozone.moderation.defs"
 REVIEW_OPEN = f"{DEFS}#reviewOpen"
@@ -884,7 +885,7 @@ class OzoneBackend:
         profile = member.get("profile") if isinstance(member.get("profile"), dict) else {}
         handle = safe_text(_str(profile, "handle"), self.redact, limit=100)
         who = f"@{handle} ({holder})" if handle and holder else holder or "someone else"
-        until = f" until {iso(expires_at)}" if expires_at else " (permanently)"
+        until = f" until {moment(expires_at)}" if expires_at else " (permanently)"
         return ClaimConflict(f"Ozone: {key} is assigned to {who}{until}", code="claimed", holder=holder, expires_at=expires_at)
 
     async def claim(self, item_id: str, ttl: float = 300) -> Claim:

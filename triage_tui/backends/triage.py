@@ -53,6 +53,7 @@ from triage_tui.model import (
     iso,
     parse_results,
 )
+from triage_tui.words import plural
 
 T = TypeVar("T")
 
@@ -231,12 +232,12 @@ class TriageBackend:
         if not decisions:
             return ()
         if len(decisions) > MAX_BATCH:
-            raise ValueError(f"at most {MAX_BATCH} decisions per request, not {len(decisions)}")
+            raise ValueError(f"at most {plural(MAX_BATCH, 'decision')} per request, not {len(decisions):,}")
         where = "POST /v1/decisions"
         data = await self._call("POST", "/v1/decisions", body={"decisions": [d.to_json() for d in decisions]})
         results = self._parse(data, parse_results, where)
         if len(results) != len(decisions):
-            raise bad_payload(PayloadError("response.results", f"expected {len(decisions)} results, got {len(results)}"), where=where)
+            raise bad_payload(PayloadError("response.results", f"expected {plural(len(decisions), 'result')}, got {len(results):,}"), where=where)
         for i, (d, r) in enumerate(zip(decisions, results, strict=True)):
             if r.id != d.id:
                 raise bad_payload(PayloadError(f"response.results[{i}].id", "does not match the decision sent at that position"), where=where)
@@ -348,7 +349,7 @@ async def _read(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
         if size > limit:
             if strict:
                 where = f"{response.request.method} {response.request.url.path}"
-                raise bad_payload(PayloadError("body", f"larger than {limit} bytes"), where=where, status=response.status_code)
+                raise bad_payload(PayloadError("body", f"larger than {plural(limit, 'byte')}"), where=where, status=response.status_code)
             return b""
         chunks.append(chunk)
     return b"".join(chunks)

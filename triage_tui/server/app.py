@@ -39,6 +39,7 @@ from triage_tui.server.auth import Principal, TokenTable
 from triage_tui.server.openapi import openapi
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
 from triage_tui.server.store import MAX_BATCH, MAX_INGEST, PROTOCOL, SORTS, TIME_RULE, QueueFilter, Refused, Store, invalid, is_time
+from triage_tui.words import plural
 
 log = logging.getLogger("triage_tui.server")
 
@@ -183,7 +184,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         body = await read_json(request)
         batch = body.get("decisions") if isinstance(body, dict) else None
         if not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
-            raise invalid("decisions", f"expected a list of 1..{MAX_BATCH} decisions")
+            raise invalid("decisions", f"expected a list of 1..{plural(MAX_BATCH, 'decision')}")
         results = await run_in_threadpool(store.decide, who, batch)
         notifier.notify()
         return JSONResponse({"results": results})
@@ -197,7 +198,7 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         body = await read_json(request)
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_INGEST:
-            raise invalid("items", f"expected a list of 1..{MAX_INGEST} items")
+            raise invalid("items", f"expected a list of 1..{plural(MAX_INGEST, 'item')}")
         answer = await run_in_threadpool(store.add_items, items)
         notifier.notify()
         return JSONResponse(answer)
@@ -272,13 +273,13 @@ async def read_json(request: Request, *, empty: Any = _REQUIRED) -> Any:
     `empty` is what no body at all means (by default: a 422)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+        raise Refused(413, "too_large", f"request bodies are limited to {plural(MAX_BODY, 'byte')}")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise Refused(413, "too_large", f"request bodies are limited to {MAX_BODY} bytes")
+            raise Refused(413, "too_large", f"request bodies are limited to {plural(MAX_BODY, 'byte')}")
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
@@ -370,7 +371,7 @@ class Query:
         if value is None or value == "":
             return None
         if len(value) > max_len:
-            raise invalid(name, f"longer than {max_len} characters")
+            raise invalid(name, f"longer than {plural(max_len, 'character')}")
         return value
 
     def time(self, name: str) -> float | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from triage_tui.model import Role
 from triage_tui.paths import PrivateFileError, read_private
+from triage_tui.words import plural
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
 MIN_TOKEN = 16
@@ -54,7 +55,7 @@ class TokenTable:
 
     def add(self, token: str, who: Principal, *, where: str = "token") -> None:
         if len(token) < MIN_TOKEN:
-            raise TokenError(f"{where}: a token needs at least {MIN_TOKEN} characters (try: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+            raise TokenError(f"{where}: a token needs at least {plural(MIN_TOKEN, 'character')} (try: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
         key = digest(token)
         if key in self._by_digest:
             raise TokenError(f"{where}: the same token is given twice")
@@ -67,7 +68,7 @@ class TokenTable:
         return len(self._by_digest)
 
     def __repr__(self) -> str:
-        return f"TokenTable({len(self)} moderators)"
+        return f"TokenTable({plural(len(self), 'moderator')})"
 
 
 def _roles(value: object, where: str) -> frozenset[Role]:

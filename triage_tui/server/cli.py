@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from triage_tui.exitcodes import Exit
+from triage_tui.words import plural
 
 TOKENS_ENV = "TRIAGE_TUI_SERVER_TOKENS"
 """Moderators as `TOKEN:ID:ROLES` entries: the server's token source that stays out of argv."""
@@ -77,10 +78,10 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.seed_demo:
             started = time.monotonic()
             added: Any = seed_demo(store, args.seed_demo, seed=args.seed, now=time.time())
-            print(f"seeded {added['created']} new demo items ({added['updated']} updated) in "
+            print(f"seeded {plural(added['created'], 'new demo item')} ({added['updated']:,} updated) in "
                   f"{time.monotonic() - started:.1f} s", file=sys.stderr)
         app = create_app(store, table, policy_json=policy_json)
-        print(f"triage protocol v1 for {len(table)} moderators on http://{args.host}:{args.port} "
+        print(f"triage protocol v1 for {plural(len(table), 'moderator')} on http://{args.host}:{args.port} "
               f"(database {args.db}); Ctrl-C stops", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
     finally:

@@ -44,7 +44,7 @@ id      kind     what it is
  23     post     100 KiB body (one unbroken line)
  24     post     Persian harassment with legitimate ZWNJ (must not be flagged)
  25     post     Japanese doxxing of an invented person; trusted flagger due in 14 h
- 26     channel  Russian forged-documents shop; classifier + user reports
+ 26     channel  Russian forged-documents shop; automated flag + user reports
  27     post     Hindi self-harm post (sensitive)
  28     post     BR electoral-court order, due in 30 min (a non-TCO order in the hour)
  29     post     Chinese piracy link, IP trusted flagger, video media
@@ -386,7 +386,7 @@ LANGUAGE_WEIGHTS = {
     "pl": 3, "uk": 3, "fa": 3, "zh": 3, "ja": 3, "ko": 2, "und": 2,
 }
 
-# How often each source names each reason: classifiers find spam, hotlines find csam
+# How often each source names each reason: automated flags find spam, hotlines find csam
 # and hate, authorities order removal of terrorist content (and, in some countries,
 # of political speech).
 REASON_WEIGHTS: dict[str, dict[str, float]] = {

@@ -49,6 +49,7 @@ from triage_tui.model import (
     req_list,
 )
 from triage_tui.server.auth import Principal
+from triage_tui.words import plural
 
 Json = dict[str, Any]
 Clock = Callable[[], float]
@@ -865,7 +866,7 @@ def _check_input(raw: object, path: str) -> Json:
         raise PayloadError(f"{path}.kind", 'expected "post" or "channel"')
     text = o.get("text")
     if not isinstance(text, str) or len(text) > MAX_TEXT:
-        raise PayloadError(f"{path}.text", f"expected a string of at most {MAX_TEXT} characters")
+        raise PayloadError(f"{path}.text", f"expected a string of at most {plural(MAX_TEXT, 'character')}")
     title = o.get("title")
     if title is not None and (not isinstance(title, str) or len(title) > 2048):
         raise PayloadError(f"{path}.title", "expected a string of at most 2048 characters, or null")
@@ -889,6 +890,6 @@ def _check_input(raw: object, path: str) -> Json:
         Report.from_json(r, f"{path}.reports[{i}]")
         comment = r.get("comment")
         if isinstance(comment, str) and len(comment) > MAX_COMMENT:
-            raise PayloadError(f"{path}.reports[{i}].comment", f"longer than {MAX_COMMENT} characters")
+            raise PayloadError(f"{path}.reports[{i}].comment", f"longer than {plural(MAX_COMMENT, 'character')}")
     keep = ("id", "kind", "text", "title", "language", "created_at", "media", "author", "member_count", "reports")
     return {k: o.get(k) for k in keep}

@@ -21,6 +21,7 @@ from triage_tui.model import EscalationTarget, Reason, Scope
 from triage_tui.outbox import Outbox
 from triage_tui.ui.keymap import bindings
 from triage_tui.workflow import ScopeError, parse_scope, scope_words
+from triage_tui.words import plural
 
 DIGITS = "1234567890"
 
@@ -81,7 +82,7 @@ class ReasonPicker(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="reason-dialog"):
-            what = "this item" if self.count == 1 else f"{self.count} items"
+            what = "this item" if self.count == 1 else plural(self.count, "item")
             yield Static(Content(f"Remove {what}: why?"), classes="title")
             yield OptionList(
                 *(Option(_numbered(i, r.label, "sensitive" if r.sensitive else ""), id=r.code) for i, r in enumerate(self.reasons)),
@@ -195,7 +196,7 @@ class EscalateDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="escalate-dialog"):
-            what = "this item" if self.count == 1 else f"{self.count} items"
+            what = "this item" if self.count == 1 else plural(self.count, "item")
             yield Static(Content(f"Escalate {what} to:"), classes="title")
             if self.why:
                 yield Static(Content(self.why), classes="error")

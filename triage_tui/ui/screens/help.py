@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from triage_tui.bindings import HELP
+from triage_tui.cells import pad
 from triage_tui.ui.keymap import bindings
 
 GROUPS = ("Move", "Decide", "Select", "Find", "Item", "App")
@@ -44,7 +45,7 @@ def help_content(rows: Iterable[tuple[str, str, str]]) -> Content:
             continue
         parts.append((f"{group}\n", "bold underline"))
         for keys, description in entries:
-            parts.append((f"  {keys:<16}", "bold"))
+            parts.append(("  " + pad(keys, 16), "bold"))
             parts.append(f" {description}\n")
         parts.append("\n")
     return Content.assemble(*parts)

@@ -23,14 +23,12 @@ from textual.widgets import Sparkline, Static
 from triage_tui.bindings import STATS
 from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError
+from triage_tui.cells import pad
+from triage_tui.words import SOURCE_NAMES, noun
 from triage_tui.model import Action, AuditEntry, Stats
 from triage_tui.report import audit_entries, build, duration, median, p90, per_hour
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.keymap import bindings
-
-SOURCE_NAMES = {"authority_order": "authority orders", "trusted_flagger": "trusted flaggers",
-                "user_report": "user reports", "automated": "classifiers"}
-
 
 @dataclass(frozen=True, slots=True)
 class Today:
@@ -51,7 +49,7 @@ def summary(today: Today) -> Content:
     report = build(today.entries, since=today.start, until=today.read_at + timedelta(seconds=1), by="reason")
     total = report.overall
     parts: list[Content | tuple[str, str] | str] = [(f"Today since {today.start:%H:%M}", "bold"), "\n"]
-    parts += [(f"{total.total:,}", "bold"), " decisions — ",
+    parts += [(f"{total.total:,}", "bold"), f" {noun(total.total, 'decision')} — ",
               ", ".join(f"{total.actions[a.value]:,} {a.value}" for a in Action), "\n"]
     parts += ["time to decision: median ", (duration(median(total.times)), "bold"), " · p90 ", (duration(p90(total.times)), "bold")]
     if total.with_deadline:
@@ -70,11 +68,11 @@ def oldest(stats: Stats, now: datetime) -> Content:
     if not stats.oldest_open_by_source:
         return Content.assemble(*parts, "\nnothing open")
     for source, old in sorted(stats.oldest_open_by_source.items(), key=lambda kv: kv[1].deadline or datetime.max.replace(tzinfo=now.tzinfo)):
-        name = SOURCE_NAMES.get(source.value, source.value)
+        name = SOURCE_NAMES[source].name if source in SOURCE_NAMES else source.value
         age = duration((now - old.first_reported_at).total_seconds())
         count = stats.open_by_source.get(source, 0)
         overdue = stats.overdue_by_source.get(source, 0)
-        line: list[Content | tuple[str, str] | str] = ["\n", (f"{name:<16}", "bold"), f"{count:>6,} open"]
+        line: list[Content | tuple[str, str] | str] = ["\n", (pad(name, 16), "bold"), f"{count:>6,} open"]
         line.append((f" ({overdue:,} late)", "$text-error") if overdue else ("", ""))
         line.append(f"  oldest {old.item_id} {age}: ")
         if old.deadline is None:

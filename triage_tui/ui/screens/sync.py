@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from triage_tui.backends.errors import BackendError
 from triage_tui.bindings import OUTBOX
+from triage_tui.cells import clip, pad
 from triage_tui.model import Item, ItemSummary
 from triage_tui.model import now as utc_now
 from triage_tui.outbox import Outbox, Row, RowState
@@ -31,6 +32,7 @@ from triage_tui.ui.keymap import bindings
 from triage_tui.notice import short_id
 from triage_tui.unapplied import Redecide, plan_redecide
 from triage_tui.ui.widgets.keybar import KeyBar
+from triage_tui.words import plural
 
 SHOWN = (RowState.CONFLICT, RowState.NEEDS_ATTENTION, RowState.HELD, RowState.PENDING)
 MARKS = {RowState.CONFLICT: "✖ conflict", RowState.NEEDS_ATTENTION: "? attention", RowState.HELD: "… undo window", RowState.PENDING: "↑ waiting"}
@@ -39,11 +41,11 @@ MARKS = {RowState.CONFLICT: "✖ conflict", RowState.NEEDS_ATTENTION: "? attenti
 def row_line(row: Row) -> Content:
     d = row.decision
     what = "unreadable decision" if d is None else d.action.value + (f" {d.reason}" if d.reason else "") + (f" → {d.escalate_to}" if d.escalate_to else "")
-    parts: list[Content | tuple[str, str] | str] = [(f"{MARKS[row.state]:<14}", "bold"), f" {row.item_id}  {what}"]
+    parts: list[Content | tuple[str, str] | str] = [(pad(MARKS[row.state], 14), "bold"), f" {row.item_id}  {what}"]
     if row.last_error:
-        parts += ["  — ", Content(row.last_error[:200])]
+        parts += ["  — ", Content(clip(row.last_error, 200))]
     if row.attempts and row.state is RowState.PENDING:
-        parts.append((f"  ({row.attempts} attempts)", "dim"))
+        parts.append((f"  ({plural(row.attempts, 'attempt')})", "dim"))
     return Content.assemble(*parts)
 
 

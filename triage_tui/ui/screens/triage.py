@@ -52,6 +52,7 @@ from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal, reported_reason
+from triage_tui.words import plural
 
 PAGE = 1000
 PREFETCH = 3
@@ -855,7 +856,7 @@ class TriageScreen(Screen[None]):
     async def _confirm_bulk(self, verb: str, items: list[ItemSummary]) -> bool:
         if len(items) <= self.settings.confirm_above:
             return True
-        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {len(items)} tagged items?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
+        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {plural(len(items), 'tagged item')}?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
 
     # The key press fixes what a decision acts on: targets are taken here, synchronously,
     # so a key typed ahead (j after a over a slow link) cannot change them, and a decision
@@ -892,7 +893,7 @@ class TriageScreen(Screen[None]):
             why = refusal(self.policy, rule, [i for i, _ in blocked])
             said = refusal(self.policy, rule, [i for i, _ in blocked], brief=True)
             if len(blocked) < len(items):
-                why, said = f"{len(blocked)} of {len(items)} items: {why}", f"{len(blocked)} of {len(items)}: {said}"
+                why, said = f"{len(blocked):,} of {plural(len(items), 'item')}: {why}", f"{len(blocked):,} of {len(items):,}: {said}"
             self.notify(fit(said), title="Removal refused", severity="error", timeout=12, markup=False)
             if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
                 await self._escalate(items, preselect=rule.target, why=why)
@@ -969,7 +970,7 @@ class TriageScreen(Screen[None]):
         else:
             self.queue.remove(ids)
         self._wake.set()
-        what = short_id(items[0].id) if len(items) == 1 else f"{len(items)} items"
+        what = short_id(items[0].id) if len(items) == 1 else plural(len(items), "item")
         entry.toast = post(self.app, fit(f"{past} {what}", keep=f". u undoes for {self.settings.undo_seconds:g} s."),
                            timeout=min(8.0, self.settings.undo_seconds))
         self._show_cursor_detail()
@@ -1004,7 +1005,7 @@ class TriageScreen(Screen[None]):
         if late:
             self.notify(f"Undid {len(back)}; {late} already left the undo window and will be sent.", severity="warning", markup=False)
         else:
-            what = short_id(back[0].id) if len(back) == 1 else f"{len(back)} items"
+            what = short_id(back[0].id) if len(back) == 1 else plural(len(back), "item")
             self.notify(fit(f"Undone: {entry.action.value} of {what}."), markup=False)
         self._show_cursor_detail()
         self._refresh_status()
@@ -1090,7 +1091,7 @@ class TriageScreen(Screen[None]):
         if message.mode == "tag":
             what = f"{count:,} of {self.queue.item_count:,} shown {verb}"
         else:
-            what = f"{count:,} item{'' if count == 1 else 's'} {verb}{'' if self._loaded else ' so far'}"
+            what = f"{plural(count, 'item')} {verb}{'' if self._loaded else ' so far'}"
         self._filter_note(Content.assemble((what, "bold"), f" · {HINT}"))
         if message.mode == "filter" and message.items:
             cursor = self._cursor_id()
@@ -1120,7 +1121,7 @@ class TriageScreen(Screen[None]):
             now = self.clock()
             matching = ready if ready is not None else [i for i in self.queue.items if parsed.matches(i, now)]
             count = self.queue.tag_ids(i.id for i in matching)
-            self.notify(f"Tagged {count} items matching {parsed or 'everything'}.", markup=False)
+            self.notify(f"Tagged {plural(count, 'item')} matching {parsed or 'everything'}.", markup=False)
         else:
             self._filter = parsed
             self._rebuild(ready=ready)

@@ -63,6 +63,7 @@ from triage_tui.model import (
 from triage_tui.sanitize import Flag, mixed_script
 from triage_tui.ui.widgets.queue_list import due_label
 from triage_tui.ui.widgets.segments import compact
+from triage_tui.words import SOURCE_NAMES, day, moment, plural
 
 __all__ = [
     "DetailPane",
@@ -90,13 +91,7 @@ MASKED = "▒"
 GUTTER = "│ "
 NEWLINE = "⏎"
 
-SOURCE_BADGES: dict[Source, tuple[str, str]] = {
-    Source.AUTHORITY_ORDER: ("AO", "authority order"),
-    Source.TRUSTED_FLAGGER: ("TF", "trusted flagger"),
-    Source.AUTOMATED: ("AU", "automated"),
-    Source.USER_REPORT: ("UR", "user report"),
-}
-SOURCE_ORDER = {source: i for i, source in enumerate(SOURCE_BADGES)}
+SOURCE_ORDER = {Source(code): i for i, code in enumerate(SOURCE_NAMES)}  # strongest first, as the badges
 ACTION_WORDS: dict[Action, str] = {
     Action.APPROVE: "✓ approved",
     Action.REMOVE: "✗ removed",
@@ -142,20 +137,16 @@ def _name(value: str) -> Content:
 # Formatting helpers (pure).
 
 
-def _at(moment: datetime, now: datetime) -> str:
-    """A time in UTC: just the clock on the same day as `now`, else the date too."""
-    if moment.date() == now.date():
-        return moment.strftime("%H:%M UTC")
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def countdown(deadline: datetime, now: datetime) -> list[Part]:
-    """`◷ due in 34m (20:35 UTC)` or `!! OVERDUE 20m (due 19:40 UTC)`: words, not only colour."""
+def countdown(deadline: datetime, now: datetime, *, at: bool = True) -> list[Part]:
+    """`◷ due in 34m (2026-11-28 20:35 UTC)` or `!! OVERDUE 20m (due 2026-11-28 19:40 UTC)`:
+    words, not only colour; the moment in full (`words.moment`), as every time the pane
+    shows. `at=False` leaves the moment out: the header, which ticks and must fit one line
+    at 80 columns, says only the countdown, and the summary line under it the moment."""
     label, overdue = due_label(deadline, now)
     if overdue:
-        return [(f"{OVERDUE_MARK} OVERDUE {label.lstrip('!')}", ERROR), f" (due {_at(deadline, now)})"]
+        return [(f"{OVERDUE_MARK} OVERDUE {label.lstrip('!')}", ERROR), *([f" (due {moment(deadline)})"] if at else [])]
     soon = (deadline - now).total_seconds() < 3600
-    return [(f"{DUE_MARK} due in {label}", WARN if soon else STRONG), f" ({_at(deadline, now)})"]
+    return [(f"{DUE_MARK} due in {label}", WARN if soon else STRONG), *([f" ({moment(deadline)})"] if at else [])]
 
 
 def size_text(size: int) -> str:
@@ -194,10 +185,6 @@ def _reason_label(code: str | None, policy: Policy | None) -> Content:
         return Content("no reason")
     reason = policy.reason(code) if policy is not None else None
     return _name(reason.label) if reason is not None else Content(code)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 # ---------------------------------------------------------------------------
@@ -269,7 +256,7 @@ def _masked_line(label: str, what: str, reveal_key: str) -> Content:
 def _header(item: Item, policy: Policy | None, now: datetime) -> Content:
     parts: list[Part] = [(item.id, STRONG), f" · {item.kind.value} · {item.state.value} · v{item.version} · P{item.priority} · "]
     if item.deadline is not None:
-        parts += countdown(item.deadline, now)
+        parts += countdown(item.deadline, now, at=False)
     else:
         parts.append(("no deadline", DIM))
     if item.escalated_to:
@@ -279,21 +266,23 @@ def _header(item: Item, policy: Policy | None, now: datetime) -> Content:
         claim = item.claim
         left = (claim.expires_at - now).total_seconds()
         status = f"expires in {due_label(claim.expires_at, now)[0]}" if left > 0 else "expired"
-        parts += ["\n", ("⚑ claimed by ", STRONG), Content(claim.holder), f" · {status} ({_at(claim.expires_at, now)})"]
+        parts += ["\n", ("⚑ claimed by ", STRONG), Content(claim.holder), f" · {status} ({moment(claim.expires_at)})"]
     return Content.assemble(*parts)
 
 
 def _summary(item: Item, policy: Policy | None) -> Content:
-    parts: list[Part] = [("reason ", DIM), _reason_label(main_reason(item), policy), " · ", (_plural(len(item.reports), "report"), STRONG)]
+    parts: list[Part] = [("reason ", DIM), _reason_label(main_reason(item), policy), " · ", (plural(len(item.reports), "report"), STRONG)]
     by_source = Counter(r.source for r in item.reports)
     if by_source:
         shown = []
         for source in sorted(by_source, key=SOURCE_ORDER.__getitem__):
-            badge = SOURCE_BADGES[source][0]
+            badge = SOURCE_NAMES[source].badge
             if source is Source.AUTHORITY_ORDER and item.countries:
                 badge += " " + " ".join(sorted(item.countries))
             shown.append(f"{by_source[source]} {badge}")
         parts.append(": " + ", ".join(shown))
+    if item.deadline is not None:  # the header counts it down; here is when it is
+        parts += [" · ", ("due ", DIM), moment(item.deadline)]
     return Content.assemble(*parts)
 
 
@@ -301,7 +290,7 @@ def _warnings(item: Item, policy: Policy | None) -> list[_Block]:
     blocks: list[_Block] = []
     hidden = [word for flag, word in HIDDEN_WORDS.items() if flag in item.flags]
     if hidden:
-        blocks.append(_line(Content.assemble((f"{WARNING} hidden characters: {', '.join(hidden)}", WARN), (" — shown as visible markers (⟨…⟩, ␛)", DIM))))
+        blocks.append(_line(Content.assemble((WARNING + f" hidden characters: {', '.join(hidden)}", WARN), (" — shown as visible markers (⟨…⟩, ␛)", DIM))))
     if Flag.MIXED_SCRIPT in item.flags:
         where = []
         if item.title and mixed_script(item.title):
@@ -324,7 +313,7 @@ def _warnings(item: Item, policy: Policy | None) -> list[_Block]:
             target = policy.target(rule.target)
             blocks.append(_line(Content.assemble(
                 ("⇪ policy: escalate to ", WARN), _name(target.label) if target else Content(rule.target),
-                (" before removal", WARN), (f" ({SOURCE_BADGES[rule.source][1]}"
+                (" before removal", WARN), (f" ({SOURCE_NAMES[rule.source].name}"
                  + (f" from {', '.join(sorted(rule.countries))})" if rule.countries else ")"), DIM),
             )))
     return blocks
@@ -374,16 +363,16 @@ def _report_blocks(item: Item, policy: Policy | None, now: datetime, masked: str
                 rest.append(report)
                 continue
             users_shown += 1
-        badge, word = SOURCE_BADGES[report.source]
+        badge, word = SOURCE_NAMES[report.source]
         first: list[Part] = [(f"{badge} {word}", STRONG)]
         if report.reason != main:  # the main reason is in the summary line already
             first += [" · ", _reason_label(report.reason, policy)]
-        first.append(f" · {_at(report.created_at, now)}")
+        first.append(f" · {moment(report.created_at)}")
         origin = report.origin
         if isinstance(origin, UserReport):
             first += [(" · by ", DIM), origin.reporter] if origin.reporter else [(" · anonymous", DIM)]
         if report.flags - {Flag.MIXED_SCRIPT}:
-            first.append((f" {WARNING} hidden characters", WARN))
+            first.append((" " + WARNING + " hidden characters", WARN))
         blocks.append(_Block(Content.assemble(*first), indent, first=Content(f"{n:>3}. ")))
         if isinstance(origin, AuthorityOrder):
             build = _authority_details(origin)
@@ -400,11 +389,11 @@ def _report_blocks(item: Item, policy: Policy | None, now: datetime, masked: str
     if rest:
         reasons = Counter(r.reason for r in rest)
         comments = sum(1 for r in rest if r.comment)
-        parts: list[Part] = [(_plural(len(rest), "more user report"), STRONG), ": "]
+        parts: list[Part] = [(plural(len(rest), "more user report"), STRONG), ": "]
         for i, (code, count) in enumerate(reasons.most_common()):
             parts += [", " if i else "", _reason_label(code, policy), f" ×{count}"]
         if comments:
-            parts.append(f" · {_plural(comments, 'comment')} not shown")
+            parts.append(f" · {plural(comments, 'comment')} not shown")
         blocks.append(_Block(Content.assemble(*parts), indent, first=Content("  … ")))
     return blocks
 
@@ -421,15 +410,15 @@ def _profile_blocks(item: Item, now: datetime) -> list[_Block]:
     if Flag.MIXED_SCRIPT in author.flags:
         parts.append((f" {WARNING} mixed scripts", WARN))
     if author.flags - {Flag.MIXED_SCRIPT}:
-        parts.append((f" {WARNING} hidden characters", WARN))
+        parts.append((" " + WARNING + " hidden characters", WARN))
     blocks.append(_Block(Content.assemble(*parts), indent))
     line: list[Part] = []
     if author.created_at is not None:
         days = max(0, (now - author.created_at).days)
-        line.append(f"account {_plural(days, 'day')} old (since {author.created_at:%Y-%m-%d}) · ")
+        line.append(f"account {plural(days, 'day')} old (since {day(author.created_at)}) · ")
     else:
         line.append(("account age unknown · ", DIM))
-    line.append((f"⚑ {_plural(author.strikes, 'strike')}", WARN) if author.strikes else "no strikes")
+    line.append((f"⚑ {plural(author.strikes, 'strike')}", WARN) if author.strikes else "no strikes")
     line += [(" · id ", DIM), author.id]
     blocks.append(_Block(Content.assemble(*line), indent))
     prior = author.prior_decisions
@@ -440,7 +429,7 @@ def _profile_blocks(item: Item, now: datetime) -> list[_Block]:
     shown = sorted(prior, key=lambda p: p.decided_at, reverse=True)[:MAX_PRIOR]
     for p in shown:
         blocks.append(_Block(Content.assemble(
-            (ACTION_WORDS[p.action], STRONG), " · ", p.reason or "no reason", (" · ", DIM), p.item_id, (f" · {_at(p.decided_at, now)}", DIM)
+            (ACTION_WORDS[p.action], STRONG), " · ", p.reason or "no reason", (" · ", DIM), p.item_id, (f" · {moment(p.decided_at)}", DIM)
         ), Content("    ")))
     if len(prior) > len(shown):
         blocks.append(_Block(Content.styled(f"… {len(prior) - len(shown):,} older", DIM), Content("    ")))
@@ -452,7 +441,7 @@ def _history_blocks(item: Item, now: datetime) -> list[_Block]:
         return []
     blocks = [_heading(f"History ({len(item.history):,})")]
     for h in item.history[-MAX_HISTORY:]:
-        parts: list[Part] = [f"{_at(h.decided_at, now)} · ", (h.moderator, STRONG), " · ", (ACTION_WORDS[h.action], STRONG)]
+        parts: list[Part] = [f"{moment(h.decided_at)} · ", (h.moderator, STRONG), " · ", (ACTION_WORDS[h.action], STRONG)]
         if h.escalate_to:
             parts.append(f" → {h.escalate_to}")
         if h.reason:
@@ -461,7 +450,7 @@ def _history_blocks(item: Item, now: datetime) -> list[_Block]:
         if h.note:
             blocks.append(_Block(_text(h.note), Content.assemble("    ", (GUTTER, DIM))))
     if len(item.history) > MAX_HISTORY:
-        blocks.insert(1, _Block(Content.styled(f"… {len(item.history) - MAX_HISTORY:,} earlier entries", DIM), Content("  ")))
+        blocks.insert(1, _Block(Content.styled(f"… {plural(len(item.history) - MAX_HISTORY, 'earlier entry')}", DIM), Content("  ")))
     return blocks
 
 
@@ -474,7 +463,7 @@ def build_blocks(item: Item, policy: Policy | None, now: datetime, *, masked: st
     ]
     gutter = Content.styled(GUTTER, DIM)
     if item.kind is Kind.CHANNEL:
-        members = f" · {_plural(item.member_count, 'member')}" if item.member_count is not None else ""
+        members = f" · {plural(item.member_count, 'member')}" if item.member_count is not None else ""
         blocks.append(_heading("Channel", (members, STRONG)))
         if masked is not None:
             blocks.append(_Block(_masked_line(masked, " the title", reveal_key), Content("  ")))
@@ -487,9 +476,9 @@ def build_blocks(item: Item, policy: Policy | None, now: datetime, *, masked: st
     if item.language:
         extra.append(f" · {item.language}")
     if item.created_at is not None:
-        extra.append((f" · created {_at(item.created_at, now)}", DIM))
+        extra.append((f" · created {moment(item.created_at)}", DIM))
     if len(item.text) > 2000:
-        extra.append((f" · {len(item.text):,} characters", STRONG))
+        extra.append((f" · {plural(len(item.text), 'character')}", STRONG))
     blocks.append(_heading(what, *extra))
     if masked is not None:
         blocks.append(_Block(_masked_line(masked, "", reveal_key), Content("  ")))
@@ -503,7 +492,7 @@ def build_blocks(item: Item, policy: Policy | None, now: datetime, *, masked: st
     if item.campaign is not None:
         blocks.append(_heading("Campaign"))
         blocks.append(_Block(Content.assemble(
-            "⧉ part of campaign ", (item.campaign.id, STRONG), f" with {_plural(item.campaign.size, 'item')}", (" (same normalised text)", DIM)
+            "⧉ part of campaign ", (item.campaign.id, STRONG), f" with {plural(item.campaign.size, 'item')}", (" (same normalised text)", DIM)
         ), Content("  ")))
     blocks += _history_blocks(item, now)
     return blocks

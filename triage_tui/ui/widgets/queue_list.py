@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -37,11 +36,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from triage_tui.bindings import QUEUE
+from triage_tui.cells import ELLIPSIS, cut, fit, pad, settled, width as cells_of
 from triage_tui.model import ItemSummary, Kind, Source
 from triage_tui.model import now as utc_now
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.segments import compact
 from triage_tui.unapplied import MARK as UNAPPLIED_MARK
+from triage_tui.words import SOURCE_NAMES
 
 __all__ = ["QueueList", "due_label"]
 
@@ -51,12 +52,7 @@ Clock = Callable[[], datetime]
 MaskPredicate = Callable[[ItemSummary], bool]
 SortKey = Callable[[ItemSummary], Any]
 
-_BADGES: tuple[tuple[Source, str], ...] = (
-    (Source.AUTHORITY_ORDER, "AO"),
-    (Source.TRUSTED_FLAGGER, "TF"),
-    (Source.AUTOMATED, "AU"),
-    (Source.USER_REPORT, "UR"),
-)
+_BADGES: tuple[tuple[Source, str], ...] = tuple((Source(code), name.badge) for code, name in SOURCE_NAMES.items())
 _KIND = {Kind.POST: "post", Kind.CHANNEL: "chan", Kind.ACCOUNT: "acct"}
 
 # Control characters that must never reach the terminal. The sanitizer has already
@@ -70,7 +66,6 @@ _DISPLAY_TABLE = str.maketrans(_DISPLAY)
 
 NEWLINE = "\u23ce"  # ⏎
 WARNING = "\u26a0"  # ⚠
-ELLIPSIS = "\u2026"  # …
 CURSOR_MARK = "\u25b6"  # ▶
 TAG_MARK = "*"
 OVERDUE_MARK = "!"
@@ -124,16 +119,6 @@ def due_label(deadline: datetime, now: datetime) -> tuple[str, bool]:
     return _span(seconds), False
 
 
-def _fit(text: str, width: int) -> str:
-    """`text` in exactly `width` cells, cut with an ellipsis if it does not fit."""
-    if width <= 0:
-        return ""
-    length = len(text) if text.isascii() else cell_len(text)
-    if length <= width:
-        return text + " " * (width - length)
-    return set_cell_size(text, width - 1) + ELLIPSIS
-
-
 _REASON_MIN = 5  # cells the main reason keeps before `+N` may take the rest of its column
 
 
@@ -143,8 +128,8 @@ def _reason_cell(item: ItemSummary, width: int) -> str:
     others = item.other_reasons
     more = f" +{others}" if others > 0 else ""
     if not more or width - len(more) < _REASON_MIN:
-        return _fit(item.reason or "", width)
-    return _fit(_fit(item.reason or "", width - len(more)).rstrip() + more, width)
+        return fit(item.reason or "", width)
+    return fit(fit(item.reason or "", width - len(more)).rstrip() + more, width)
 
 
 def _count(n: int) -> str:
@@ -905,7 +890,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         def add(text: str, seg_style: Style, length: int | None = None) -> None:
             """Append, merging with the previous segment when the style is the same."""
             nonlocal cells
-            cells += len(text) if length is None else length
+            cells += cells_of(text) if length is None else length
             if segments and segments[-1].style is seg_style:
                 segments[-1] = Segment(segments[-1].text + text, seg_style)
             else:
@@ -921,9 +906,9 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             due_style = st.overdue if overdue else (st.soon if soon else st.due)
         else:  # no deadline: the column says so, as the reason column does (priority is no deadline)
             label, due_style = "\u2014", st.dim
-        add(label.rjust(layout.due)[: layout.due], style(due_style))
+        add(fit(label, layout.due, right=True), style(due_style))
         add(" ", plain)
-        add(_KIND.get(item.kind, str(item.kind)[:4]).ljust(4), style(st.dim))
+        add(fit(_KIND.get(item.kind, str(item.kind)), 4), style(st.dim))
         add(" ", plain)
 
         sources = set(item.sources)
@@ -935,11 +920,11 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                 if i:
                     add(" ", plain)
                 add(badge, style(st.authority if source is Source.AUTHORITY_ORDER else st.badge))
-                used += len(badge) + (1 if i else 0)
+                used += cells_of(badge) + (1 if i else 0)
             if len(present) > 2:
                 more = f"+{len(present) - 1}"
                 add(more, style(st.badge))
-                used += len(more)
+                used += cells_of(more)
             add(" " * (layout.badges - used), plain)
         else:
             for i, (source, badge) in enumerate(_BADGES):
@@ -953,9 +938,9 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         if item.reason:
             add(_reason_cell(item, layout.reason), plain)
         else:
-            add(_fit("\u2014", layout.reason), style(st.dim))
+            add(fit("\u2014", layout.reason), style(st.dim))
         add(" ", plain)
-        add(_count(item.report_count).rjust(layout.count), style(st.dim))
+        add(fit(_count(item.report_count), layout.count, right=True), style(st.dim))
         add(" ", plain)
         add(WARNING if item.flags else " ", style(st.flag) if item.flags else plain)
         add(" ", plain)
@@ -979,7 +964,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                     pieces.append((line.translate(_DISPLAY_TABLE), plain))
         if unapplied:
             pieces.insert(0, (f"{UNAPPLIED_MARK} ", style(st.overdue)))
-        lengths = [len(text) if text.isascii() else cell_len(text) for text, _ in pieces]
+        pieces = [(settled(text), seg_style) for text, seg_style in pieces]  # (a dangling joiner would eat a cell)
+        lengths = [cells_of(text) for text, _ in pieces]
         if sum(lengths) <= room:
             for (text, seg_style), length in zip(pieces, lengths):
                 add(text, seg_style, length)
@@ -989,7 +975,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             for (text, seg_style), length in zip(pieces, lengths):
                 if length > budget:
                     if budget:
-                        add(set_cell_size(text, budget), seg_style, budget)
+                        add(pad(cut(text, budget), budget), seg_style, budget)
                     break
                 add(text, seg_style, length)
                 budget -= length

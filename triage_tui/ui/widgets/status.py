@@ -9,6 +9,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from triage_tui.cells import clip
+from triage_tui.words import plural
+
 
 class StatusLine(Static):
     DEFAULT_CSS = """
@@ -37,7 +40,7 @@ class StatusLine(Static):
         link = ("● online", "bold $text-success") if online else ("○ offline", "bold $text-error")
         parts.append(link)
         if problem:
-            parts += [" ", Content(problem[:60]).stylize("$text-warning")]
+            parts += [" ", Content(clip(problem, 60)).stylize("$text-warning")]
         count = f"{queue} {total:,}" + ("…" if loading else "")
         parts += ["  │ ", (count, "bold")]
         if filter is not None or shown != total:
@@ -46,14 +49,14 @@ class StatusLine(Static):
             parts.append((f" · ✱ {tagged:,} tagged", "bold"))
         parts += ["  │ ", (f"↑ {unsent} unsent", "bold $text-warning" if unsent else "")]
         if conflicts:
-            parts.append((f" · ✖ {conflicts} conflict{'s' if conflicts != 1 else ''}", "bold $text-error"))
+            parts.append((f" · ✖ {plural(conflicts, 'conflict')}", "bold $text-error"))
         if attention:
             parts.append((f" · ? {attention} need attention", "bold $text-error"))
         parts.append("  │ ")
         parts.append((f"! {overdue:,} past deadline", "bold $text-error") if overdue else ("no SLA breach", ""))
         parts.append(f"  │ sort {sort}")
         if filter:
-            parts += ["  │ filter ", Content(filter[:40])]
+            parts += ["  │ filter ", Content(clip(filter, 40))]
         if me:
             parts += ["  │ ", Content(me)]
         self.update(Content.assemble(*parts), layout=False)
