@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from triage_tui.countries import NAMED_SCOPES
 from triage_tui.countries import problem as country_problem
+from triage_tui.words import plural
 from triage_tui.model import (
     Action,
     ChangeBatch,
@@ -82,7 +83,7 @@ def scope_words(scope: Scope, most: int = 6) -> str:
     if scope == "global":
         return "everywhere (global)"
     if len(scope) > most:
-        return f"withheld only in {len(scope)} countries ({', '.join(scope[:3])}, …)"
+        return f"withheld only in {plural(len(scope), 'country', 'countries')} ({', '.join(scope[:3])}, …)"
     return f"withheld only in {', '.join(scope)}"
 
 

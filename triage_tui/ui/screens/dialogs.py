@@ -111,7 +111,7 @@ class ReasonPicker(_Dialog):
     def _say_verdict(self) -> None:
         """What enter decides now, in words: the reason and the scope (or what is missing)."""
         code = self._highlighted()
-        what = "this item" if self.count == 1 else f"{self.count} items"
+        what = "this item" if self.count == 1 else plural(self.count, "item")
         label = next((r.label for r in self.reasons if r.code == code), None)
         if label is None:
             verdict = Content.assemble(("enter: ", "bold"), "nothing chosen yet — pick a reason: a digit, or ↓ then enter")
