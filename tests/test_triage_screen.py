@@ -327,6 +327,24 @@ async def test_sort_cycles_through_the_orders(server: RunningServer, outbox_path
         assert counts == sorted(counts, reverse=True)
 
 
+async def test_sort_goes_to_the_top_of_the_new_order(server: RunningServer, outbox_path: Path) -> None:
+    """Moderators sort to see the top: the cursor and the view go to the first row, not
+    stay on the item the cursor was on, wherever the new order puts it."""
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press(*["pagedown"] * 3)
+        assert screen.queue.cursor_index > 0 and screen.queue.scroll_offset.y > 0
+        for _ in ("priority", "reports", "age", "deadline"):
+            await pilot.press("g", *["pagedown"] * 2)
+            await pilot.press("s")
+            await pilot.pause()
+            first = screen._sort.sort(screen._all.values())[0]
+            assert screen.queue.cursor_index == 0 and screen.queue.scroll_offset.y == 0, str(screen._sort)
+            assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first.id
+            await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first.id)
+
+
 async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -765,8 +765,9 @@ class TriageScreen(Screen[None]):
         if old is not None:
             self._order.change([old], [])
 
-    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None) -> None:
-        """Show the loaded items through the filter and sort (`ready`: already selected)."""
+    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None, top: bool = False) -> None:
+        """Show the loaded items through the filter and sort (`ready`: already selected);
+        `top`: put the cursor on the first row and scroll there (a new order is for its top)."""
         cursor = self._cursor_id() if keep_cursor else None
         if ready is not None:
             items = ready
@@ -776,6 +777,8 @@ class TriageScreen(Screen[None]):
             items = []
             for step in self._matching(self._filter, self.clock()):
                 items = step if step is not None else items
+        if top and items:
+            cursor = items[0].id
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
 
@@ -1128,7 +1131,7 @@ class TriageScreen(Screen[None]):
         names = list(SORTS)
         self._sort = parse_sort(names[(names.index(self._sort.name) + 1) % len(names)])
         self.queue.set_sort_key(self._sort.key)
-        self._rebuild()
+        self._rebuild(top=True)  # moderators sort to see the top of the new order
         self.notify(f"Sorted by {self._sort}.", markup=False)
         self._refresh_status()
 
