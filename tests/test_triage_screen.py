@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -345,6 +346,56 @@ async def test_sort_goes_to_the_top_of_the_new_order(server: RunningServer, outb
             await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first.id)
 
 
+LONG_FILTER = "reports>=1 -source:automated -flag:bidi priority<=100 age>0"
+
+
+async def test_the_status_line_always_shows_the_filter_and_the_sort(server: RunningServer, outbox_path: Path) -> None:
+    """At 80 columns a filter on the queue is shown (cut with … when long) next to the
+    sort; at 200 the whole filter and the moderator fit too, and a resize fits again."""
+    from triage_tui.ui.widgets.status import StatusLine
+
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *LONG_FILTER, "enter", "s")
+        await pilot.pause()
+        status = screen.query_one(StatusLine)
+        line = status.render()
+        assert isinstance(line, Content)
+        assert line.cell_length <= status.content_region.width == 78
+        assert "sort priority" in line.plain and "filter reports>=1…" in line.plain
+        assert f"{screen.queue.item_count:,}/" in line.plain and "past deadline" not in line.plain and "late" in line.plain
+        await pilot.resize_terminal(200, 60)
+        await until(pilot, lambda: status.content_region.width == 198)
+        await pilot.pause()
+        line = status.render()
+        assert isinstance(line, Content)
+        assert f"filter {LONG_FILTER}" in line.plain and "sort priority" in line.plain and "Ana" in line.plain
+
+
+@pytest.mark.parametrize("state", [
+    {},
+    {"filter": "reason:spam 日本語のテキスト検索 \"नमस्ते दुनिया\" 👩‍👩‍👧"},
+    {"tagged": 4, "unsent": 3, "conflicts": 1, "overdue": 12},
+    {"problem": "sync: connection refused (127.0.0.1:8080), retrying in 30 s", "online": False},
+])
+def test_the_status_line_gives_way_in_cells_and_keeps_the_filter_and_sort(state: dict[str, Any]) -> None:
+    from triage_tui.ui.widgets.status import FILTER_LEAST, status_line
+
+    fields: dict[str, Any] = dict(queue="open", total=1234, loading=False, shown=56, tagged=0, unsent=0, conflicts=0, attention=0,
+                                  overdue=0, online=True, problem=None, sort="-age", filter=LONG_FILTER, me="Ana Moderator") | state
+    whole = status_line(**fields).content()
+    for width in range(60, 201):
+        line = status_line(**fields).fit(width)
+        assert line.cell_length <= max(width, 0) or width < 80, (width, line.plain)
+        assert "sort -age" in line.plain, width
+        shown_filter = line.plain.split("filter ", 1)[1].split("│")[0].rstrip()
+        assert shown_filter == fields["filter"] or (shown_filter.endswith("…") and fields["filter"].startswith(shown_filter[:-1].rstrip())), width
+        assert len("filter " + shown_filter) >= min(FILTER_LEAST, len("filter " + fields["filter"]))
+        if whole.cell_length <= width:
+            assert line.plain == whole.plain  # nothing gives way that need not
+
+
 async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -579,6 +630,20 @@ def test_snapshot_help(snap_compare: Any, fixed_server: RunningServer, outbox_pa
         await pilot.press("question_mark")
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 40), run_before=before)
+
+
+def test_snapshot_a_filter_and_a_sort_at_80x24(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    """The status line shows the filter, cut with …, and the sort; the cursor is at the top."""
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *LONG_FILTER, "enter", "s")
+        screen = screen_of(pilot)
+        first = screen.queue.items[0].id
+        await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 
 
 def test_snapshot_reason_picker(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
