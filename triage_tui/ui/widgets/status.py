@@ -29,46 +29,50 @@ from textual.widgets import Static
 FILTER_LEAST = 16  # cells of "filter …" kept whatever else has to give way
 NAME_LEAST = 8
 PROBLEM_MOST = 60
+PROBLEM_SHORT = 30
 PROBLEM_LEAST = 12
 SEPARATORS = ("  │ ", " │ ", "│")  # from the widest
 
 
 @dataclass(slots=True)
 class Part:
-    """One part of the line: `forms` from the widest; giving way takes the next form, and
-    a part with `least` may after that be cut with `…` down to that many cells."""
+    """One part of the line: `forms` from the widest; giving way takes the next form, or
+    cuts the form with `…` (to `cut` cells)."""
 
     forms: Sequence[Content]
-    least: int | None = None
     joined: bool = False  # follows the part before it with a space, not a separator
     form: int = 0
     cut: int | None = None
 
     def content(self) -> Content:
         shown = self.forms[self.form]
-        return shown if self.cut is None or shown.cell_length <= self.cut else shown.truncate(self.cut, ellipsis=True)
+        if self.cut is None or shown.cell_length <= self.cut:
+            return shown
+        # Not truncate(ellipsis=True): a wide character cut in half leaves a space before the …
+        return shown.truncate(max(0, self.cut - 1)).rstrip() + Content("…")
 
 
-Step = tuple[str, Literal["form", "cut"]]
+Step = tuple[str, Literal["form", "cut"], int]  # (part, how, for a cut: the fewest cells it leaves)
 
 # What gives way first when the line is too wide, one step at a time ("separators": all
 # separators tighten). The filter and the sort are last or absent: they are always shown.
 GIVE_WAY: tuple[Step, ...] = (
-    ("separators", "form"),
-    ("breaches", "form"),  # "no SLA breach" goes; a breach count stays
-    ("me", "cut"),
-    ("unsent", "form"),  # "↑ 0"
-    ("me", "form"),
-    ("count", "form"),
-    ("breaches", "form"),
-    ("count", "form"),  # "open 128/200"
-    ("problem", "cut"),
-    ("filter", "cut"),
-    ("problem", "form"),  # "○ offline" or the unsent count still says something is wrong
-    ("separators", "form"),
+    ("separators", "form", 0),
+    ("breaches", "form", 0),  # "no SLA breach" goes; a breach count stays
+    ("me", "cut", NAME_LEAST),
+    ("problem", "cut", PROBLEM_SHORT),
+    ("unsent", "form", 0),  # "↑ 0"
+    ("me", "form", 0),
+    ("count", "form", 0),
+    ("breaches", "form", 0),
+    ("count", "form", 0),  # "open 128/200"
+    ("problem", "cut", PROBLEM_LEAST),
+    ("filter", "cut", FILTER_LEAST),
+    ("problem", "form", 0),  # "○ offline" or the unsent count still says something is wrong
+    ("separators", "form", 0),
 )
 
-GIVE_BACK = ("filter", "problem", "me")
+State = tuple[int, int | None]  # a part's form and cut (the separators': which, None)
 
 
 @dataclass(slots=True)
@@ -90,32 +94,65 @@ class Line:
         return Content.assemble(*pieces)
 
     def fit(self, width: int) -> Content:
-        """The line in at most `width` cells if giving way can get it there."""
+        """The line in at most `width` cells if giving way can get it there, each part
+        giving way only as far as needed."""
         shown = self.content()
-        for name, kind in GIVE_WAY:
+        taken: list[tuple[str, str, State]] = []  # the steps taken, each with the state before it
+        for name, kind, least in GIVE_WAY:
             if shown.cell_length <= width:
                 break
-            if name == "separators":
-                self.separators = min(self.separators + 1, len(SEPARATORS) - 1)
-            elif (part := self.parts.get(name)) is not None:
-                if kind == "form":
-                    part.form = min(part.form + 1, len(part.forms) - 1)
-                    part.cut = None
-                elif part.least is not None:
-                    over = shown.cell_length - width
-                    part.cut = max(part.least, part.content().cell_length - over)
+            before = self._state(name)
+            if before is None:
+                continue
+            self._give(name, kind, shown.cell_length - width, least)
+            taken.append((name, kind, before))
             shown = self.content()
-        # A later step may have freed more than was needed: what was cut gets it back, the
-        # filter first.
-        for name in GIVE_BACK:
-            part = self.parts.get(name)
+        # A later step may have freed more than was needed: steps are undone, the last
+        # taken (what matters most) first, as far as the line still fits.
+        for name, kind, before in reversed(taken):
+            after = self._state(name)
+            assert after is not None
+            self._set(name, before)
+            undone = self.content()
+            if undone.cell_length <= width:
+                shown = undone
+                continue
+            self._set(name, after)
             spare = width - shown.cell_length
-            if spare <= 0:
-                break
-            if part is not None and part.cut is not None and part.content().cell_length:
-                part.cut += spare
-                shown = self.content()
+            if kind == "cut" and after[1] is not None and spare > 0:
+                most = before[1] if before[1] is not None else undone.cell_length
+                cut = min(most, after[1] + spare)
+                while True:  # (a cut that ends in a space is a cell shorter: not quite linear)
+                    self._set(name, (after[0], cut))
+                    shown = self.content()
+                    if shown.cell_length <= width or cut <= after[1]:
+                        break
+                    cut -= 1
         return shown
+
+    def _state(self, name: str) -> State | None:
+        if name == "separators":
+            return self.separators, None
+        part = self.parts.get(name)
+        return None if part is None else (part.form, part.cut)
+
+    def _set(self, name: str, state: State) -> None:
+        if name == "separators":
+            self.separators = state[0]
+        else:
+            self.parts[name].form, self.parts[name].cut = state
+
+    def _give(self, name: str, kind: str, over: int, least: int) -> None:
+        """One step of giving way, `over` cells too wide; a cut leaves at least `least` cells."""
+        if name == "separators":
+            self.separators = min(self.separators + 1, len(SEPARATORS) - 1)
+            return
+        part = self.parts[name]
+        if kind == "form":
+            part.form, part.cut = min(part.form + 1, len(part.forms) - 1), None
+        else:
+            length = part.content().cell_length
+            part.cut = min(length, max(least, length - over))
 
 
 def _styled(text: str, style: str = "") -> Content:
@@ -192,8 +229,7 @@ def status_line(
     parts: dict[str, Part] = {}
     parts["link"] = Part([_styled("● online", "bold $text-success") if online else _styled("○ offline", "bold $text-error")])
     if problem:
-        cut = Content(problem).stylize("$text-warning")
-        parts["problem"] = Part([cut, Content("")], least=PROBLEM_LEAST, joined=True, cut=PROBLEM_MOST)
+        parts["problem"] = Part([Content(problem).stylize("$text-warning"), Content("")], joined=True, cut=PROBLEM_MOST)
     count = _styled(f"{queue} {total:,}" + ("…" if loading else ""), "bold")
     narrowed = filter is not None or shown != total
     tags = _styled(f" · ✱ {tagged:,} tagged", "bold") if tagged else Content("")
@@ -207,7 +243,7 @@ def status_line(
     # cropped at the right edge, it is not these.
     parts["sort"] = Part([Content(f"sort {sort}")])
     if filter:
-        parts["filter"] = Part([Content.assemble("filter ", _styled(filter, "bold"))], least=FILTER_LEAST)
+        parts["filter"] = Part([Content.assemble("filter ", _styled(filter, "bold"))])
     sent_style = "bold $text-warning" if unsent else ""
     full: list[Content] = [_styled(f"↑ {unsent} unsent", sent_style)]
     short: list[Content] = [_styled(f"↑ {unsent}", sent_style)]
@@ -227,5 +263,5 @@ def status_line(
     else:
         parts["breaches"] = Part([Content("no SLA breach"), Content(""), Content("")])
     if me:
-        parts["me"] = Part([Content(me), Content("")], least=NAME_LEAST)
+        parts["me"] = Part([Content(me), Content("")])
     return Line(parts)
