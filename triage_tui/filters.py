@@ -34,17 +34,16 @@ item the filter matches is on those pages, not every item on them matches.
 from __future__ import annotations
 
 import difflib
-import enum
 import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
-from triage_tui.filter_fields import (ANY, COMPARISONS, DURATION_EXAMPLES, FIELDS as _FIELDS, MAX_DURATION_DAYS, OVERDUE,
-                                      PRIORITY_MAX, Field, Shape, alternatives)
+from triage_tui.filter_fields import ANY, COMPARISONS, DURATION_EXAMPLES, MAX_DURATION_DAYS, OVERDUE, Field, Shape, alternatives
+from triage_tui.filter_fields import FIELDS as _FIELDS
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
 
