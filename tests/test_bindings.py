@@ -12,7 +12,7 @@ import string
 from pathlib import Path
 
 from textual.binding import Binding
-from textual.keys import _normalize_key_list
+from textual.keys import _normalize_key_list, key_to_character
 
 import triage_tui.ui
 from tests.conftest import RunningServer
@@ -32,6 +32,14 @@ def test_every_binding_of_the_ui_is_the_tables() -> None:
                 assert binding.id not in found, f"{binding.id} is bound twice"
                 found[binding.id] = (binding.key, binding.action, binding.description, binding.show, binding.priority)
     assert found == {k.id: (k.keys, k.action, k.description, k.show, k.priority) for k in bindings.ALL.values()}
+
+
+def test_a_key_that_types_cannot_open_the_filter_help() -> None:
+    assert bindings.problems({"filter.help": "h"}) == [
+        "filter.help: h would be typed into the filter bar; choose a key that types nothing, like f1 or ctrl+h"]
+    assert bindings.problems({"filter.help": "question_mark"})
+    assert bindings.problems({"filter.help": "f2"}) == []
+    assert bindings.problems({"filter.help": "escape"})  # select.clear's: a clash in the filter bar
 
 
 def test_keys_are_named_as_textual_names_them() -> None:
@@ -64,6 +72,22 @@ async def test_the_keys_live_on_a_screen_are_the_tables_for_it(server: RunningSe
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         assert live() == {k.id for k in bindings.SCREENS["the triage screen"]}
+        await pilot.press("slash")
+        # The field takes a, r, ? …: in the bar only keys that type nothing are bindings (as
+        # Textual filters the chain; it does not know `/` is a character, but the field
+        # takes it all the same).
+        field = app.screen.focused
+        assert field is not None
+
+        def consumed(key: str) -> bool:
+            return field.check_consume_key(key, key_to_character(key))
+
+        typing = {k.id for k in bindings.SCREENS["the filter bar"] if all(consumed(key) for key in k.keys.split(","))}
+        assert typing and "filter.help" not in typing
+        every = {key for k in bindings.ALL.values() for key in k.keys.split(",")}
+        assert all(bindings.typed(key) for key in every if consumed(key))
+        assert live() == {k.id for k in bindings.SCREENS["the filter bar"]} - typing
+        await pilot.press("escape")
         await pilot.press("O")
         await until(pilot, lambda: type(app.screen).__name__ == "SyncScreen")
         assert live() == {k.id for k in bindings.SCREENS["the outbox"]}

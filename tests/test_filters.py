@@ -312,7 +312,7 @@ ERRORS: list[tuple[str, str, tuple[int, int]]] = [
     ("reports>=1.5", "reports is a whole number, e.g. reports>=5", (9, 12)),
     ("reports>=1234567890123", "reports is a whole number, e.g. reports>=5", (9, 22)),
     ("reports>=٣", "reports is a whole number, e.g. reports>=5", (9, 10)),
-    ("priority>101", "priority is a whole number from 0 to 100", (9, 12)),
+    ("priority>101", "priority is a whole number from 0 to 100, e.g. priority>=70", (9, 12)),
     ("age>2x", f"bad duration '2x' {BAD_DURATION}", (4, 6)),
     ("age>2", f"bad duration '2' {BAD_DURATION}", (4, 5)),
     ("age>30m1h", f"bad duration '30m1h' {BAD_DURATION}", (4, 9)),
@@ -684,11 +684,105 @@ def test_terms_know_where_they_were_typed() -> None:
     assert [text[slice(*t.span)] for t in parse(text).terms] == ["kind:post", '-"free text"', "reports>=5", "overdue"]
 
 
-def test_the_grammar_table_names_every_field_and_sort() -> None:
-    from triage_tui import filters
+def test_docs_filters_md_holds_the_table_the_parser_is_driven_by() -> None:
+    from pathlib import Path
 
-    doc = filters.__doc__ or ""
+    from triage_tui import filter_fields
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "filters.md").read_text(encoding="utf-8")
+    assert doc == filter_fields.with_table(doc), "docs/filters.md is stale: run python3 -m triage_tui.filter_fields"
+    table = filter_fields.markdown_table()
     for name in (*FIELDS, "overdue"):
-        assert f"| `{name}" in doc, name
+        assert f"| `{name}" in table, name
     for name in SORTS:
         assert f"`{name}`" in doc, name
+
+
+def test_the_reference_is_the_parsers_table() -> None:
+    """Every field the parser knows has a row, every example in it parses to a term of its
+    field, and what a row says a field takes is what the parser says when it is not."""
+    from triage_tui import filter_fields
+
+    rows = filter_fields.reference()
+    assert [r.syntax.split(":")[0].split(" ")[0] for r in rows[: len(FIELDS)]] == list(FIELDS)
+    for row in rows:
+        for example in row.examples:
+            assert len(parse(example).terms) == 1, example
+    for f in filter_fields.FIELD_LIST:
+        assert all(parse(e).terms[0].name == f.name for e in f.examples)  # type: ignore[attr-defined]
+        if f.values is not None and not isinstance(f.values, filter_fields.Country):
+            with pytest.raises(FilterError) as info:
+                parse(f"{f.name}:é@")
+            assert info.value.message == f"{f.name} is {row_for(rows, f.name).takes}"
+        value = re.split(r"[:<>=]+", f.example, maxsplit=1)[1]
+        for op in (">=", ">", "<=", "<", "=", ":"):
+            ok = op in f.shape.ops
+            try:
+                parse(f"{f.name}{op}{value}")
+            except FilterError:
+                assert not ok, (f.name, op)
+            else:
+                assert ok, (f.name, op)
+
+
+def row_for(rows: Any, name: str) -> Any:
+    return next(r for r in rows if r.syntax.startswith(name))
+
+
+# ---------------------------------------------------------------------------
+# Unfinished or wrong: what the filter bar says while a filter is typed.
+
+UNFINISHED = ["reason:", "reports>=", "due<", "age>2", "age>1h3", "due<-", "due<-1", "kind:po", "kind:post,", "source:t",
+              "country:d", '"unterminated', 'kind:post -"free', "-", "kind:post -", "flag:mixed_", "OR", "x AND"]
+WRONG = ["sourc:x", "reports>>5", "reports!=5", "priority>101", "kind:pox", "age>-", "age>1s2", "age:2h", "kind>post",
+         "country:uk", "reason:sp@m", '"a"b', '""', "--x", "a\"b", "reason: x", "kind:,post", "source:tf OR x", "- x",
+         "reports>=x", "age>2 x"]
+
+
+@pytest.mark.parametrize("text", UNFINISHED)
+def test_an_unfinished_term_is_incomplete(text: str) -> None:
+    with pytest.raises(FilterError) as info:
+        parse(text)
+    assert info.value.incomplete
+    assert any(_parses(text + more) for more in CONTINUATIONS), "said unfinished, but nothing finishes it"
+
+
+@pytest.mark.parametrize("text", WRONG)
+def test_a_term_no_typing_can_mend_is_wrong_at_once(text: str) -> None:
+    with pytest.raises(FilterError) as info:
+        parse(text)
+    assert not info.value.incomplete
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse(text)
+    except FilterError:
+        return False
+    return True
+
+
+def _continuations() -> list[str]:
+    from triage_tui import countries, filter_fields
+
+    words = {"post", "channel", "DE", "E", "x", "0", "1h", "s", "h", "5", "spam", "=5", "\"", 'x"', " x"}
+    for f in filter_fields.FIELD_LIST:
+        if isinstance(f.values, filter_fields.Choice):
+            words |= {w for w in f.values._table()}
+    words |= set(countries.assigned())
+    return sorted({w[k:] for w in words for k in range(len(w))} | {"ANGE"})
+
+
+CONTINUATIONS = _continuations()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(GRAMMAR_BITS, max_size=8).map("".join))
+def test_incomplete_is_exactly_what_typing_on_can_still_mend(text: str) -> None:
+    """The principle, checked on grammar-shaped text: an error said to be unfinished is
+    one some continuation makes valid; an error said to be wrong is one none does."""
+    try:
+        parse(text)
+    except FilterError as err:
+        mended = any(_parses(text + more) for more in CONTINUATIONS)
+        assert mended == err.incomplete, (text, err.message)

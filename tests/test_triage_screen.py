@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from tests.conftest import FakeClock, RunningServer, start_server
 from triage_tui.backends.triage import TriageBackend
@@ -29,7 +30,8 @@ from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonP
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.filters import Filter
-from triage_tui.ui.screens.triage import HINT, Settings, TriageScreen
+from triage_tui.ui.screens.triage import Settings, TriageScreen
+from triage_tui.ui.widgets.filter_bar import HINT
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC).timestamp()
 FAST = Settings(undo_seconds=0.2, confirm_above=10)
@@ -249,7 +251,7 @@ async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(
         authority = [i for i in screen._all.values() if "authority_order" in i.sources]
         await pilot.press("slash", *"source:ao country:")
         await pilot.pause(0.2)
-        assert note(screen) == HINT  # half typed: no count, and no error before enter
+        assert "… country needs a value" in note(screen) and "match" not in note(screen)  # half typed: what is missing, no count
         await pilot.press(*"DE")
         german = [i for i in authority if "DE" in i.countries]
         await until(pilot, lambda: note(screen).startswith(f"{len(german)} items match"))
@@ -302,6 +304,125 @@ async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(
         assert not first_page & set(built), "rows of the first page built although built while typing"
 
 
+def note_content(screen: TriageScreen) -> Content:
+    shown = screen.query_one("#filter-error", Static).render()
+    assert isinstance(shown, Content)
+    return shown
+
+
+def styles_of(content: Content) -> set[str]:
+    return {str(span.style) for span in content.spans}
+
+
+async def test_a_filter_error_shows_as_it_is_typed_and_what_is_unfinished_is_a_hint(server: RunningServer, outbox_path: Path) -> None:
+    """A term no typing can mend is an error at once: ✖, red, ^ under the token where the
+    field shows it. A term that is only unfinished says what is missing, not in red, and
+    becomes an error only on enter."""
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        everything = screen.queue.item_count
+        field = screen.query_one("#filter-input", Input)
+        for text, token, message in [
+            ("sourc:x", "sourc", "✖ unknown field 'sourc' (did you mean source?)"),
+            ("kind:post reports>>5", ">>", "✖ bad comparison '>>'"),
+            ('"a"b', "b", "✖ put a space after the closing quote"),
+        ]:
+            await pilot.press("slash", "ctrl+u", *text)  # ctrl+u: the field's delete-to-start
+            await pilot.pause()
+            assert field.value == text
+            shown = note_content(screen)
+            caret, said = shown.plain.split("\n", 1)
+            assert said.startswith(message) and "f1 filter help" in said, said
+            column = caret.index("^")
+            assert caret.count("^") == len(token) and text[column : column + len(token)] == token
+            assert any("text-error" in s for s in styles_of(shown))
+            await pilot.press("escape")
+        for text, message in [("reason:", "… reason needs a value, e.g. reason:spam"),
+                              ('"unterminated', '… unterminated quote: close the phrase with "'),
+                              ("kind:po", "… kind is post, channel or account")]:
+            await pilot.press("slash", "ctrl+u", *text)
+            await pilot.pause()
+            shown = note_content(screen)
+            caret, said = shown.plain.split("\n", 1)
+            assert said.startswith(message), said
+            assert not any("text-error" in s for s in styles_of(shown)), text  # a hint, not an error
+            await pilot.press("escape")
+        await pilot.press("slash", "ctrl+u", *"reason:", "enter")
+        await pilot.pause()
+        assert note(screen).split("\n", 1)[1].startswith("✖ reason needs a value") and screen.queue.item_count == everything
+        await pilot.press(*"spam")
+        await until(pilot, lambda: "match" in note(screen))
+        assert "✖" not in note(screen) and "^" not in note(screen)
+
+
+async def test_the_caret_follows_the_field_when_it_scrolls(server: RunningServer, outbox_path: Path) -> None:
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        text = "日本語 " * 15 + "sourc:x"  # wider than the field: it scrolls; wide characters take two cells
+        await pilot.press("slash", *text)
+        await pilot.pause()
+        field = screen.query_one("#filter-input", Input)
+        assert field.scroll_x > 0
+        caret = note(screen).split("\n", 1)[0]
+        column = caret.index("^")
+        drawn = field.render_line(0)
+        assert drawn.crop(column, column + 5).text == "sourc", drawn.text  # under the word as the field shows it
+        await pilot.press("home")  # the bad word scrolls out to the right: the caret points at the edge
+        await pilot.pause()
+        assert field.scroll_x == 0
+        assert note(screen).split("\n", 1)[0].index("^") == field.content_region.width - 1
+
+
+async def test_the_filter_bar_opens_the_filter_cheat_sheet(server: RunningServer, outbox_path: Path) -> None:
+    """F1 in the filter bar (its hint says so) opens help at the filter language, made
+    from the parser's own table; esc goes back to the bar with the text as it was."""
+    from textual.containers import VerticalScroll
+
+    from triage_tui import filter_fields
+
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *"reports>")
+        await pilot.pause()
+        assert "f1 filter help" in note(screen)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        help_screen = pilot.app.screen
+        sheet = help_screen.query_one("#help-filters", Static)
+        scroller = help_screen.query_one(VerticalScroll)
+        assert scroller.scroll_y > 0 and scroller.scroll_y == sheet.virtual_region.y  # at the cheat-sheet
+        text = " ".join(str(sheet.render()).split())  # wrapped to the box
+        for row in filter_fields.reference():
+            assert row.syntax in text and row.matches in text and all(e in text for e in row.examples)
+        for name in filter_fields.FIELDS:
+            assert name in text
+        assert ">=, >, <=, < or =" in text
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen)
+        field = screen.query_one("#filter-input", Input)
+        assert field.has_focus and field.value == "reports>"
+        await pilot.press(*"=5", "enter")
+        assert str(screen._filter) == "reports>=5"
+
+
+async def test_the_filter_bar_says_the_cheat_sheet_key_as_remapped(server: RunningServer, outbox_path: Path) -> None:
+    app = TriageApp(TriageBackend(server.url, server.tokens["ana"]), Outbox(outbox_path), backend_name=server.url,
+                    settings=FAST, keymap={"filter.help": "f2"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash")
+        assert "f2 filter help" in note(screen) and "f1" not in note(screen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+
+
 async def test_tag_by_filter_says_how_many_shown_items_match(server: RunningServer, outbox_path: Path) -> None:
     app = make_app(server, outbox_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -324,6 +445,74 @@ async def test_sort_cycles_through_the_orders(server: RunningServer, outbox_path
         await pilot.press("s")
         counts = [i.report_count for i in screen.queue.items]
         assert counts == sorted(counts, reverse=True)
+
+
+async def test_sort_goes_to_the_top_of_the_new_order(server: RunningServer, outbox_path: Path) -> None:
+    """Moderators sort to see the top: the cursor and the view go to the first row, not
+    stay on the item the cursor was on, wherever the new order puts it."""
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press(*["pagedown"] * 3)
+        assert screen.queue.cursor_index > 0 and screen.queue.scroll_offset.y > 0
+        for _ in ("priority", "reports", "age", "deadline"):
+            await pilot.press("g", *["pagedown"] * 2)
+            await pilot.press("s")
+            await pilot.pause()
+            first = screen._sort.sort(screen._all.values())[0]
+            assert screen.queue.cursor_index == 0 and screen.queue.scroll_offset.y == 0, str(screen._sort)
+            assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first.id
+            await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first.id)
+
+
+LONG_FILTER = "reports>=1 -source:automated -flag:bidi priority<=100 age>0"
+
+
+async def test_the_status_line_always_shows_the_filter_and_the_sort(server: RunningServer, outbox_path: Path) -> None:
+    """At 80 columns a filter on the queue is shown (cut with … when long) next to the
+    sort; at 200 the whole filter and the moderator fit too, and a resize fits again."""
+    from triage_tui.ui.widgets.status import StatusLine
+
+    app = make_app(server, outbox_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *LONG_FILTER, "enter", "s")
+        await pilot.pause()
+        status = screen.query_one(StatusLine)
+        line = status.render()
+        assert isinstance(line, Content)
+        assert line.cell_length <= status.content_region.width == 78
+        assert "sort priority" in line.plain and "filter reports>=1…" in line.plain
+        assert f"{screen.queue.item_count:,}/" in line.plain and "past deadline" not in line.plain and "late" in line.plain
+        await pilot.resize_terminal(200, 60)
+        await until(pilot, lambda: status.content_region.width == 198)
+        await pilot.pause()
+        line = status.render()
+        assert isinstance(line, Content)
+        assert f"filter {LONG_FILTER}" in line.plain and "sort priority" in line.plain and "Ana" in line.plain
+
+
+@pytest.mark.parametrize("state", [
+    {},
+    {"filter": "reason:spam 日本語のテキスト検索 \"नमस्ते दुनिया\" 👩‍👩‍👧"},
+    {"tagged": 4, "unsent": 3, "conflicts": 1, "overdue": 12},
+    {"problem": "sync: connection refused (127.0.0.1:8080), retrying in 30 s", "online": False},
+])
+def test_the_status_line_gives_way_in_cells_and_keeps_the_filter_and_sort(state: dict[str, Any]) -> None:
+    from triage_tui.ui.widgets.status import FILTER_LEAST, status_line
+
+    fields: dict[str, Any] = dict(queue="open", total=1234, loading=False, shown=56, tagged=0, unsent=0, conflicts=0, attention=0,
+                                  overdue=0, online=True, problem=None, sort="-age", filter=LONG_FILTER, me="Ana Moderator") | state
+    whole = status_line(**fields).content()
+    for width in range(60, 201):
+        line = status_line(**fields).fit(width)
+        assert line.cell_length <= max(width, 0) or width < 80, (width, line.plain)
+        assert "sort -age" in line.plain, width
+        shown_filter = line.plain.split("filter ", 1)[1].split("│")[0].rstrip()
+        assert shown_filter == fields["filter"] or (shown_filter.endswith("…") and fields["filter"].startswith(shown_filter[:-1].rstrip())), width
+        assert len("filter " + shown_filter) >= min(FILTER_LEAST, len("filter " + fields["filter"]))
+        if whole.cell_length <= width:
+            assert line.plain == whole.plain  # nothing gives way that need not
 
 
 async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, outbox_path: Path) -> None:
@@ -475,7 +664,7 @@ async def test_a_poison_decision_is_parked_with_its_reason_and_the_others_are_se
         await until(pilot, lambda: screen.outbox.counts(server.url, "mod-ana") == {"sent": 3, "needs_attention": 1})
         await pilot.pause()
         status = str(screen.query_one(StatusLine).render())
-        assert "? 1 need attention" in status and "↑ 0 unsent" in status
+        assert "? 1 needs attention" in status and "↑ 0 unsent" in status
         assert sorted(d["item_id"] for d in audit(server)) == ["it-0000031", "it-0000032", "it-0000034"]
         await pilot.press("O")
         sync = pilot.app.screen
@@ -546,6 +735,9 @@ async def test_help_lists_every_binding_by_group(server: RunningServer, outbox_p
             assert description in text, binding_id
         for group in ("Move", "Decide", "Select", "Find", "Item", "App"):
             assert group in text
+        assert "Filter help" in text  # the filter bar's key is listed too
+        sheet = str(pilot.app.screen.query_one("#help-filters").render())
+        assert "Filters" in sheet and "reports OP N" in sheet
 
 
 # -- snapshots: a fixed clock on both sides so countdowns do not move ---------------------
@@ -585,6 +777,41 @@ def test_snapshot_help(snap_compare: Any, fixed_server: RunningServer, outbox_pa
         await pilot.press("question_mark")
 
     assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 40), run_before=before)
+
+
+def test_snapshot_a_filter_and_a_sort_at_80x24(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    """The status line shows the filter, cut with …, and the sort; the cursor is at the top."""
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *LONG_FILTER, "enter", "s")
+        screen = screen_of(pilot)
+        first = screen.queue.items[0].id
+        await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
+
+
+@pytest.mark.parametrize("typed", ["kind:post reports>>5", "kind:post reason:"])
+def test_snapshot_the_filter_bar_while_typing(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path, typed: str) -> None:
+    """An error no typing can mend: ✖ and ^ in red as it is typed; an unfinished term: … and what it needs."""
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *typed)
+        await pilot.pause(0.2)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
+
+
+def test_snapshot_the_filter_cheat_sheet_from_the_filter_bar(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", "f1")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(fixed_app(fixed_server, outbox_path), terminal_size=(80, 24), run_before=before)
 
 
 def test_snapshot_reason_picker(snap_compare: Any, fixed_server: RunningServer, outbox_path: Path) -> None:

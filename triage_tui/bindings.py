@@ -57,6 +57,9 @@ TRIAGE = (
     Key("item.scroll_up", "ctrl+u", "detail_page(-1)", "Scroll the item up", show=False),
     Key("app.quit", "q", "quit", "Quit"),
 )
+FILTER = (  # the filter bar of `/` and `T`, while it has the focus (typed keys go into it)
+    Key("filter.help", "f1", "screen.help('filters')", "Filter help"),
+)
 OUTBOX = (
     Key("sync.drop", "d", "drop", "Drop (record)"),
     Key("sync.redecide", "r", "redecide", "Re-decide"),
@@ -79,6 +82,7 @@ CONFIRM = (  # the yes/no dialog, a dialog too
 _PRIORITY = tuple(k for k in APP if k.priority)
 SCREENS: Mapping[str, tuple[Key, ...]] = {
     "the triage screen": APP + TRIAGE + QUEUE,
+    "the filter bar": APP + TRIAGE + FILTER,
     "the outbox": _PRIORITY + OUTBOX,
     "the stats screen": _PRIORITY + STATS,
     "the help screen": _PRIORITY + HELP,
@@ -125,6 +129,17 @@ NAMED = frozenset(("escape", "enter", "return", "tab", "space", "backspace", "de
 _CHARACTERS = frozenset(normalise(chr(c)) for c in range(0x21, 0x250) if chr(c).isprintable())
 
 
+def typed(key: str) -> bool:
+    """Whether `key` types a character: a text field that has the focus takes it as text
+    (Textual's Input consumes printable characters), so no binding of it runs there."""
+    key = normalise(key)
+    return key == "space" or len(key) == 1 or key in _CHARACTERS
+
+
+TYPING = frozenset(k.id for k in FILTER)
+"""Bindings that live while a text field has the focus: a key that types is no key there."""
+
+
 def known(key: str) -> bool:
     """Whether Textual can ever send `key`: `ctlr+a` or `enterr` would bind nothing."""
     *modifiers, name = key.split("+")
@@ -156,11 +171,16 @@ def problems(keymap: Mapping[str, str]) -> list[str]:
                              f"question_mark, with modifiers {', '.join(MODIFIERS)}")
             elif key in RESERVED and key not in default:
                 found.append(f"{binding_id}: {key} is reserved for {RESERVED[key]}; choose another key")
+            elif binding_id in TYPING and typed(key):
+                found.append(f"{binding_id}: {key} would be typed into the filter bar; choose a key that types nothing, "
+                             "like f1 or ctrl+h")
     for screen, table in SCREENS.items():
         owner: dict[str, Key] = {}
         for binding in table:
             for key in (normalise(k) for k in keymap.get(binding.id, binding.keys).split(",")):
                 if key in RESERVED:  # said above, for the binding moved onto it
+                    continue
+                if screen == "the filter bar" and typed(key):  # typed into the bar: no binding runs
                     continue
                 other = owner.setdefault(key, binding)
                 clash = f"{key}: bound to both {other.id} and {binding.id} on {screen}"

@@ -8,31 +8,18 @@ Terms are separated by whitespace and AND-ed. There is no OR and there are no
 parentheses: a comma list gives alternatives within one field (`source:tf,ao`), which
 covers what a queue filter needs without a precedence grammar to get wrong at 3 a.m.
 
-| term | matches an item when | example | sent to the server as |
-|---|---|---|---|
-| `kind:V[,V…]` | its kind is one of `post`, `channel` | `kind:channel` | `kind=` (one value) |
-| `source:V[,V…]` | one of its reports came from one of: `user_report` (`user`), `trusted_flagger` (`trusted`, `tf`), `authority_order` (`authority`, `order`, `ao`), `automated` (`auto`) | `source:tf,ao` | `source=` (one value) |
-| `country:CC[,CC…]` | one of its countries is one of these assigned ISO 3166-1 alpha-2 codes (any case; `GB`, not `UK`) | `country:de,at` | `country=` (one value) |
-| `reason:CODE[,CODE…]` | one of its reports gave one of these policy codes (exact case) as its reason, not only the main reason the list shows | `reason:spam,scam` | `reason=` (one value) |
-| `state:V[,V…]` | its state is one of `open`, `escalated`, `closed` | `state:escalated` | — |
-| `escalated:CODE[,CODE…]` | it is escalated to one of these targets | `escalated:legal` | — |
-| `flag:V[,V…]` | the sanitizer flagged its snippet with one of `control`, `bidi`, `invisible`, `combining`, `mixed_script`, `truncated`; `any`: with any flag | `flag:bidi` | — |
-| `campaign:ID[,ID…]` | it belongs to one of these campaigns; `any`: to any campaign | `campaign:any` | — |
-| `reports OP N` | its report count compares so; `reports:N` means exactly N (`reports=N`) | `reports>=5` | `min_reports=` (from `>=`, `>`, `=`) |
-| `priority OP N` | its priority (0–100) compares so; `priority:N` means exactly N | `priority>70` | — |
-| `age OP DUR` | the time since its first report compares so (`<`, `<=`, `>`, `>=` only) | `age>2h` | — |
-| `due OP DUR` | the time until its deadline compares so, negative once passed (`<`, `<=`, `>`, `>=` only); never matches an item without a deadline | `due<30m`, `due<-1h` | — |
-| `overdue` | its deadline has come (the list shows `!`): `due<=0` | `overdue` | — |
-| `word`, `"a phrase"` | its snippet contains the text, ignoring case; inside quotes `\\"` is a quote and `\\\\` a backslash | `"free bitcoin"` | `q=` (the longest) |
-| `-TERM` | TERM does not match | `-source:auto` | — |
+Each field, what it takes and what it matches is one table, `filter_fields.FIELD_LIST`,
+which drives the parser below; the cheat-sheet under `?` and docs/filters.md's table are
+generated from it (`filter_fields.reference()`), with the rules: `OP` is a comparison, a
+duration `DUR` is whole units (`1h30m`), names and fixed choices are case-insensitive. A
+word that would read as a term (`overdue`, `note:x`, `-5%`) is searched for as text when
+quoted. Bare `OR`, `AND` and `NOT` are errors rather than text searches, because whoever
+types them means logic and would otherwise silently get a filter that matches nothing.
 
-`OP` is one of `>=`, `>`, `<=`, `<`, `=`. A duration `DUR` is whole units in the order
-days, hours, minutes, seconds, each at most once (`30s`, `45m`, `2h`, `1d`, `1h30m`) or
-`0`, at most 36500d; `due` also takes a leading `-` ("overdue by"): `due<-1h`. Field
-names, enum values, `any` and `overdue` are case-insensitive. A word that would read
-as a term (`overdue`, `note:x`, `-5%`) is searched for as text when quoted. Bare `OR`,
-`AND` and `NOT` are errors rather than text searches, because whoever types them means
-logic and would otherwise silently get a filter that matches nothing.
+While a filter is typed, an error that more typing could still mend (`reason:`,
+`age>2`, an open quote) is `FilterError.incomplete`: the prompt shows it as what is
+missing, not as a mistake. An error that no continuation mends (`sourc:x`, `reports>>5`)
+is shown as an error at once.
 
 Sorts (`parse_sort`): `deadline` (earliest first, none last, ties by priority, highest
 first), `priority` (highest first), `reports` (most first), `age` (oldest first report
@@ -47,17 +34,17 @@ item the filter matches is on those pages, not every item on them matches.
 from __future__ import annotations
 
 import difflib
-import enum
 import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
-from triage_tui import countries
 from triage_tui.cells import clip, width as cell_width
+from triage_tui.filter_fields import ANY, COMPARISONS, DURATION_EXAMPLES, MAX_DURATION_DAYS, OVERDUE, Field, Shape, alternatives
+from triage_tui.filter_fields import FIELDS as _FIELDS
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
 
@@ -84,14 +71,21 @@ class FilterError(ValueError):
 
     The span is in characters of the typed text (end exclusive), so the prompt can
     highlight it and the shell can print `caret()` under the command line.
+
+    `incomplete`: the text ran out in the middle of a term that more typing can still
+    finish (`reason:`, `age>2`, `kind:po`, `"free`, a trailing `-`): the text is the
+    start of a valid filter, so a prompt checking as it is typed says what is missing
+    rather than calling it wrong. Everything else is wrong whatever follows (`sourc:x`,
+    `reports>>5`, `priority>101`). It is still an error for enter or the shell.
     """
 
-    def __init__(self, message: str, start: int, end: int, text: str = "") -> None:
+    def __init__(self, message: str, start: int, end: int, text: str = "", *, incomplete: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
         self.text = text
+        self.incomplete = incomplete
 
     def caret(self) -> str:
         """The expression, then `^^^` under the bad token, for a terminal.
@@ -128,91 +122,15 @@ def _shown(token: str) -> str:
 # Fields.
 
 
-class _Shape(enum.Enum):
-    SET = "set"  # field:a,b — one of the values
-    NUMBER = "number"  # field>=5
-    DURATION = "duration"  # field<30m
-
-
-@dataclass(frozen=True, slots=True)
-class _Field:
-    name: str
-    shape: _Shape
-    example: str
-    problem: str  # the error for a bad value: what the field takes
-    canonical: Callable[[str], str | None] | None = None  # SET only: a value's canonical form; None (or a ValueError saying why) if invalid
-    server: str | None = None  # the protocol query parameter for a single positive value
-
-
-def _enum_value(kind: type[enum.StrEnum], aliases: dict[str, str] | None = None) -> Callable[[str], str | None]:
-    table = {m.value: m.value for m in kind}
-    table.update(aliases or {})
-    return lambda v: table.get(v.lower())
-
-
-def _pattern_value(pattern: str, *, upper: bool = False, any_word: bool = False) -> Callable[[str], str | None]:
-    compiled = re.compile(pattern)
-
-    def canonical(value: str) -> str | None:
-        if any_word and value.lower() == "any":
-            return "any"
-        if not compiled.fullmatch(value):
-            return None
-        return value.upper() if upper else value
-
-    return canonical
-
-
-def _country_value(value: str) -> str:
-    """A country in any case; one that is none is refused with why and the code meant (`uk`: GB)."""
-    problem = countries.problem(value.upper())
-    if problem is not None:
-        raise ValueError(problem)
-    return value.upper()
-
-
-_CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model._CODE_RE
-ANY: Final = "any"
-
-_FIELD_LIST: tuple[_Field, ...] = (
-    _Field("kind", _Shape.SET, "kind:post", "kind is post, channel or account", _enum_value(Kind), "kind"),
-    _Field(
-        "source", _Shape.SET, "source:tf",
-        "source is user_report (user), trusted_flagger (trusted, tf), authority_order (authority, order, ao) or automated (auto)",
-        _enum_value(Source, {"user": "user_report", "trusted": "trusted_flagger", "tf": "trusted_flagger",
-                             "authority": "authority_order", "order": "authority_order", "ao": "authority_order",
-                             "auto": "automated"}),
-        "source",
-    ),
-    _Field("country", _Shape.SET, "country:DE", "country is an assigned ISO 3166-1 alpha-2 code such as DE (GB, not UK)",
-           _country_value, "country"),
-    _Field("reason", _Shape.SET, "reason:spam", "reason is a policy code such as spam (letters, digits, _ . : # / -)",
-           _pattern_value(_CODE), "reason"),
-    _Field("state", _Shape.SET, "state:open", "state is open, escalated or closed", _enum_value(State)),
-    _Field("reports", _Shape.NUMBER, "reports>=5", "reports is a whole number, e.g. reports>=5"),
-    _Field("priority", _Shape.NUMBER, "priority>=70", "priority is a whole number from 0 to 100"),
-    _Field("age", _Shape.DURATION, "age>2h", ""),
-    _Field("due", _Shape.DURATION, "due<30m", ""),
-    _Field("flag", _Shape.SET, "flag:bidi",
-           "flag is control, bidi, invisible, combining, mixed_script, truncated or any",
-           _enum_value(Flag, {ANY: ANY})),
-    _Field("campaign", _Shape.SET, "campaign:any", "campaign is an id (printable ASCII) or any",
-           _pattern_value(r"[!-~]{1,512}", any_word=True)),
-    _Field("escalated", _Shape.SET, "escalated:legal",
-           "escalated is a target code such as legal (letters, digits, _ . : # / -)", _pattern_value(_CODE)),
-)
-_FIELDS: dict[str, _Field] = {f.name: f for f in _FIELD_LIST}
 FIELDS: tuple[str, ...] = tuple(_FIELDS)
 """The field names, in the order error messages list them."""
 
-_PRIORITY_MAX = 100
 _NUMBER_DIGITS = 12  # bounds int() work and keeps numbers sane
-_MAX_DURATION = timedelta(days=36_500)  # a century: `now ± d` can never overflow
+_MAX_DURATION = timedelta(days=MAX_DURATION_DAYS)
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq,
-}
-_OPS_TEXT = ">=, >, <=, < or ="
+_OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {op: _OPERATORS[op] for op in COMPARISONS}
+_OPS_TEXT = alternatives(COMPARISONS)
 
 
 # ---------------------------------------------------------------------------
@@ -311,7 +229,7 @@ class CompareTerm(Term):
         raise AssertionError(self.name)
 
     def _body(self) -> str:
-        value = str(self.number) if _FIELDS[self.name].shape is _Shape.NUMBER else _format_duration(self.duration)
+        value = str(self.number) if _FIELDS[self.name].shape is Shape.NUMBER else _format_duration(self.duration)
         return f"{self.name}{self.op}{value}"
 
     def min_reports(self) -> int | None:
@@ -334,7 +252,7 @@ class OverdueTerm(Term):
         return lambda item, now: item.deadline is not None and item.deadline <= now
 
     def _body(self) -> str:
-        return "overdue"
+        return OVERDUE
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,8 +394,10 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def error(self, message: str, start: int, end: int) -> FilterError:
-        return FilterError(message, start, end, self.text)
+    def error(self, message: str, start: int, end: int, *, unfinished: bool = False) -> FilterError:
+        """The error at `start:end`; `unfinished`: what was typed there can still be
+        finished into a valid term, if nothing follows it (it ends the text)."""
+        return FilterError(message, start, end, self.text, incomplete=unfinished and end == len(self.text))
 
     def terms(self) -> list[Term]:
         text, n = self.text, len(self.text)
@@ -492,7 +412,7 @@ class _Parser:
             if negated:
                 i += 1
                 if i == n or text[i].isspace():
-                    raise self.error("'-' needs a term after it, e.g. -source:auto", start, i)
+                    raise self.error("'-' needs a term after it, e.g. -source:auto", start, i, unfinished=True)
             if text[i] == '"':
                 i = self.phrase(start, i, negated, terms)
             else:
@@ -510,7 +430,7 @@ class _Parser:
         i = quote + 1
         while True:
             if i == n:
-                raise self.error('unterminated quote: close the phrase with "', quote, n)
+                raise self.error('unterminated quote: close the phrase with "', quote, n, unfinished=True)
             ch = text[i]
             if ch == "\\" and i + 1 < n and text[i + 1] in '"\\':
                 chars.append(text[i + 1])
@@ -540,9 +460,9 @@ class _Parser:
         if '"' in word:
             quote = at + word.index('"')
             raise self.error("a quote can only start a term: put a space before it", quote, quote + 1)
-        if word in _LOGIC:
-            raise self.error(_LOGIC[word], start, end)
-        if word.lower() == "overdue":
+        if word in _LOGIC:  # (unfinished: OR may be the start of ORANGE)
+            raise self.error(_LOGIC[word], start, end, unfinished=True)
+        if word.lower() == OVERDUE:
             return OverdueTerm(negated, span)
         m = _FIELD_TERM.match(word)
         if m is None:
@@ -553,7 +473,7 @@ class _Parser:
             guess = difflib.get_close_matches(name.lower(), FIELDS, n=1)
             hint = f" (did you mean {guess[0]}?)" if guess else ""
             raise self.error(f"unknown field '{_shown(name)}'{hint} — fields: {', '.join(FIELDS)}", at, at + len(name))
-        if f.shape is _Shape.SET and op[0] in ":=":
+        if f.shape is Shape.SET and op[0] in ":=":
             op = op[0]  # the rest is the value, so that a code may start with ':'
         op_at = at + m.start(2)
         op_span = (op_at, op_at + len(op))
@@ -562,50 +482,58 @@ class _Parser:
             raise self.error(f"bad comparison '{_shown(op)}' — use {_OPS_TEXT}{hint}", *op_span)
         value_at = op_at + len(op)
         value = self.text[value_at:end]
-        if f.shape is _Shape.SET and op not in (":", "="):
-            raise self.error(f"{f.name} takes ':', as in {f.example}, not '{op}'", *op_span)
-        if f.shape is _Shape.DURATION and op in (":", "="):
-            raise self.error(f"{f.name} needs <, <=, > or >=, e.g. {f.example}", *op_span)
+        if op not in f.shape.ops:
+            if f.shape is Shape.SET:
+                raise self.error(f"{f.name} takes ':', as in {f.example}, not '{op}'", *op_span)
+            raise self.error(f"{f.name} needs {alternatives(f.shape.ops[::-1])}, e.g. {f.example}", *op_span)
         if not value:
-            raise self.error(f"{f.name} needs a value, e.g. {f.example}", start, end)
+            raise self.error(f"{f.name} needs a value, e.g. {f.example}", start, end, unfinished=True)
         match f.shape:
-            case _Shape.SET:
+            case Shape.SET:
                 return SetTerm(negated, span, name=f.name, values=self.values(f, value, value_at))
-            case _Shape.NUMBER:
+            case Shape.NUMBER:
                 number = int(value) if _NUMBER.fullmatch(value) else -1
-                if number < 0 or (f.name == "priority" and number > _PRIORITY_MAX):
-                    raise self.error(f.problem, value_at, end)
+                if number < 0 or (f.most is not None and number > f.most):
+                    raise self.error(f.problem(), value_at, end)
                 return CompareTerm(negated, span, name=f.name, op="=" if op == ":" else op, number=number)
-            case _Shape.DURATION:
+            case Shape.DURATION:
                 duration = self.duration(f, value, value_at)
                 return CompareTerm(negated, span, name=f.name, op=op, duration=duration)
         raise AssertionError(f.shape)
 
-    def values(self, f: _Field, value: str, at: int) -> tuple[str, ...]:
+    def values(self, f: Field, value: str, at: int) -> tuple[str, ...]:
         """A comma list's canonical values, in the order typed, without repeats."""
         out: list[str] = []
         pos = at
+        kind = f.values
+        assert kind is not None
         for k, part in enumerate(value.split(",")):
             if not part:
                 comma = pos - 1 if k else pos  # the comma beside the gap
-                raise self.error(f"empty value in the {f.name} list", comma, comma + 1)
-            assert f.canonical is not None
+                # A trailing comma ends the text while the next value is still to come.
+                raise self.error(f"empty value in the {f.name} list", comma, comma + 1, unfinished=pos == len(self.text))
+            end = pos + len(part)
             try:
-                canonical = f.canonical(part)
+                canonical = kind.canonical(part)
             except ValueError as exc:
-                raise self.error(str(exc), pos, pos + len(part)) from None
+                raise self.error(str(exc), pos, end, unfinished=kind.may_grow(part)) from None
             if canonical is None:
-                raise self.error(f.problem, pos, pos + len(part))
+                raise self.error(f.problem(), pos, end, unfinished=kind.may_grow(part))
             if canonical not in out:
                 out.append(canonical)
             pos += len(part) + 1
         return tuple(out)
 
-    def duration(self, f: _Field, value: str, at: int) -> timedelta:
+    def duration(self, f: Field, value: str, at: int) -> timedelta:
         span = (at, at + len(value))
         m = _DURATION.fullmatch(value)
         if m is None or (not any(m.groups()[1:]) and value.lstrip("-") != "0"):
-            raise self.error(f"bad duration '{_shown(value)}' — use e.g. 30s, 45m, 2h, 1d or 1h30m", *span)
+            if value.startswith("-") and f.name != "due":
+                raise self.error(f"{f.name} cannot be negative", *span)
+            # `2`, `1h3`, `-`: a unit or a digit more makes it one (whether it is then too
+            # long is for then to say).
+            grows = any(_DURATION.fullmatch(value + more) for more in ("s", "0"))
+            raise self.error(f"bad duration '{_shown(value)}' — use e.g. {DURATION_EXAMPLES}", *span, unfinished=grows)
         sign, days, hours, minutes, seconds = m.groups()
         duration = timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0))
         if duration > _MAX_DURATION:
@@ -636,7 +564,7 @@ def _bare_ok(text: str) -> bool:
         or '"' in text
         or text.startswith("-")
         or text in _LOGIC
-        or text.lower() == "overdue"
+        or text.lower() == OVERDUE
         or _FIELD_TERM.match(text)
     )
 

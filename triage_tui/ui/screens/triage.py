@@ -23,13 +23,12 @@ from datetime import datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.notifications import Notification
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
@@ -47,6 +46,7 @@ from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.toasts import post, withdraw
 from triage_tui.ui.widgets.detail import DetailPane
+from triage_tui.ui.widgets.filter_bar import FilterBar
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
@@ -61,7 +61,6 @@ DETAIL_CACHE = 256
 CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
 FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyclic GC
-HINT = "enter applies · esc closes"
 SLICE = 20_000  # items a filter preview looks at between two turns of the event loop
 PREVIEW_FOR = 2.0  # seconds a preview's result may be applied as it is (its `now` is that old)
 
@@ -300,8 +299,6 @@ class TriageScreen(Screen[None]):
     TriageScreen.narrow #main { layout: vertical; }
     TriageScreen.narrow #queue { height: 2fr; width: 100%; }
     TriageScreen.narrow #detail { height: 3fr; width: 100%; border-left: none; border-top: hkey $foreground 30%; }
-    #filter-bar { layer: overlay; dock: bottom; margin-bottom: 1; height: auto; visibility: hidden; border-top: hkey $accent; background: $surface; }
-    #filter-error { color: $text-error; }
     """
 
     BINDINGS = bindings(TRIAGE)
@@ -355,9 +352,7 @@ class TriageScreen(Screen[None]):
         with Horizontal(id="main"):
             yield QueueList(id="queue", clock=self.clock, sort_key=self._sort.key, masked=self._masked)
             yield DetailPane(id="detail")
-        with Vertical(id="filter-bar"):
-            yield Input(id="filter-input", placeholder='e.g. source:authority country:DE reports>=5 "free text"', compact=True)
-            yield Static(Content(HINT), id="filter-error")
+        yield FilterBar(id="filter-bar")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -773,8 +768,9 @@ class TriageScreen(Screen[None]):
         if old is not None:
             self._order.change([old], [])
 
-    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None) -> None:
-        """Show the loaded items through the filter and sort (`ready`: already selected)."""
+    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None, top: bool = False) -> None:
+        """Show the loaded items through the filter and sort (`ready`: already selected);
+        `top`: put the cursor on the first row and scroll there (a new order is for its top)."""
         cursor = self._cursor_id() if keep_cursor else None
         if ready is not None:
             items = ready
@@ -784,6 +780,8 @@ class TriageScreen(Screen[None]):
             items = []
             for step in self._matching(self._filter, self.clock()):
                 items = step if step is not None else items
+        if top and items:
+            cursor = items[0].id
         self.queue.set_items(items, cursor=cursor)
         self._show_cursor_detail()
 
@@ -1023,14 +1021,8 @@ class TriageScreen(Screen[None]):
         field = self.query_one("#filter-input", Input)
         field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
         field.value = value
-        self._filter_note(Content(HINT))
+        self.query_one(FilterBar).show_hint()
         field.focus()
-
-    def _filter_note(self, note: Content) -> None:
-        """The line under the filter: a layout pass (a full repaint) only when its height changes."""
-        shown = self.query_one("#filter-error", Static)
-        before = shown.content.plain if isinstance(shown.content, Content) else str(shown.content)
-        shown.update(note, layout=note.plain.count("\n") != before.count("\n"))
 
     def _filter_open(self) -> bool:
         return self.query_one("#filter-bar").styles.visibility == "visible"
@@ -1054,8 +1046,8 @@ class TriageScreen(Screen[None]):
         self._preview = None
         try:
             query = parse(text)
-        except FilterError:  # half typed: the error waits for enter
-            self._filter_note(Content(HINT))
+        except FilterError as exc:  # said as it is typed: what is missing, or what is wrong
+            self.query_one(FilterBar).show_problem(exc)
             return
         self.call_after_refresh(self._start_preview, text, query)
 
@@ -1092,7 +1084,7 @@ class TriageScreen(Screen[None]):
             what = f"{count:,} of {self.queue.item_count:,} shown {verb}"
         else:
             what = f"{plural(count, 'item')} {verb}{'' if self._loaded else ' so far'}"
-        self._filter_note(Content.assemble((what, "bold"), f" · {HINT}"))
+        self.query_one(FilterBar).show_count(what)
         if message.mode == "filter" and message.items:
             cursor = self._cursor_id()
             if all(item.id != cursor for item in message.items[: self.queue.scrollable_content_region.height]):
@@ -1112,8 +1104,7 @@ class TriageScreen(Screen[None]):
         try:
             parsed = parse(event.value)
         except FilterError as exc:
-            caret = exc.caret().split("\n")[-1] if exc.text else ""
-            self._filter_note(Content.assemble((caret + "\n", "bold"), Content(exc.message)))
+            self.query_one(FilterBar).show_problem(exc, entered=True)
             return
         ready = self._preview_for(event.value)
         self._close_filter()
@@ -1141,7 +1132,7 @@ class TriageScreen(Screen[None]):
         names = list(SORTS)
         self._sort = parse_sort(names[(names.index(self._sort.name) + 1) % len(names)])
         self.queue.set_sort_key(self._sort.key)
-        self._rebuild()
+        self._rebuild(top=True)  # moderators sort to see the top of the new order
         self.notify(f"Sorted by {self._sort}.", markup=False)
         self._refresh_status()
 
@@ -1204,14 +1195,15 @@ class TriageScreen(Screen[None]):
         pane = self.detail
         pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height // 2), animate=False)
 
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.binding_rows()))
+    def action_help(self, section: str = "keys") -> None:
+        """`?`, or from the filter bar its key for the filter language (`section="filters"`)."""
+        self.app.push_screen(HelpScreen(self.binding_rows(), section=section))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """(id, keys, description) for every binding on this screen and its list."""
         rows: list[tuple[str, str, str]] = []
         seen: set[str] = set()
-        for source in (QueueList.BINDINGS, self.BINDINGS, self.app.BINDINGS):
+        for source in (QueueList.BINDINGS, self.BINDINGS, FilterBar.BINDINGS, self.app.BINDINGS):
             for binding in source:
                 assert isinstance(binding, Binding)
                 if binding.id is None or binding.id in seen:
