@@ -482,7 +482,7 @@ async def test_the_status_line_always_shows_the_filter_and_the_sort(server: Runn
         line = status.render()
         assert isinstance(line, Content)
         assert line.cell_length <= status.content_region.width == 78
-        assert "sort priority" in line.plain and "filter reports>=1…" in line.plain
+        assert "sort priority" in line.plain and "filter reports>=1 -source:a…" in line.plain
         assert f"{screen.queue.item_count:,}/" in line.plain and "past deadline" not in line.plain and "late" in line.plain
         await pilot.resize_terminal(200, 60)
         await until(pilot, lambda: status.content_region.width == 198)
@@ -513,6 +513,8 @@ def test_the_status_line_gives_way_in_cells_and_keeps_the_filter_and_sort(state:
         assert len("filter " + shown_filter) >= min(FILTER_LEAST, len("filter " + fields["filter"]))
         if whole.cell_length <= width:
             assert line.plain == whole.plain  # nothing gives way that need not
+        if shown_filter != fields["filter"]:  # cut: only once the separators have no space left to give
+            assert " │ " not in line.plain, (width, line.plain)
 
 
 async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, outbox_path: Path) -> None:

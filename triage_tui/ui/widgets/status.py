@@ -11,8 +11,8 @@ So the parts give way in a fixed order (`GIVE_WAY`), each only as far as the wid
 needs, measured in terminal cells (`Content.cell_length` and `Content.truncate`, the
 measure Textual renders with): the separators tighten, "no SLA breach" (nothing to act
 on) goes, the moderator's name is cut and then goes, counts lose their words, a problem
-text is cut, and only then is the filter cut with `…`, never below `FILTER_LEAST`
-cells; at the very last the separators lose their spaces. The sort and the filter come
+text is cut, the separators lose their spaces, and only then is the filter cut with `…`,
+never below `FILTER_LEAST` cells. The sort and the filter come
 right after the count, so that in a state that still does not fit, what the right edge
 crops is never them.
 """
@@ -69,9 +69,9 @@ GIVE_WAY: tuple[Step, ...] = (
     ("breaches", "form", 0),
     ("count", "form", 0),  # "open 128/200"
     ("problem", "cut", PROBLEM_LEAST),
+    ("separators", "form", 0),  # spacing is cheaper than the filter's words
     ("filter", "cut", FILTER_LEAST),
     ("problem", "form", 0),  # "○ offline" or the unsent count still says something is wrong
-    ("separators", "form", 0),
 )
 
 State = tuple[int, int | None]  # a part's form and cut (the separators': which, None)
