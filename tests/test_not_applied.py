@@ -31,7 +31,7 @@ from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateDialog, ReasonP
 from triage_tui.ui.screens.sync import SyncScreen
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 from triage_tui.notice import short_id
-from triage_tui.unapplied import MARK, Returns, notices, plan_redecide
+from triage_tui.unapplied import MARK, Returns, notices, plan_redecide, too_late
 
 SHORT = Settings(undo_seconds=1.0, claim_on_open=False)
 
@@ -173,6 +173,20 @@ def test_a_conflict_brings_the_item_back_unless_its_state_says_someone_decided_i
     escalated = row("k3", "it-3", RowState.CONFLICT, {"result": "conflict", "error": "decided", "state": "escalated", "action": "escalate"}, "x")
     back = {r.item_id: r.back for r in Returns().check([moved, closed, escalated], unsent=set())}
     assert back == {"it-1": True, "it-2": False, "it-3": False}
+
+
+def test_undo_past_the_window_says_what_became_of_each_decision(tmp_path: Path) -> None:
+    """Not "will be sent" for a decision the backend already answered."""
+    outbox = Outbox(tmp_path / "o.db")
+    ds = [Decision.new(f"it-{n}", 1, Action.REMOVE, reason="spam") for n in range(4)]
+    outbox.add_many(ds, backend="http://127.0.0.1:1", moderator="mod-ana", hold_seconds=0, now=1)
+    outbox.finish([(ds[0].id, RowState.SENT, {"result": "applied"}, None),
+                   (ds[1].id, RowState.NEEDS_ATTENTION, {"result": "forbidden"}, "need legal"),
+                   (ds[2].id, RowState.SENT, {"result": "applied"}, None)])
+    said = too_late(1, outbox.rows_by_key([d.id for d in ds]))
+    assert said == "Undid 1; 4 decisions had left the undo window: 2 applied, 1 not applied (O lists it), 1 on its way."
+    assert "will be sent" not in said
+    outbox.close()
 
 
 # -- a real Ozone ------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from triage_tui.model import Action, Item, ItemSummary, Source, State
 from triage_tui.notice import short_id
-from triage_tui.outbox import Row, RowState
+from triage_tui.outbox import UNSENT, Row, RowState
 from triage_tui.sanitize import Sanitized
 from triage_tui.sync import conflict_cause
 from triage_tui.words import plural
@@ -108,6 +108,16 @@ class Returns:
         supersedes them (the outbox records it, and the mark goes)."""
         ids = set(item_ids)
         return [(key, row.item_id) for key, row in self._rows.items() if row.item_id in ids]
+
+
+def too_late(undone: int, rows: Iterable[Row]) -> str:
+    """What `u` says of the decisions it could not take back (`rows`: those past the undo
+    window), by what became of each — sent, on its way, or back not applied — never a
+    blanket "will be sent" for a decision the backend has already answered."""
+    by_fate = Counter("on its way" if row.state in UNSENT else "applied" if row.state is RowState.SENT
+                      else "not applied (O lists it)" if row.state in NOT_APPLIED else "dropped" for row in rows)
+    fates = ", ".join(f"{n:,} {fate}" for fate, n in sorted(by_fate.items(), key=lambda kv: -kv[1]))
+    return f"Undid {undone:,}; {plural(sum(by_fate.values()), 'decision')} had left the undo window: {fates}."
 
 
 def notices(returned: list[Returned], most: int = 3) -> list[str]:

@@ -50,7 +50,7 @@ from triage_tui.ui.widgets.filter_bar import FilterBar
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
-from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note
+from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note, too_late
 from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal, reported_reason
 from triage_tui.words import plural
 
@@ -999,9 +999,10 @@ class TriageScreen(Screen[None]):
             index = self.queue.index_of(back[0].id)
             if index is not None:
                 self.queue.move_cursor(index)
-        late = len(entry.items) - len(back)
+        done = {item.id for item in undone}
+        late = [key for key, item in zip(entry.keys, entry.items, strict=True) if item.id not in done]
         if late:
-            self.notify(f"Undid {len(back)}; {late} already left the undo window and will be sent.", severity="warning", markup=False)
+            self.notify(too_late(len(undone), self.outbox.rows_by_key(late)), severity="warning", markup=False)
         else:
             what = short_id(back[0].id) if len(back) == 1 else plural(len(back), "item")
             self.notify(fit(f"Undone: {entry.action.value} of {what}."), markup=False)
