@@ -4,6 +4,7 @@ when the terminal is narrow, runs a key when clicked, and is never laid out agai
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,23 @@ async def test_a_filter_lays_the_screen_out_at_most_once_and_clearing_it_not_at_
         await pilot.pause(0.2)
         assert screen.queue.item_count == everything
         assert passes == 0, passes
+
+
+class NoEscalation(TriageBackend):
+    """The reference client, claiming fewer capabilities than the server has: no backend
+    we talk to lacks escalation today (a Matrix room might), so this is the one way to
+    hold the screen to what its backend says it can do."""
+
+    capabilities = replace(TriageBackend.capabilities, escalation=False, claims=False)
+
+
+async def test_a_key_the_backend_cannot_honour_is_not_offered(server: RunningServer, outbox_path: Path) -> None:  # noqa: F811
+    app = TriageApp(NoEscalation(server.url, server.tokens["ana"]), Outbox(outbox_path), backend_name=server.url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await loaded(pilot)
+        shown = bar_text(screen)
+        assert "a Approve" in shown and "r Remove" in shown and "Escalate" not in shown, shown
+        await pilot.press("e", "c")
+        await pilot.pause(0.2)
+        assert app.screen is screen  # no escalate dialog opened
+        assert screen._claimed is None

@@ -908,6 +908,14 @@ class TriageScreen(Screen[None]):
             return
         self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key the backend cannot honour is not offered (Textual leaves it out of the key
+        bar and does not run it): escalation and claims are capabilities, not promises."""
+        caps = self.backend.capabilities
+        if (action == "escalate" and not caps.escalation) or (action == "claim" and not caps.claims):
+            return False
+        return True
+
     def action_escalate(self) -> None:
         items = self._targets()
         if items and self._ready() and self._can_escalate():
