@@ -1,6 +1,6 @@
 """`QueueList`: the triage queue as a Line-API virtual list.
 
-A queue holds 100k+ items and must stay instant (DESIGN.md, "Scale"). DataTable,
+A queue holds 100k+ items and must stay instant (docs/architecture.md, "Scale"). DataTable,
 ListView and OptionList build something per row up front and take seconds to open
 such a queue; this widget keeps a plain Python list of `ItemSummary` objects and, on
 each paint, builds only the rows on screen (`render_line`), from Rich `Segment`s
