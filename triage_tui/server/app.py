@@ -1,10 +1,11 @@
-"""HTTP for the reference backend: protocol v1 routes over the `Store`.
+"""HTTP for the reference backend: protocol v1.1 routes over the `Store`.
 
 This module only translates: query strings and bodies in (checked, with a 422 naming
 the field), JSON out, `Refused` to the protocol's error shape. Store calls run in a
 worker thread so a long ingest never stalls the long-polls waiting on the event loop.
 
-Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
+Answers are JSON, but for `GET /v1/queue/ids` (v1.1), which streams NDJSON as the
+store's cursor is read. Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
 a refused rule, a bad body, or a bug (a catch-all turns any exception into a JSON 500).
 
 Item ids are the model's one id grammar (`ID_RE`: 1-512 printable ASCII characters),
