@@ -172,6 +172,8 @@ def openapi() -> Json:
            "v1.1: an expression of the filter language (docs/filters.md), AND-ed with the parameters above; "
            "one that does not parse is a 400 bad_filter naming the token"),
     )
+    view[-1]["examples"] = {"fields": {"value": "kind:post source:tf,ao -reason:spam reports>=2 priority<90"},
+                            "time": {"value": "age>1h due<30m -overdue"}, "text": {"value": 'bitcoin -"free money" flag:any'}}
     filters = (
         *view,
         _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (default 200)"),
