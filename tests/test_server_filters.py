@@ -323,3 +323,16 @@ def test_ozone_says_honestly_what_it_evaluates() -> None:
     caps = OzoneBackend.capabilities
     assert caps.filter_fields == {"kind", "reason"} and not caps.sorts
     assert not (caps.counts or caps.offsets or caps.id_streams or caps.filter_expressions)
+
+
+def test_ozone_refuses_a_filter_expression_before_sending_anything() -> None:
+    """Ozone evaluates no expression: a query with one is refused, never silently widened."""
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(500))
+
+    async def run() -> None:
+        async with OzoneBackend("http://127.0.0.1:9", "ozone-admin-secret", transport=transport) as b:
+            with pytest.raises(InvalidRequest, match="no filter expressions"):
+                await b.queue(QueueQuery(filter="kind:post"))
+    asyncio.run(run())
+    assert sent == []

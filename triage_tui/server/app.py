@@ -315,7 +315,7 @@ class Query:
 
     A typed parameter given empty (`since=`) is refused, not read as absent: the schema
     says what each one holds, and an empty string is none of those. Free text (`q`,
-    an opaque queue cursor, `moderator`) given empty is absent."""
+    an opaque queue cursor, `moderator`, a `filter` expression) given empty is absent."""
 
     def __init__(self, request: Request) -> None:
         self._params = request.query_params
