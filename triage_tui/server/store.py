@@ -443,9 +443,12 @@ class Store:
             page_params.extend(values)
         key_cols = ", ".join(f"i.{k}" for k in sort.keys)
         with self._lock:
+            # The rows are picked by rowid first, then read whole: walking past `offset`
+            # rows then reads the order's index alone, not each skipped row and its campaign.
             rows = self._db.execute(
                 f"SELECT {SUMMARY_COLUMNS}, {key_cols} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign "
-                f"WHERE {' AND '.join(page_where)} ORDER BY {sort.sql} LIMIT ? OFFSET ?",
+                f"WHERE i.rowid IN (SELECT i.rowid FROM items i {join} WHERE {' AND '.join(page_where)} "
+                f"ORDER BY {sort.sql} LIMIT ? OFFSET ?) ORDER BY {sort.sql}",
                 (*page_params, limit + 1, offset or 0),
             ).fetchall()
             total = self._total(who, f, now, where, params, join)
