@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from triage_tui import __version__
-from triage_tui.backends import Backend, Capabilities, QueueQuery
+from triage_tui.backends import ALL_SORTS, ALL_TERMS, Backend, Capabilities, QueueQuery
 from triage_tui.backends.auth import BearerAuth
 from triage_tui.backends.errors import (
     BadPayload,
@@ -413,7 +413,11 @@ def test_missing_ca_file_is_named(tmp_path) -> None:
 async def test_shape_of_the_backend() -> None:
     async with TriageBackend(f"http://127.0.0.1:{closed_port()}", TOKEN) as b:
         assert isinstance(b, Backend)
-        assert b.capabilities == Capabilities(True, True, True, True, True, sorted_pages=True) and b.name == "triage"
+        assert b.capabilities == Capabilities(True, True, True, True, True, sorted_pages=True, filter_fields=ALL_TERMS, sorts=ALL_SORTS,
+                                              filter_expressions=True, counts=True, offsets=True, id_streams=True)
+        assert b.name == "triage"
+        with pytest.raises(ValueError):
+            await b.queue(QueueQuery(), offset=-1)
         with pytest.raises(ValueError):
             await b.changes(0, wait=61)
         with pytest.raises(ValueError):

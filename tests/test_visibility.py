@@ -215,6 +215,40 @@ def queue_escalated(world: World, role: Role) -> None:
     assert r.json()["total"] == len(expected)  # the seeded items are all open: every escalated item is ours
 
 
+def queue_filtered(world: World, role: Role) -> None:
+    """v1.1's `filter=` searches only what the role may see: a hidden item's own text finds
+    nothing, by page or by position, and a team's name counts none of its hidden items."""
+    for item_id in OURS:
+        if STATE[item_id] != "escalated":
+            continue
+        r = world.get(role, "/v1/queue", queue="escalated", filter=f'"{text_of(item_id)}"', offset=0)
+        no_leak(role, r.text)
+        expected = [item_id] if sees(role, item_id) else []
+        assert [i["id"] for i in r.json()["items"]] == expected and r.json()["total"] == len(expected)
+    for team in ("child_safety", "legal", "senior"):
+        r = world.get(role, "/v1/queue", queue="escalated", filter=f"escalated:{team}", sort="-age")
+        assert r.json()["total"] == sum(STATE[i] == "escalated" and TEAM[i] == team and sees(role, i) for i in OURS)
+
+
+def queue_count(world: World, role: Role) -> None:
+    for queue, expected in (("open", SEEDED + 1), ("escalated", sum(STATE[i] == "escalated" and sees(role, i) for i in OURS))):
+        r = world.get(role, "/v1/queue/count", queue=queue)
+        assert r.json() == {"total": expected, "seq": world.top}
+        hidden_text = world.get(role, "/v1/queue/count", queue="escalated", filter=f'"{text_of(CS_OPEN)}"').json()
+        assert hidden_text["total"] == sees(role, CS_OPEN)
+
+
+def queue_ids(world: World, role: Role) -> None:
+    for queue in ("open", "escalated"):
+        r = world.get(role, "/v1/queue/ids", queue=queue)
+        no_leak(role, r.text)
+        lines = [json.loads(line) for line in r.text.splitlines()]
+        ids = [i for line in lines for i in line.get("ids", ())]
+        assert lines[0] == {"seq": world.top} and lines[-1] == {"total": len(ids)}
+        assert ours(ids) == {i for i in OURS if STATE[i] == queue and sees(role, i)}
+        assert len(ids) == world.get(role, "/v1/queue/count", queue=queue).json()["total"]
+
+
 def item(world: World, role: Role) -> None:
     bodies = []
     for item_id in OURS:
@@ -342,7 +376,9 @@ READ_PATHS: dict[str, dict[str, Callable[[World, Role], None]]] = {
     "/openapi.json": {"openapi": about_no_item("/openapi.json")},
     "/v1/me": {"me": about_no_item("/v1/me")},
     "/v1/policy": {"policy": about_no_item("/v1/policy")},
-    "/v1/queue": {"queue open": queue_open, "queue escalated": queue_escalated},
+    "/v1/queue": {"queue open": queue_open, "queue escalated": queue_escalated, "queue filter=": queue_filtered},
+    "/v1/queue/count": {"count": queue_count},
+    "/v1/queue/ids": {"ids": queue_ids},
     "/v1/queue/changes": {"changes": changes},
     "/v1/items/{item_id:str}": {"item": item},
     "/v1/decisions": {"audit": audit},

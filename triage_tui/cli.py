@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="run the reference moderation backend",
-        description="Run the reference moderation backend (triage protocol v1) over SQLite. "
+        description="Run the reference moderation backend (triage protocol v1.1) over SQLite. "
         "It binds 127.0.0.1 unless --allow-public is given with another --host. Moderators come from "
         "--tokens FILE and from $TRIAGE_TUI_SERVER_TOKENS (TOKEN:ID:ROLES entries separated by spaces or "
         "newlines), which stay out of argv, where every user of the machine can read them with ps.",

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from triage_tui import countries
-from triage_tui.sanitize import NO_FLAGS, Flag, Sanitized, clean
+from triage_tui.sanitize import NO_FLAGS, Clean, Flag, Sanitized, clean
 from triage_tui.words import plural
 
 
@@ -152,6 +152,13 @@ def _untrusted(o: Json, key: str, path: str, flags: set[Flag], *, max_len: int, 
     result = clean(raw, limit=limit, name=name)
     flags.update(result.flags)
     return result.text
+
+
+def summary_snippet(raw: str) -> Clean:
+    """A queue line's snippet as the client holds it (`ItemSummary.snippet`, `.flags`):
+    the one rule, which the reference server applies too when it evaluates `flag:` and
+    free text in a filter (server/query.py), so its answer is the client's."""
+    return clean(raw, limit=SNIPPET_CHARS)
 
 
 def _check_int(value: object, path: str, lo: int, hi: int) -> int:
@@ -517,9 +524,8 @@ class ItemSummary:
     @classmethod
     def from_json(cls, value: object, path: str = "item") -> ItemSummary:
         o = obj(value, path)
-        flags: set[Flag] = set()
-        snippet = _untrusted(o, "snippet", path, flags, max_len=MAX_TEXT, limit=SNIPPET_CHARS, optional=False)
-        assert snippet is not None
+        shown = summary_snippet(req_str(o, "snippet", path, max_len=MAX_TEXT))
+        snippet, flags = shown.text, set(shown.flags)
         return cls(
             id=req_str(o, "id", path, max_len=MAX_ID, pattern=ID_RE),
             kind=req_enum(o, "kind", path, Kind),
@@ -631,6 +637,45 @@ class QueuePage:
             total=req_int(o, "total", path),
             seq=req_int(o, "seq", path, hi=2**63 - 1),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCount:
+    """`GET /v1/queue/count` (protocol v1.1): how many items a view holds, at feed position `seq`."""
+
+    total: int
+    seq: int
+
+    @classmethod
+    def from_json(cls, value: object, path: str = "count") -> QueueCount:
+        o = obj(value, path)
+        return cls(total=req_int(o, "total", path), seq=req_int(o, "seq", path, hi=2**63 - 1))
+
+
+MAX_ID_CHUNK = 100_000  # ids in one line of GET /v1/queue/ids that a client takes
+
+
+@dataclass(frozen=True, slots=True)
+class IdsLine:
+    """One line of `GET /v1/queue/ids` (NDJSON, protocol v1.1): the first is `{"seq"}`, then
+    `{"ids": [...]}` lines, and the last `{"total"}`, which says the stream is whole.
+    Exactly one of the three is set; which one may come where is the reader's check."""
+
+    seq: int | None = None
+    ids: tuple[str, ...] = ()
+    total: int | None = None
+
+    @classmethod
+    def from_json(cls, value: object, path: str = "line") -> IdsLine:
+        o = obj(value, path)
+        if set(o) == {"seq"}:
+            return cls(seq=req_int(o, "seq", path, hi=2**63 - 1))
+        if set(o) == {"ids"}:
+            ids = req_list(o, "ids", path, max_items=MAX_ID_CHUNK)
+            return cls(ids=tuple(_check_str(v, f"{path}.ids[{n}]", MAX_ID, ID_RE) for n, v in enumerate(ids)))
+        if set(o) == {"total"}:
+            return cls(total=req_int(o, "total", path))
+        raise PayloadError(path, "expected an object with one key: seq, ids or total")
 
 
 # ---------------------------------------------------------------------------

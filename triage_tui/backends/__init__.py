@@ -14,12 +14,21 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
 
+from triage_tui.filter_fields import FIELDS, OVERDUE
+from triage_tui.filters import SORTS
 from triage_tui.model import AuditPage, ChangeBatch, Claim, Decision, DecisionResult, Item, Moderator, Policy, QueuePage, Stats
+
+TEXT_TERM = "text"
+ALL_TERMS: frozenset[str] = frozenset((*FIELDS, OVERDUE, TEXT_TERM))
+"""The kinds of term of the filter language, as `Capabilities.filter_fields` names them:
+the fields, `overdue`, and `text` for a free-text word or phrase."""
+ALL_SORTS: frozenset[str] = frozenset((*SORTS, *(f"-{name}" for name in SORTS)))
+"""Every order of the language, as `str(filters.Sort)` writes it: `deadline`, `-age`, …"""
 
 if TYPE_CHECKING:
     from triage_tui.backends.triage import TriageBackend
 
-__all__ = ["Backend", "Capabilities", "QueueQuery", "TriageBackend"]
+__all__ = ["ALL_SORTS", "ALL_TERMS", "Backend", "Capabilities", "QueueQuery", "TriageBackend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,18 @@ class Capabilities:
     # come. Without it (Ozone sorts by its own fields) the client gathers every page and
     # sorts it itself, or the app and `export` would list one query in two orders.
     sorted_pages: bool = False
+    # Protocol v1.1. Which terms of the filter language (ALL_TERMS names) the backend
+    # evaluates itself, exactly, and in which orders (ALL_SORTS names) its pages come:
+    # a client applies the rest to the rows it fetches. `filter_expressions`: it takes a
+    # whole expression (`QueueQuery.filter`). `counts`: its `total` is exact and
+    # `count()` costs one request. `offsets`: `queue(offset=…)` gives rows by position.
+    # `id_streams`: `ids()` streams the ids of a view in one request.
+    filter_fields: frozenset[str] = frozenset()
+    sorts: frozenset[str] = frozenset()
+    filter_expressions: bool = False
+    counts: bool = False
+    offsets: bool = False
+    id_streams: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +67,16 @@ class QueueQuery:
     """
 
     queue: Literal["open", "escalated"] = "open"
-    sort: str = "deadline"
+    sort: str = "deadline"  # an ALL_SORTS name; `-name` only where capabilities.sorts has it
     kind: str | None = None
     source: str | None = None
     country: str | None = None
     reason: str | None = None
     min_reports: int | None = None
     q: str | None = None
+    # Protocol v1.1: an expression of the filter language (filters.py), evaluated by a
+    # backend whose capabilities say `filter_expressions`; others refuse it.
+    filter: str | None = None
 
     def __post_init__(self) -> None:
         if self.queue not in ("open", "escalated"):
@@ -63,7 +87,7 @@ class QueueQuery:
     def params(self) -> dict[str, str]:
         """Query parameters; filters that are None are left out (the server refuses unknown ones)."""
         out = {"queue": self.queue, "sort": self.sort}
-        for name in ("kind", "source", "country", "reason", "min_reports", "q"):
+        for name in ("kind", "source", "country", "reason", "min_reports", "q", "filter"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)

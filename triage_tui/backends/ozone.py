@@ -419,8 +419,13 @@ class OzoneBackend:
     """An Ozone moderation service. Use as `async with OzoneBackend(url, secret, ...) as b:`."""
 
     name = "ozone"
+    # Ozone sorts by its fields, not ours (SORT_FIELD), so no order of ours is native; of
+    # the filter it evaluates `kind` (a post is a record of POST_COLLECTION; nothing in
+    # Ozone is a channel) and one `reason` (the report:… tag) in queryStatuses; the
+    # rest (`min_reports` too, dropped from each page here) is the client's. Its `total`
+    # is the page's length, not a count, and it pages only by its own cursor.
     capabilities = Capabilities(claims=False, versions=False, escalation=True, scoped_removal=False, change_feed=False,
-                                sorted_pages=False)  # Ozone sorts by its fields, not ours (SORT_FIELD)
+                                sorted_pages=False, filter_fields=frozenset({"kind", "reason"}))
     """claims becomes True on an instance once me() (or the first claim) finds report assignments."""
 
     def __init__(
@@ -673,6 +678,8 @@ class OzoneBackend:
     async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200) -> QueuePage:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValueError(f"limit must be 1..1000, not {limit!r}")
+        if query.filter is not None:  # capabilities.filter_expressions is False: never silently ignored
+            raise InvalidRequest("Ozone queue: no filter expressions; apply the filter to the pages", detail=None)
         if query.sort not in SORT_FIELD:
             raise InvalidRequest(f"Ozone queue: no sort {safe_text(query.sort[:40])!r} (sorts: {', '.join(SORT_FIELD)})", detail=None)
         empty = QueuePage((), None, 0, 0)

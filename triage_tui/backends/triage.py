@@ -1,4 +1,4 @@
-"""The triage protocol v1 client (docs/protocol.md) over one `httpx.AsyncClient`.
+"""The triage protocol v1.1 client (docs/protocol.md) over one `httpx.AsyncClient`.
 
 Everything the network can do wrong ends here as a `backends.errors` exception, and
 everything it returns goes through the model's `from_json` parsers, so callers get
@@ -24,7 +24,8 @@ import json
 import math
 import re
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -34,7 +35,7 @@ import certifi
 import httpx
 
 from triage_tui import __version__
-from triage_tui.backends import Capabilities, QueueQuery
+from triage_tui.backends import ALL_SORTS, ALL_TERMS, Capabilities, QueueQuery
 from triage_tui.backends.auth import BearerAuth, Secret, check_token
 from triage_tui.backends.errors import BackendError, BadItemId, Unreachable, Unsendable, bad_payload, error_for_response, safe_text
 from triage_tui.model import (
@@ -44,10 +45,12 @@ from triage_tui.model import (
     Claim,
     Decision,
     DecisionResult,
+    IdsLine,
     Item,
     Moderator,
     PayloadError,
     Policy,
+    QueueCount,
     QueuePage,
     Stats,
     iso,
@@ -142,7 +145,8 @@ class TriageBackend:
 
     name = "triage"
     capabilities = Capabilities(claims=True, versions=True, escalation=True, scoped_removal=True, change_feed=True,
-                                sorted_pages=True)
+                                sorted_pages=True, filter_fields=ALL_TERMS, sorts=ALL_SORTS, filter_expressions=True,
+                                counts=True, offsets=True, id_streams=True)
 
     def __init__(
         self,
@@ -197,13 +201,29 @@ class TriageBackend:
     async def policy(self) -> Policy:
         return await self._get("/v1/policy", Policy.from_json)
 
-    async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200) -> QueuePage:
+    async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200, offset: int | None = None) -> QueuePage:
+        """A page after `cursor`, or (v1.1) the `limit` rows from position `offset`, as the
+        queue was at the page's `seq`; not both."""
         _in_range("limit", limit, 1, 1000)
         params = query.params()
         params["limit"] = str(int(limit))
         if cursor is not None:
             params["cursor"] = cursor
+        if offset is not None:
+            if cursor is not None:
+                raise ValueError("give a cursor or an offset, not both")
+            _in_range("offset", offset, 0, 10**9)
+            params["offset"] = str(int(offset))
         return await self._get("/v1/queue", QueuePage.from_json, params=params)
+
+    async def count(self, query: QueueQuery) -> QueueCount:
+        """How many items the view holds (v1.1): one request, no rows."""
+        return await self._get("/v1/queue/count", QueueCount.from_json, params=query.params())
+
+    def ids(self, query: QueueQuery) -> IdStream:
+        """The ids of the view in its order, streamed in one request (v1.1): iterate with
+        `async for`; the stream's `seq` is set before the first id comes."""
+        return IdStream(self, query)
 
     async def changes(self, since: int, *, wait: float = 0, limit: int = 500) -> ChangeBatch:
         _in_range("since", since, 0, 2**62)
@@ -312,13 +332,21 @@ async def send_bounded(client: httpx.AsyncClient, request: httpx.Request, *, tar
     """Send one request and read at most MAX_BODY of a 2xx (MAX_ERROR_BODY of an error):
     a hostile or broken server cannot make the client hold an endless body. Transport
     failures become Unreachable, with any secret the message echoes redacted."""
-    try:
+    with transport_errors(target=target, where=where, redact=redact):
         response = await client.send(request, stream=True)
         try:
             ok = 200 <= response.status_code < 300
             raw = await _read(response, MAX_BODY if ok else MAX_ERROR_BODY, strict=ok)
         finally:
             await response.aclose()
+    return response, raw
+
+
+@contextmanager
+def transport_errors(*, target: str, where: str, redact: Callable[[str], str]) -> Iterator[None]:
+    """httpx's failures as the backend errors they mean, with any secret they echo redacted."""
+    try:
+        yield
     except BackendError:
         raise
     except httpx.LocalProtocolError as exc:  # an illegal header value: refused before a byte was written
@@ -328,7 +356,73 @@ async def send_bounded(client: httpx.AsyncClient, request: httpx.Request, *, tar
     except httpx.HTTPError as exc:
         said = safe_text(str(exc), redact) or type(exc).__name__
         raise Unreachable(f"{where}: cannot reach {target}: {said}") from None
-    return response, raw
+
+
+class IdStream:
+    """`GET /v1/queue/ids` as an async iterator of ids: each NDJSON line goes through the
+    model (`IdsLine`) and is checked for its place — `{"seq"}` first, `{"total"}` last and
+    equal to the ids that came — so a cut or garbled stream is a BadPayload, never a
+    short list taken for the whole. A line is read with a size cap (MAX_BODY)."""
+
+    PATH = "/v1/queue/ids"
+
+    def __init__(self, backend: TriageBackend, query: QueueQuery) -> None:
+        self._backend = backend
+        self._query = query
+        self.seq: int | None = None  # the feed position the ids were read at
+        self.total: int | None = None  # set once the stream is whole
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._ids()
+
+    async def _ids(self) -> AsyncIterator[str]:
+        b = self._backend
+        where = f"GET {self.PATH}"
+        redact = b._auth.redact
+        request = build_request(b._client, "GET", self.PATH, params=self._query.params(), where=where)
+        count = 0
+        with transport_errors(target=b.base_url, where=where, redact=redact):
+            response = await b._client.send(request, stream=True)
+            try:
+                if not 200 <= response.status_code < 300:
+                    raw = await _read(response, MAX_ERROR_BODY, strict=False)
+                    raise error_for_response(response.status_code, _json_or_none(raw), response.headers, where=where,
+                                             redact=redact, token_from=b.token_from)
+                n = 0
+                async for raw_line in _lines(response, MAX_BODY, where):
+                    line = b._parse(decode_json(raw_line, where=where, status=response.status_code, redact=redact),
+                                    lambda v: IdsLine.from_json(v, f"line[{n}]"), where)
+                    if (line.seq is not None) != (n == 0) or self.total is not None:
+                        raise bad_payload(PayloadError(f"line[{n}]", "out of place: seq comes first, total last"), where=where)
+                    n += 1
+                    if line.seq is not None:
+                        self.seq = line.seq
+                    elif line.total is not None:
+                        if line.total != count:
+                            raise bad_payload(PayloadError(f"line[{n - 1}].total", f"says {line.total:,}; {count:,} ids came"), where=where)
+                        self.total = line.total
+                    for item_id in line.ids:
+                        count += 1
+                        yield item_id
+            finally:
+                await response.aclose()
+        if self.total is None:
+            raise bad_payload(PayloadError("body", f"ended after {plural(count, 'id')} without its total: cut short"), where=where)
+
+
+async def _lines(response: httpx.Response, limit: int, where: str) -> AsyncIterator[bytes]:
+    """The non-empty lines of a streamed body, each at most `limit` bytes."""
+    buffer = b""
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        if len(buffer) > limit:
+            raise bad_payload(PayloadError("body", f"a line longer than {plural(limit, 'byte')}"), where=where, status=response.status_code)
+        for line in lines:
+            if line.strip():
+                yield line
+    if buffer.strip():
+        yield buffer
 
 
 def decode_json(raw: bytes, *, where: str, status: int, redact: Callable[[str], str]) -> object:

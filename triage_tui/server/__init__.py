@@ -1,4 +1,4 @@
-"""The reference moderation backend: triage protocol v1 over Starlette, uvicorn and SQLite.
+"""The reference moderation backend: triage protocol v1.1 over Starlette, uvicorn and SQLite.
 
 It exists so that the client, the TUI and batch mode are always tested against a real
 backend — real HTTP, real SQLite, real concurrency — and so that `triage-tui --demo`

@@ -1,10 +1,11 @@
-"""HTTP for the reference backend: protocol v1 routes over the `Store`.
+"""HTTP for the reference backend: protocol v1.1 routes over the `Store`.
 
 This module only translates: query strings and bodies in (checked, with a 422 naming
 the field), JSON out, `Refused` to the protocol's error shape. Store calls run in a
 worker thread so a long ingest never stalls the long-polls waiting on the event loop.
 
-Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
+Answers are JSON, but for `GET /v1/queue/ids` (v1.1), which streams NDJSON as the
+store's cursor is read. Every answer is JSON `{error, detail}` when it is an error, whatever failed: routing,
 a refused rule, a bad body, or a bug (a catch-all turns any exception into a JSON 500).
 
 Item ids are the model's one id grammar (`ID_RE`: 1-512 printable ASCII characters),
@@ -29,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,12 +39,16 @@ from triage_tui.model import ID_RE, Kind, PayloadError, Role, Source
 from triage_tui.server.auth import Principal, TokenTable
 from triage_tui.server.openapi import openapi
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
-from triage_tui.server.store import MAX_BATCH, MAX_INGEST, PROTOCOL, SORTS, TIME_RULE, QueueFilter, Refused, Store, invalid, is_time
+from triage_tui.filters import Filter, FilterError, parse
+from triage_tui.server.query import SORT_NAMES
+from triage_tui.server.store import MAX_BATCH, MAX_INGEST, PROTOCOL, TIME_RULE, QueueFilter, Refused, Store, invalid, is_time
 from triage_tui.words import plural
 
 log = logging.getLogger("triage_tui.server")
 
 MAX_BODY = 4 * 1024 * 1024
+MAX_FILTER = 2000  # characters of `filter=`
+MAX_OFFSET = 10**9
 MAX_WAIT = 60.0
 _CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
 _AUDIT_CURSOR_RE = re.compile(r"[0-9]{1,18}")
@@ -119,20 +124,29 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
 
     async def queue(request: Request, who: Principal) -> Response:
         q = Query(request)
-        f = QueueFilter(
-            queue=q.choice("queue", ("open", "escalated"), "open"),
-            sort=q.choice("sort", tuple(SORTS), "deadline"),
-            kind=q.choice("kind", tuple(k.value for k in Kind), None),
-            source=q.choice("source", tuple(s.value for s in Source), None),
-            country=q.country("country"),
-            reason=q.pattern("reason", _CODE_RE, "a reason code"),
-            min_reports=q.integer("min_reports", None, 0, 10**9),
-            q=q.text("q", 500),
-        )
+        f = q.view()
         limit = q.integer("limit", 200, 1, 1000)
         cursor = q.text("cursor", 4096)
+        offset = q.integer("offset", None, 0, MAX_OFFSET)
         q.done()
-        return JSONResponse(await run_in_threadpool(store.queue, who, f, cursor=cursor, limit=limit))
+        if cursor is not None and offset is not None:
+            raise invalid("offset", "give a cursor or an offset, not both")
+        return JSONResponse(await run_in_threadpool(store.queue, who, f, cursor=cursor, limit=limit, offset=offset))
+
+    async def count(request: Request, who: Principal) -> Response:
+        q = Query(request)
+        f = q.view()
+        q.done()
+        return JSONResponse(await run_in_threadpool(store.count, who, f))
+
+    async def ids(request: Request, who: Principal) -> Response:
+        """NDJSON, written as the store's cursor is read (store.ids): the server holds
+        one chunk of ids at a time, whatever the size of the queue."""
+        q = Query(request)
+        f = q.view()
+        q.done()
+        lines = (json.dumps(line).encode() + b"\n" for line in store.ids(who, f))
+        return StreamingResponse(lines, media_type="application/x-ndjson")  # a sync iterator: read in a worker thread
 
     async def changes(request: Request, who: Principal) -> Response:
         q = Query(request)
@@ -220,6 +234,8 @@ def create_app(store: Store, tokens: TokenTable, *, policy_json: dict[str, Any] 
         Route("/v1/policy", authed(policy)),
         Route("/v1/queue", authed(queue)),
         Route("/v1/queue/changes", authed(changes)),
+        Route("/v1/queue/count", authed(count)),
+        Route("/v1/queue/ids", authed(ids)),
         Route("/v1/items", authed(ingest), methods=["POST"]),
         Route("/v1/items/{item_id:str}", authed(item)),
         Route("/v1/items/{item_id:str}/claim", authed(claim), methods=["POST", "DELETE"]),
@@ -299,7 +315,7 @@ class Query:
 
     A typed parameter given empty (`since=`) is refused, not read as absent: the schema
     says what each one holds, and an empty string is none of those. Free text (`q`,
-    an opaque queue cursor, `moderator`) given empty is absent."""
+    an opaque queue cursor, `moderator`, a `filter` expression) given empty is absent."""
 
     def __init__(self, request: Request) -> None:
         self._params = request.query_params
@@ -317,6 +333,34 @@ class Query:
         if value == "":
             raise invalid(name, "empty; leave the parameter out instead")
         return value
+
+    def view(self) -> QueueFilter:
+        """The parameters every read of the queue takes: the queue, the order, v1's
+        per-field filters and v1.1's `filter=` expression."""
+        return QueueFilter(
+            queue=self.choice("queue", ("open", "escalated"), "open"),
+            sort=self.choice("sort", SORT_NAMES, "deadline"),
+            kind=self.choice("kind", tuple(k.value for k in Kind), None),
+            source=self.choice("source", tuple(s.value for s in Source), None),
+            country=self.country("country"),
+            reason=self.pattern("reason", _CODE_RE, "a reason code"),
+            min_reports=self.integer("min_reports", None, 0, 10**9),
+            q=self.text("q", 500),
+            expr=self.filter("filter"),
+        )
+
+    def filter(self, name: str) -> Filter:
+        """A filter expression, parsed by the one parser of the language (filters.parse).
+        One that does not parse is a 400 `bad_filter` with the parser's message and the
+        bad token's span (characters of the expression, end exclusive)."""
+        value = self.text(name, MAX_FILTER)
+        if value is None:
+            return Filter()
+        try:
+            return parse(value)
+        except FilterError as exc:
+            raise Refused(400, "bad_filter", f"{name}: {exc.message}", start=exc.start, end=exc.end,
+                          token=value[exc.start:exc.end], incomplete=exc.incomplete) from None
 
     def done(self) -> None:
         unknown = sorted(set(self._params.keys()) - self._used)

@@ -81,7 +81,7 @@ def run_serve(args: argparse.Namespace) -> int:
             print(f"seeded {plural(added['created'], 'new demo item')} ({added['updated']:,} updated) in "
                   f"{time.monotonic() - started:.1f} s", file=sys.stderr)
         app = create_app(store, table, policy_json=policy_json)
-        print(f"triage protocol v1 for {plural(len(table), 'moderator')} on http://{args.host}:{args.port} "
+        print(f"triage protocol v1.1 for {plural(len(table), 'moderator')} on http://{args.host}:{args.port} "
               f"(database {args.db}); Ctrl-C stops", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
     finally:

@@ -17,6 +17,7 @@ from typing import Any
 
 from triage_tui import __version__, countries
 from triage_tui.model import MAX_COMMENT, MAX_ID, MAX_NAME, MAX_TEXT
+from triage_tui.server.query import SORT_NAMES
 from triage_tui.server.store import MAX_BATCH, MAX_INGEST, TIME_PATTERN, TIME_RULE
 
 Json = dict[str, Any]
@@ -158,21 +159,40 @@ def openapi() -> Json:
     )
     change["description"] = ("One change as the asking moderator may see it: `left` (the item went where they may "
                               "not see it) carries seq, type, item_id, at and by only.")
-    filters = (
+    view = (
         _q("queue", {"enum": ["open", "escalated"]}, "which queue (default open)"),
-        _q("sort", {"enum": ["deadline", "priority", "reports", "age"]}, "order (default deadline)"),
-        _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (default 200)"),
-        _q("cursor", {"type": "string", "maxLength": 4096}, "opaque, from next_cursor; any other value is 422"),
+        _q("sort", {"enum": list(SORT_NAMES)}, "order (default deadline); -name is its exact reverse (v1.1)"),
         _q("kind", {"enum": ["post", "channel"]}, "only this kind"),
         _q("source", _SOURCE, "only items with a report from this source"),
         _q("country", _COUNTRY, "only items with an authority order from this country"),
         _q("reason", _CODE, "only items with a report that gives this reason (any report, not only the main reason)"),
         _q("min_reports", {"type": "integer", "minimum": 0, "maximum": 10**9}, "only items with at least this many reports"),
         _q("q", {"type": "string", "maxLength": 500}, "case-insensitive substring of title or text"),
+        _q("filter", {"type": "string", "maxLength": 2000},
+           "v1.1: an expression of the filter language (docs/filters.md), AND-ed with the parameters above; "
+           "one that does not parse is a 400 bad_filter naming the token"),
     )
+    view[-1]["examples"] = {"fields": {"value": "kind:post source:tf,ao -reason:spam reports>=2 priority<90"},
+                            "time": {"value": "age>1h due<30m -overdue"}, "text": {"value": 'bitcoin -"free money" flag:any'}}
+    filters = (
+        *view,
+        _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (default 200)"),
+        _q("cursor", {"type": "string", "maxLength": 4096}, "opaque, from next_cursor; any other value is 422"),
+        _q("offset", {"type": "integer", "minimum": 0, "maximum": 10**9},
+           "v1.1: the page's first row by position (0 is the first) in the queue as at the answer's seq; not with cursor"),
+    )
+    bad_filter = {"description": "A filter expression that does not parse", "content": {"application/json": {"schema": _obj(
+        ("error", "detail", "start", "end", "token", "incomplete"), error={"const": "bad_filter"}, detail=_STR,
+        start=_INT, end=_INT, token=_STR, incomplete={"type": "boolean"})}}}
+    ids_line = {"oneOf": [_obj(("seq",), seq=_INT), _obj(("ids",), ids={"type": "array", "items": _ID}), _obj(("total",), total=_INT)]}
+    ids_line["description"] = 'One NDJSON line: {"seq"} first, then {"ids": [...]} lines in the view\'s order, then {"total"}.'
+
+    def with_bad_filter(op: Json) -> Json:
+        op["responses"]["400"] = bad_filter
+        return op
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Triage protocol", "version": f"1 (triage-tui {__version__})",
+        "info": {"title": "Triage protocol", "version": f"1.1 (triage-tui {__version__})",
                  "description": "See docs/protocol.md in the triage-tui repository."},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -189,7 +209,14 @@ def openapi() -> Json:
             "/openapi.json": {"get": {**_op("This document", {"type": "object"}, errors=()), "security": []}},
             "/v1/me": {"get": _op("The token's moderator", _obj(("id", "name", "roles")))},
             "/v1/policy": {"get": _op("Reasons, escalation targets, deadlines, escalation rules", {"type": "object"})},
-            "/v1/queue": {"get": _op("A page of the queue", _obj(("items", "total", "seq"), items={"type": "array", "items": _ref("ItemSummary")}, next_cursor=_NSTR, total=_INT, seq=_INT), errors=(401, 422), params=filters)},
+            "/v1/queue": {"get": with_bad_filter(_op("A page of the queue", _obj(("items", "total", "seq"), items={"type": "array", "items": _ref("ItemSummary")}, next_cursor=_NSTR, total=_INT, seq=_INT), errors=(401, 422), params=filters))},
+            "/v1/queue/count": {"get": with_bad_filter(_op("v1.1: how many items the view holds, at feed position seq",
+                                                           _obj(("total", "seq"), total=_INT, seq=_INT), errors=(401, 422), params=view))},
+            "/v1/queue/ids": {"get": with_bad_filter({**_op("v1.1: the ids of the view in its order, streamed", None, errors=(401, 422), params=view),
+                                                      "responses": {"200": {"description": "NDJSON, one IdsLine per line",
+                                                                            "content": {"application/x-ndjson": {"schema": ids_line}}},
+                                                                    **{str(c): {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+                                                                       for c in (401, 422)}}})},
             "/v1/queue/changes": {"get": _op("Changes after a feed position, as the asking moderator may see them (long-poll)", _obj(("changes", "seq"), changes={"type": "array", "items": _ref("Change")}, seq=_INT), errors=(401, 422), params=(
                 _q("since", {"type": "integer", "minimum": 0, "maximum": 2**62}, "feed position", required=True),
                 _q("wait", {"type": "number", "minimum": 0, "maximum": 60}, "seconds to hold"),

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triage_tui.filters import Filter, parse_sort
 from triage_tui.model import ID_RE  # the protocol's id rule, shared with the client
 from triage_tui.model import (
     MAX_COMMENT,
@@ -49,6 +50,7 @@ from triage_tui.model import (
     req_list,
 )
 from triage_tui.server.auth import Principal
+from triage_tui.server.query import compile_filter, order, register, timed
 from triage_tui.words import plural
 
 Json = dict[str, Any]
@@ -119,13 +121,6 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 """
 
-# Sort name → (ORDER BY, key columns for the cursor, per-column direction: +1 asc, -1 desc).
-SORTS: dict[str, tuple[str, tuple[str, ...], tuple[int, ...]]] = {
-    "deadline": ("i.dkey ASC, i.priority DESC, i.id ASC", ("dkey", "priority", "id"), (1, -1, 1)),
-    "priority": ("i.priority DESC, i.id ASC", ("priority", "id"), (-1, 1)),
-    "reports": ("i.report_count DESC, i.id ASC", ("report_count", "id"), (-1, 1)),
-    "age": ("i.first_reported ASC, i.id ASC", ("first_reported", "id"), (1, 1)),
-}
 # When several sources report an item, the one a transparency report files it under.
 LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, Source.USER_REPORT)
 
@@ -186,8 +181,15 @@ def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text))
 
 
+_NO_FILTER = Filter()
+ID_CHUNK = 2000  # ids per line of GET /v1/queue/ids, and per fetch from its cursor
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
+    """One queue view. `sort` is a `filters.Sort` as text (`-age` too); `expr` is the
+    parsed `filter=` (protocol v1.1), AND-ed with the per-field filters of v1."""
+
     queue: str = "open"
     sort: str = "deadline"
     kind: str | None = None
@@ -196,6 +198,7 @@ class QueueFilter:
     reason: str | None = None
     min_reports: int | None = None
     q: str | None = None
+    expr: Filter = _NO_FILTER
 
 
 class Store:
@@ -211,6 +214,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(SCHEMA)
+        register(self._db)
         self._migrate()
         self._totals: dict[tuple[Any, ...], int] = {}
         self._severity = {r.code: r.severity for r in policy.reasons}
@@ -423,35 +427,88 @@ class Store:
         ).fetchone()
         return _summary_json(row)
 
-    def queue(self, who: Principal, f: QueueFilter, *, cursor: str | None, limit: int) -> Json:
-        order, keys, directions = SORTS[f.sort]
-        where, params = self._where(who, f)
+    def queue(self, who: Principal, f: QueueFilter, *, cursor: str | None, limit: int, offset: int | None = None) -> Json:
+        """A page of the queue: after `cursor` (keyset), or from position `offset` (0 is
+        the first item) — never both. `total` counts every matching item, and `seq` is
+        the feed position the page was read at: positions are positions in the queue as
+        it was at that `seq` (protocol.md, "Rows by position")."""
+        sort = order(parse_sort(f.sort))
+        now = self.clock()
+        where, params, join = self._where(who, f, now)
         page_where, page_params = list(where), list(params)
         if cursor is not None:
-            after = _decode_cursor(cursor, f.sort, len(keys))
-            clause, values = _after(keys, directions, after)
+            after = _decode_cursor(cursor, sort.name, len(sort.keys))
+            clause, values = _after(sort.keys, sort.directions, after)
             page_where.append(clause)
             page_params.extend(values)
-        key_cols = ", ".join(f"i.{k}" for k in keys)
+        key_cols = ", ".join(f"i.{k}" for k in sort.keys)
         with self._lock:
+            # The rows are picked by rowid first, then read whole: walking past `offset`
+            # rows then reads the order's index alone, not each skipped row and its campaign.
             rows = self._db.execute(
                 f"SELECT {SUMMARY_COLUMNS}, {key_cols} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign "
-                f"WHERE {' AND '.join(page_where)} ORDER BY {order} LIMIT ?",
-                (*page_params, limit + 1),
+                f"WHERE i.rowid IN (SELECT i.rowid FROM items i {join} WHERE {' AND '.join(page_where)} "
+                f"ORDER BY {sort.sql} LIMIT ? OFFSET ?) ORDER BY {sort.sql}",
+                (*page_params, limit + 1, offset or 0),
             ).fetchall()
-            total_key = (f, tuple(sorted(self._targets_for(who) or ())), who.sees_everything)
-            total = self._totals.get(total_key)
-            if total is None:
-                total = self._db.execute(f"SELECT count(*) FROM items i WHERE {' AND '.join(where)}", params).fetchone()[0]
-                self._totals[total_key] = total
+            total = self._total(who, f, now, where, params, join)
             seq = self.seq()
         more = len(rows) > limit
         rows = rows[:limit]
         items = [_summary_json(r[:SUMMARY_WIDTH]) for r in rows]
-        next_cursor = _encode_cursor(f.sort, rows[-1][SUMMARY_WIDTH:]) if more and rows else None
+        next_cursor = _encode_cursor(sort.name, rows[-1][SUMMARY_WIDTH:]) if more and rows else None
         return {"items": items, "next_cursor": next_cursor, "total": total, "seq": seq}
 
-    def _where(self, who: Principal, f: QueueFilter) -> tuple[list[str], list[Any]]:
+    def count(self, who: Principal, f: QueueFilter) -> Json:
+        """How many items the view holds, and the feed position it was counted at: one query."""
+        now = self.clock()
+        where, params, join = self._where(who, f, now)
+        with self._lock:
+            return {"total": self._total(who, f, now, where, params, join), "seq": self.seq()}
+
+    def _total(self, who: Principal, f: QueueFilter, now: float, where: list[str], params: list[Any], join: str) -> int:
+        """The count of the view, cached until the next write (and, for a filter that
+        reads the clock, for this `now` only). Called with the lock held."""
+        key = (f, tuple(sorted(self._targets_for(who) or ())), who.sees_everything, now if timed(f.expr) else None)
+        total = self._totals.get(key)
+        if total is None:
+            total = self._db.execute(f"SELECT count(*) FROM items i {join} WHERE {' AND '.join(where)}", params).fetchone()[0]
+            if len(self._totals) > 10_000:  # typed filters are many: bound the cache
+                self._totals.clear()
+            self._totals[key] = total
+        return total
+
+    def ids(self, who: Principal, f: QueueFilter) -> Iterator[Json]:
+        """The ids of the view in its order, as the lines of GET /v1/queue/ids: `{"seq"}`
+        first, then `{"ids": [...]}` of at most ID_CHUNK each, then `{"total"}`, which
+        says the stream is whole.
+
+        One read transaction on a connection of its own: the ids and the seq are one
+        snapshot of the database (WAL), however long the client takes to read them, and
+        the store's lock is not held meanwhile. The cursor is read ID_CHUNK rows at a
+        time, so the server holds one chunk, not the queue."""
+        now = self.clock()
+        where, params, join = self._where(who, f, now)
+        sort = order(parse_sort(f.sort))
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            register(db)
+            db.execute("BEGIN")
+            seq = db.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
+            cur = db.execute(f"SELECT i.id FROM items i {join} WHERE {' AND '.join(where)} ORDER BY {sort.sql}", params)
+            yield {"seq": seq}
+            total = 0
+            while rows := cur.fetchmany(ID_CHUNK):
+                total += len(rows)
+                yield {"ids": [r[0] for r in rows]}
+            yield {"total": total}
+        finally:
+            db.close()  # ends the read transaction
+
+    def _where(self, who: Principal, f: QueueFilter, now: float) -> tuple[list[str], list[Any], str]:
+        """The view's conditions on `items i`, with their parameters and the join they
+        need (`campaigns c` for a campaign term). Every read of the queue — pages,
+        counts, ids — goes through here, and so through the visibility rule."""
         where = ["i.state = ?"]
         params: list[Any] = [State.OPEN.value if f.queue == "open" else State.ESCALATED.value]
         if f.queue == "escalated":  # an open item was never escalated: everyone's, so no condition to slow its counts
@@ -476,7 +533,11 @@ class Store:
         if f.q:
             where.append("instr(i.search, ?) > 0")
             params.append(f.q.casefold())
-        return where, params
+        compiled = compile_filter(f.expr, now)
+        where.extend(compiled.where)
+        params.extend(compiled.params)
+        join = "LEFT JOIN campaigns c ON c.id = i.campaign" if compiled.campaigns else ""
+        return where, params, join
 
     def item(self, who: Principal, item_id: str) -> Json:
         with self._lock:
