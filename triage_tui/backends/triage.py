@@ -399,7 +399,7 @@ class IdStream:
                         self.seq = line.seq
                     elif line.total is not None:
                         if line.total != count:
-                            raise bad_payload(PayloadError(f"line[{n - 1}].total", f"says {line.total:,}; {count:,} ids came"), where=where)
+                            raise bad_payload(PayloadError(f"line[{n - 1}].total", f"says {line.total:,}; {plural(count, 'id')} came"), where=where)
                         self.total = line.total
                     for item_id in line.ids:
                         count += 1
