@@ -136,6 +136,8 @@ def test_a_url_that_is_refused_states_the_real_rule(server: RunningServer) -> No
     for url in ("notaurl", "ftp://example.com", "http://moderation.example.com"):
         done = run("export", "--url", url, env={"TRIAGE_TUI_TOKEN": "t0ken"})
         assert done.returncode == 2 and rule in done.stderr, done.stderr
+        tokenless = run("export", "--url", url, env={"TRIAGE_TUI_TOKEN": ""})  # the URL is the mistake, not the token
+        assert tokenless.returncode == 2 and rule in tokenless.stderr and "TRIAGE_TUI_TOKEN" not in tokenless.stderr, tokenless.stderr
     loopback = run("export", "--limit", "1", "--url", server.url, env={"TRIAGE_TUI_TOKEN": server.tokens["ana"]})
     assert loopback.returncode == 0, loopback.stderr  # http:// to 127.0.0.1 is rightly accepted
 

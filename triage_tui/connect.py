@@ -59,6 +59,12 @@ def _target(args: argparse.Namespace) -> Target | int:
     """Where to connect and with which token: --url and $TRIAGE_TUI_TOKEN, or a profile."""
     try:
         if args.url:
+            from triage_tui.backends.triage import check_base_url
+
+            try:  # a URL that can never work is the mistake to name, whatever the token
+                check_base_url(args.url)
+            except ValueError as exc:
+                return _fail(str(exc))
             token = os.environ.get(TOKEN_ENV, "").strip()
             if not token:
                 return _fail(f"set {TOKEN_ENV} to your bearer token for {args.url}")
