@@ -3,7 +3,8 @@
 The screen owns the flow. Workers do the I/O (connect, load pages, follow the change
 feed, fetch details, claim, send the outbox) and post messages; only the message
 handlers touch widgets. A decision is written to the durable outbox before the list
-moves on — the outbox, not this screen, is what survives a dropped SSH session.
+moves on — the outbox, not this screen, is what survives a dropped SSH session. Decide
+and undo over the outbox are `queue.decide.Decider`'s: the screen applies its results.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import bisect
 import contextlib
 import gc
 import random
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from datetime import datetime
 
@@ -34,10 +34,11 @@ from triage_tui.backends import Backend, QueueQuery
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.bindings import TRIAGE
 from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, PayloadError, Policy, Scope, State
+from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, Policy, Scope, State
 from triage_tui.model import now as utc_now
 from triage_tui.notice import fit, short_id
 from triage_tui.outbox import Outbox
+from triage_tui.queue.decide import Decider, Notice
 from triage_tui.sync import Sender
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice, unsent_fate
@@ -50,8 +51,8 @@ from triage_tui.ui.widgets.filter_bar import FilterBar
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
-from triage_tui.unapplied import NOT_APPLIED, Redecide, Returns, notices, superseded_note, too_late
-from triage_tui.workflow import decisions_for, feed_effect, guard, reasons_for, refusal, reported_reason
+from triage_tui.unapplied import Redecide
+from triage_tui.workflow import feed_effect, guard, reasons_for, refusal, reported_reason
 from triage_tui.words import plural
 
 PAGE = 1000
@@ -74,14 +75,6 @@ class Settings:
     mask_sensitive: bool = True
     sync_batch: int = 100
     sync_max_delay: float = 60.0
-
-
-@dataclass(slots=True)
-class UndoEntry:
-    action: Action
-    keys: list[str]
-    items: list[ItemSummary]
-    toast: Notification | None = None  # "Removed … u undoes for 8 s.": untrue once undone, so undo takes it away
 
 
 class _FieldIndex:
@@ -327,12 +320,8 @@ class TriageScreen(Screen[None]):
         self._preview: FilterPreview | None = None
         self._details: OrderedDict[str, Item] = OrderedDict()
         self._fetching: set[str] = set()
-        self._undo: list[UndoEntry] = []
-        self._stayed: str | None = None  # decided, kept on screen while auto-advance is off
-        self._gone: set[str] = set()  # decided here or elsewhere: a late page must not bring them back
-        self._elsewhere: set[str] = set()  # decided by someone else: an undo must not bring them back
-        self._hidden: dict[str, ItemSummary] = {}  # left the list for my decision, not yet known applied
-        self._returns = Returns()  # my decisions that came back not applied
+        # Decide and undo over the outbox, and what they keep out of the queue (queue/decide.py).
+        self.decider: Decider[Notification] = Decider(outbox, backend=backend_name, undo_seconds=settings.undo_seconds, clock=clock)
         self._claimed: str | None = None
         self._claims: dict[str, str] = {}
         self._claim_timer: Timer | None = None
@@ -482,6 +471,7 @@ class TriageScreen(Screen[None]):
 
     def on_connected(self, message: Connected) -> None:
         self.me, self.policy = message.me, message.policy
+        self.decider.moderator = message.me.id
         self._online, self._problem = True, None
         self.sender = Sender(self.outbox, self.backend, backend_name=self.backend_name, moderator=message.me.id,
                              batch=self.settings.sync_batch, max_delay=self.settings.sync_max_delay)
@@ -490,11 +480,8 @@ class TriageScreen(Screen[None]):
         self._refresh_status()
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        # Decided here (this session, or an earlier one whose decisions are still in the
-        # outbox), decided elsewhere since, or already listed from the change feed: skip.
-        unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id) if self.me else set()
-        self._hidden.update((i.id, i) for i in message.items if i.id in unsent)  # back if it is not applied
-        fresh = [i for i in message.items if i.id not in unsent and i.id not in self._gone and i.id not in self._all]
+        # Decided (here or elsewhere), or already listed from the change feed: skip.
+        fresh = [i for i in self.decider.undecided(message.items) if i.id not in self._all]
         self._put(fresh)
         self._total = message.total
         self._loaded = message.done
@@ -519,15 +506,11 @@ class TriageScreen(Screen[None]):
         teams = None if self.policy is None or self.me.roles & {"senior", "admin"} else {
             t.code for t in self.policy.escalation_targets if t.role in self.me.roles}
         effect = feed_effect(message.batch, self.me.id, self.queue_state, teams)
-        self._gone |= effect.removed
-        self._elsewhere |= {e.item_id for e in effect.elsewhere}
+        leaving = self.decider.left(effect)
         watched = {self._cursor_id(), *self.queue.tagged}  # what the moderator is looking at or about to act on
         for item_id in effect.removed:
             self._drop(item_id)
             self._details.pop(item_id, None)
-        # Our own decision on the item kept on screen (auto-advance off) stays until the
-        # cursor moves on; someone else's takes it away as usual.
-        leaving = effect.removed - ({self._stayed} - {e.item_id for e in effect.elsewhere})
         if leaving:
             self.queue.remove(leaving)
         now = self.clock()
@@ -584,36 +567,23 @@ class TriageScreen(Screen[None]):
         self._refresh_status()
 
     def _take_back(self) -> None:
-        """Put back in the queue, marked, every item whose decision came back not applied
-        (refused, parked or in conflict), with a notice saying why; an item someone else
-        decided stays out, and the notice says who. Items known applied are forgotten."""
-        if self.me is None:
-            return
-        unsent = self.outbox.unsent_item_ids(self.backend_name, self.me.id)
-        returned = self._returns.check(self.outbox.rows(self.backend_name, self.me.id, NOT_APPLIED), unsent)
+        """Put back in the queue, marked, every item whose decision came back not applied,
+        with a notice saying why (the decider works out which: `Decider.take_back`)."""
+        taken = self.decider.take_back(self._all.get)
+        for notice in taken.notices:
+            self._say(notice)
         now = self.clock()
-        for notice in notices(returned):
-            self.notify(notice, title="Not applied", severity="error", timeout=15, markup=False)
-        for back in returned:
-            summary = self._hidden.pop(back.item_id, None) or self._all.get(back.item_id)
-            if not back.back or summary is None or back.item_id in self._elsewhere:
-                continue
-            if back.version is not None:
-                summary = replace(summary, version=back.version)
+        for summary in taken.back:
             self._restore(summary, now)
-        marked = self._returns.marked(unsent)
-        self._hidden = {i: s for i, s in self._hidden.items() if i in unsent or i in marked}
-        self.queue.mark_unapplied(marked)
-        if returned:
+        self.queue.mark_unapplied(taken.marked)
+        if taken.returned:
             self._show_cursor_detail()
             self._items_changed()
 
     def _restore(self, summary: ItemSummary, now: datetime) -> None:
         """The item is in the queue again, at its place in the order (fetched afresh)."""
-        if summary.id == self._stayed:
-            self._stayed = None
+        if self.decider.returning(summary.id):
             self.queue.mark_decided(summary.id, None)
-        self._gone.discard(summary.id)
         self._details.pop(summary.id, None)
         self._put([summary])
         if self._filter.matches(summary, now):
@@ -622,13 +592,13 @@ class TriageScreen(Screen[None]):
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
         """Called by the list in the same call that moved its cursor, so that the pane is
         painted in the same frame as the list (the message below arrives a frame later)."""
-        if self._stayed is not None and (item is None or item.id != self._stayed):
+        if self.decider.stayed is not None and (item is None or item.id != self.decider.stayed):
             self.call_later(self._leave_stayed)
         self._show_cursor_detail()
 
     def _leave_stayed(self) -> None:
         """The decided item kept on screen (auto-advance off) leaves the list now."""
-        stayed, self._stayed = self._stayed, None
+        stayed, self.decider.stayed = self.decider.stayed, None
         if stayed is not None:
             self.queue.mark_decided(stayed, None)
             self.queue.remove({stayed})
@@ -838,9 +808,9 @@ class TriageScreen(Screen[None]):
     def _targets(self) -> list[ItemSummary]:
         tagged = self.queue.tagged
         if tagged:
-            return [i for i in self.queue.items if i.id in tagged and i.id != self._stayed]
+            return [i for i in self.queue.items if i.id in tagged and i.id != self.decider.stayed]
         item = self.queue.cursor_item
-        if item is not None and item.id == self._stayed:
+        if item is not None and item.id == self.decider.stayed:
             self.notify(fit(f"{short_id(item.id)} is already decided", keep="; u undoes it, j moves on."), markup=False)
             return []
         return [item] if item is not None else []
@@ -939,83 +909,51 @@ class TriageScreen(Screen[None]):
         self._decide(items, Action.ESCALATE, escalate_to=choice.target, note=choice.note)
 
     def _decide(self, items: list[ItemSummary], action: Action, **fields: object) -> None:
-        """Write the decisions to the outbox, then (and only then) move on."""
-        assert self.me is not None
-        try:
-            decisions = decisions_for(items, action, **fields)  # type: ignore[arg-type]
-        except PayloadError as exc:  # e.g. a note that is not valid text: refused before the outbox
-            self.notify(f"Not recorded, nothing was decided: {str(exc).removeprefix('decision.')}.", title="Decision",
-                        severity="error", timeout=20, markup=False)
+        """Have the decider write the decisions to the outbox, then (and only then) move on."""
+        result = self.decider.decide(items, action, **fields)  # type: ignore[arg-type]
+        if isinstance(result, Notice):  # not on disk: nothing was decided, and the list stays put
+            self._say(result)
             return
-        now = self.clock().timestamp()
-        ids = {i.id for i in items}
-        new_key = {d.item_id: d.id for d in decisions}
-        # This decision replaces any of these items' decisions that were not applied.
-        replaces = {key: superseded_note(new_key[item_id]) for key, item_id in self._returns.keys_for(ids)}
-        try:
-            self.outbox.add_many(decisions, backend=self.backend_name, moderator=self.me.id,
-                                 hold_seconds=self.settings.undo_seconds, now=now, replaces=replaces)
-        except sqlite3.Error as exc:  # not on disk: nothing was decided, and the list stays put
-            self.notify(f"Not recorded, nothing was decided: the outbox failed ({exc}).", title="Outbox", severity="error", timeout=20, markup=False)
-            return
-        self._hidden.update((i.id, i) for i in items)
-        self._gone |= ids
-        entry = UndoEntry(action, [d.id for d in decisions], items)
-        self._undo.append(entry)
-        del self._undo[:-20]
-        for item_id in ids:
+        for item_id in result.ids:
             self._drop(item_id)
         self.queue.clear_tags()
-        past = {Action.APPROVE: "Approved", Action.REMOVE: "Removed", Action.ESCALATE: "Escalated"}[action]
         self._leave_stayed()
         cursor = self.queue.cursor_item
         if not self.settings.auto_advance and len(items) == 1 and cursor is not None and cursor.id == items[0].id:
-            self._stayed = cursor.id  # it leaves when the cursor moves on (or u takes it back)
-            label = " ".join(str(part) for part in (past.lower(), fields.get("reason"), fields.get("escalate_to")) if part)
-            self.queue.mark_decided(cursor.id, label)
+            self.decider.stayed = cursor.id  # it leaves when the cursor moves on (or u takes it back)
+            self.queue.mark_decided(cursor.id, result.label)
         else:
-            self.queue.remove(ids)
+            self.queue.remove(result.ids)
         self._wake.set()
-        what = short_id(items[0].id) if len(items) == 1 else plural(len(items), "item")
-        entry.toast = post(self.app, fit(f"{past} {what}", keep=f". u undoes for {self.settings.undo_seconds:g} s."),
-                           timeout=min(8.0, self.settings.undo_seconds))
+        toast = result.toast
+        result.entry.toast = post(self.app, toast.text, title=toast.title, severity=toast.severity, timeout=toast.timeout)
         self._show_cursor_detail()
         self._refresh_status()
 
     def action_undo(self) -> None:
-        if not self._undo:
-            self.notify("Nothing to undo.", markup=False)
+        undone = self.decider.undo()
+        if undone.entry is None:
+            for notice in undone.notices:
+                self._say(notice)
             return
-        entry = self._undo.pop()
-        withdraw(self.app, entry.toast)  # it says "u undoes": after u it is no longer true
-        now = self.clock().timestamp()
-        undone = [item for key, item in zip(entry.keys, entry.items, strict=True) if self.outbox.undo(key, now)]
-        taken = [item for item in undone if item.id in self._elsewhere]
-        back = [item for item in undone if item.id not in self._elsewhere]
-        if taken:
-            who = short_id(taken[0].id) if len(taken) == 1 else f"{len(taken)} of them"
-            self.notify(fit(f"Undone, but someone else decided {who} meanwhile."), severity="warning", markup=False)
-        for item in back:
-            if item.id == self._stayed:
-                self._stayed = None
-                self.queue.mark_decided(item.id, None)
-            self._gone.discard(item.id)
+        withdraw(self.app, undone.entry.toast)  # it says "u undoes": after u it is no longer true
+        for item_id in undone.unmark:
+            self.queue.mark_decided(item_id, None)
+        for item in undone.back:
             self._put([item])
             if self._filter.matches(item, self.clock()):
                 self.queue.upsert(item)
-        if back:
-            index = self.queue.index_of(back[0].id)
+        if undone.back:
+            index = self.queue.index_of(undone.back[0].id)
             if index is not None:
                 self.queue.move_cursor(index)
-        done = {item.id for item in undone}
-        late = [key for key, item in zip(entry.keys, entry.items, strict=True) if item.id not in done]
-        if late:
-            self.notify(too_late(len(undone), self.outbox.rows_by_key(late)), severity="warning", markup=False)
-        else:
-            what = short_id(back[0].id) if len(back) == 1 else plural(len(back), "item")
-            self.notify(fit(f"Undone: {entry.action.value} of {what}."), markup=False)
+        for notice in undone.notices:
+            self._say(notice)
         self._show_cursor_detail()
         self._refresh_status()
+
+    def _say(self, notice: Notice) -> None:
+        self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
 
     def action_filter(self) -> None:
         self._open_filter("filter", str(self._filter))
@@ -1166,7 +1104,7 @@ class TriageScreen(Screen[None]):
         paused = self.sender.paused if self.sender else None
         resume = self.sender.resume if self.sender else None
         screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume,
-                            fetch=self.backend.item, known=lambda i: self._hidden.get(i) or self._all.get(i))
+                            fetch=self.backend.item, known=lambda i: self.decider.hidden.get(i) or self._all.get(i))
         self.app.push_screen(screen, self._synced)
 
     def action_stats(self) -> None:
