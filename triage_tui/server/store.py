@@ -383,6 +383,10 @@ class Store:
         return 1
 
     def _derived(self, item: Json) -> dict[str, Any]:
+        """The columns an item's reports decide: priority, deadline, reason, sources...
+
+        Source values are compared as the strings they are (Source is a StrEnum, equal
+        to and hashed as its value): this runs once per item of a seed of millions."""
         reports = item["reports"]
         deadlines = self.policy.deadlines
         users = sum(1 for r in reports if r["source"] == Source.USER_REPORT)
@@ -390,8 +394,11 @@ class Store:
         reason = max(reasons, key=lambda c: (reasons[c], self._severity.get(c, 0), c))
         best = 0.0
         due: list[float] = []
+        first = NO_DEADLINE
         for r in reports:
             source = r["source"]
+            created = _epoch(r["created_at"])
+            first = min(first, created)
             if source == Source.AUTHORITY_ORDER:
                 best = max(best, 90)
             elif source == Source.TRUSTED_FLAGGER:
@@ -402,9 +409,9 @@ class Store:
                 best = max(best, min(60, 20 + 2 * users))
             if source == Source.AUTHORITY_ORDER:  # only an order's deadline is read (and checked)
                 due.append(_epoch(r["deadline"]))
-            elif (span := deadlines.get(Source(source))) is not None:
-                due.append(_epoch(r["created_at"]) + span)
-        sources = {Source(r["source"]) for r in reports}
+            elif (span := deadlines.get(source)) is not None:
+                due.append(created + span)
+        sources = {r["source"] for r in reports}
         countries = sorted({r["country"] for r in reports if r["source"] == Source.AUTHORITY_ORDER})
         lead = next(s for s in LEAD_ORDER if s in sources)
         deadline = min(due) if due else None
@@ -412,7 +419,7 @@ class Store:
             "priority": min(100, int(best) + 2 * self._severity.get(reason, 0)),
             "deadline": deadline,
             "dkey": NO_DEADLINE if deadline is None else deadline,
-            "first_reported": min(_epoch(r["created_at"]) for r in reports),
+            "first_reported": first,
             "report_count": len(reports),
             "reason": reason,
             "reasons": ",".join(sorted(reasons)),
