@@ -61,6 +61,7 @@ NO_DEADLINE = 1e18
 MAX_BATCH = 500
 MAX_INGEST = 10_000  # items per POST /v1/items
 INGEST_CHUNK = 1000  # items written per statement by add_items
+LOAD_CACHE_KIB = 512 * 1024  # page cache of an ingest transaction (see Store._load_cache)
 PROTOCOL = 1
 
 SCHEMA = """
@@ -339,7 +340,7 @@ class Store:
         the new ones: a seed of millions costs a few statements per thousand items, not
         five per item), so a seed of a million holds one chunk in memory."""
         created = updated = 0
-        with self._write() as db:
+        with self._write() as db, self._load_cache(db):
             chunk: list[Json] = []
             for i, raw in enumerate(items):
                 chunk.append(_check_input(raw, f"items[{i}]"))
@@ -348,6 +349,22 @@ class Store:
                     created, updated, chunk = created + c, updated + u, []
             c, u = self._add_chunk(db, chunk)
         return {"created": created + c, "updated": updated + u, "seq": self.seq()}
+
+    @contextmanager
+    def _load_cache(self, db: sqlite3.Connection) -> Iterator[None]:
+        """A page cache of LOAD_CACHE_KIB for one ingest transaction, then the usual one.
+
+        A load of millions is one transaction (all or nothing), so its dirty pages stay
+        in the WAL until it commits; with the default 2 MB cache the index pages are
+        evicted, written again and again, and each miss searches a WAL index that grows
+        with the load (1M demo items: 193 s with a 7 GB-bound WAL, 142 s with this). The
+        cache grows only as pages are used, so a small ingest costs nothing more."""
+        (usual,) = db.execute("PRAGMA cache_size").fetchone()
+        db.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            db.execute(f"PRAGMA cache_size = {int(usual)}")  # frees the pages above it
 
     def _add_chunk(self, db: sqlite3.Connection, chunk: list[Json]) -> tuple[int, int]:
         """Store checked items in their order: (created, updated). New ones are written
