@@ -357,7 +357,7 @@ class Store:
         A load of millions is one transaction (all or nothing), so its dirty pages stay
         in the WAL until it commits; with the default 2 MB cache the index pages are
         evicted, written again and again, and each miss searches a WAL index that grows
-        with the load (1M demo items: 193 s with a 7 GB-bound WAL, 142 s with this). The
+        with the load (seeding 1M demo items: 193 s without this, 142 s with it). The
         cache grows only as pages are used, so a small ingest costs nothing more."""
         (usual,) = db.execute("PRAGMA cache_size").fetchone()
         db.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
