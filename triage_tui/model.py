@@ -836,7 +836,13 @@ def check_text(value: str, path: str) -> str:
 
 def check_json_text(value: object, path: str) -> None:
     """`check_text` over every string (and key) of a decoded JSON value: a body the server
-    could neither store (SQLite text is UTF-8) nor echo is refused naming the field."""
+    could neither store (SQLite text is UTF-8) nor echo is refused naming the field.
+
+    A first walk only asks whether all is well, building no paths (it runs on every item
+    of every ingest: a seed of millions); the walk that names the field runs only when
+    something is wrong."""
+    if _all_text(value):
+        return
     stack: list[tuple[object, str]] = [(value, path)]
     while stack:  # no recursion: the body's nesting is the sender's choice
         v, where = stack.pop()
@@ -850,6 +856,33 @@ def check_json_text(value: object, path: str) -> None:
                 stack.append((x, f"{where}.{k}"))
         elif isinstance(v, list):
             stack.extend((x, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
+
+
+def _all_text(value: object) -> bool:
+    """Whether every string and key of a decoded JSON value is Unicode (`check_json_text`)."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        if isinstance(v, str):
+            if not v.isascii() and not _encodes(v):
+                return False
+        elif isinstance(v, dict):
+            for k in v:
+                if not k.isascii() and not _encodes(k):
+                    return False
+            extend(v.values())
+        elif isinstance(v, list):
+            extend(v)
+    return True
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TEXT_FIELDS = ("id", "item_id", "reason", "escalate_to", "note")
