@@ -170,29 +170,10 @@ class StatusLine(Static):
         super().__init__(*args, **kwargs)
         self._state: dict[str, Any] | None = None
 
-    def show(
-        self,
-        *,
-        queue: str,
-        total: int,
-        loading: bool,
-        shown: int,
-        tagged: int,
-        unsent: int,
-        conflicts: int,
-        attention: int,
-        overdue: int,
-        online: bool,
-        problem: str | None,
-        sort: str,
-        filter: str | None,
-        me: str | None,
-    ) -> None:
-        """Show this state, fitted to the line's width now (and again on each resize)."""
-        self._state = dict(
-            queue=queue, total=total, loading=loading, shown=shown, tagged=tagged, unsent=unsent, conflicts=conflicts,
-            attention=attention, overdue=overdue, online=online, problem=problem, sort=sort, filter=filter, me=me,
-        )
+    def show(self, **state: Any) -> None:
+        """Show this state (the keywords of `status_line`, the one place they are named and
+        typed), fitted to the line's width now and again on each resize."""
+        self._state = state
         self._render_state()
 
     def on_resize(self) -> None:
