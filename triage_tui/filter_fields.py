@@ -135,7 +135,7 @@ class Country(Values):
         return len(prefix) == 1 and any(code.startswith(prefix.upper()) for code in countries.assigned())
 
 
-_CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model._CODE_RE
+_CODE = r"[A-Za-z0-9_.:#/-]{1,128}"  # as model.gate._CODE_RE
 _CODE_CHARS = "letters, digits, _ . : # / -"
 
 

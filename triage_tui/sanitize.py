@@ -7,7 +7,7 @@ overrides or zero-width characters would make the text lie about what it says. T
 module turns such text into a plain string in which every one of those characters is
 a visible token, and reports what it found so the UI can flag the item as evidence.
 
-It is applied once, where backend data enters the model (`model.py`); widgets then
+It is applied once, where backend data enters the model (`model/gate.py`); widgets then
 wrap the result in `Text`/`Content` objects, never in a markup string.
 """
 

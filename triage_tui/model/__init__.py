@@ -1,0 +1,165 @@
+"""The domain model, and the one gate through which backend JSON becomes it.
+
+Every backend (our triage protocol, Ozone, …) hands us JSON we did not write. Parsing
+here checks every type, size and range and raises one `PayloadError` naming the field
+(`items[3].reports[0].deadline: expected an ISO 8601 time`), so a bad payload is a
+clear, typed error at the edge — never an AttributeError three layers later. Untrusted
+text is sanitized here, once (see `sanitize.py`), so nothing downstream has to ask.
+
+One module a job, all of it importable from `triage_tui.model` as before:
+
+- `enums`: the protocol's fixed vocabularies (`Kind`, `Source`, `State`, `Action`, …);
+- `gate`: the field readers every `from_json` is made of, the limits, `PayloadError`;
+- `items`: a queue line (`ItemSummary`) and an item in full (`Item`), its reports;
+- `pages`: queue pages, counts, id streams and the change feed;
+- `decisions`: `Decision` and its rules, the backend's answers, the audit log;
+- `policy`: the moderator and the policy they decide under;
+- `stats`: the queue's aggregates.
+"""
+
+from triage_tui.model.decisions import (
+    AuditEntry,
+    AuditPage,
+    CurrentState,
+    DecidedItem,
+    Decision,
+    DecisionResult,
+    Scope,
+    parse_results,
+)
+from triage_tui.model.enums import Action, Kind, Outcome, Role, Source, State
+from triage_tui.model.gate import (
+    _CODE_RE,
+    ID_RE,
+    MAX_CODE,
+    MAX_COMMENT,
+    MAX_COUNT,
+    MAX_ID,
+    MAX_LIST,
+    MAX_NAME,
+    MAX_REASONS,
+    MAX_TEXT,
+    SNIPPET_CHARS,
+    TEXT_DISPLAY_CHARS,
+    E,
+    Json,
+    PayloadError,
+    T,
+    check_json_text,
+    check_text,
+    iso,
+    now,
+    obj,
+    opt_country,
+    opt_enum,
+    opt_int,
+    opt_num,
+    opt_str,
+    opt_time,
+    parse_list,
+    req_enum,
+    req_int,
+    req_list,
+    req_str,
+    req_time,
+    summary_snippet,
+)
+from triage_tui.model.items import (
+    AuthorityOrder,
+    AutomatedFlag,
+    Campaign,
+    Claim,
+    HistoryEntry,
+    Item,
+    ItemSummary,
+    Media,
+    Origin,
+    PriorDecision,
+    Profile,
+    Report,
+    TrustedFlag,
+    UserReport,
+)
+from triage_tui.model.pages import MAX_ID_CHUNK, Change, ChangeBatch, ChangeType, IdsLine, QueueCount, QueuePage
+from triage_tui.model.policy import EscalationRule, EscalationTarget, Moderator, Policy, Reason
+from triage_tui.model.stats import DecisionCount, OldestOpen, Stats
+
+__all__ = [
+    "ID_RE",
+    "MAX_CODE",
+    "MAX_COMMENT",
+    "MAX_COUNT",
+    "MAX_ID",
+    "MAX_ID_CHUNK",
+    "MAX_LIST",
+    "MAX_NAME",
+    "MAX_REASONS",
+    "MAX_TEXT",
+    "SNIPPET_CHARS",
+    "TEXT_DISPLAY_CHARS",
+    "Action",
+    "AuditEntry",
+    "AuditPage",
+    "AuthorityOrder",
+    "AutomatedFlag",
+    "Campaign",
+    "Change",
+    "ChangeBatch",
+    "ChangeType",
+    "Claim",
+    "CurrentState",
+    "DecidedItem",
+    "Decision",
+    "DecisionCount",
+    "DecisionResult",
+    "E",
+    "EscalationRule",
+    "EscalationTarget",
+    "HistoryEntry",
+    "IdsLine",
+    "Item",
+    "ItemSummary",
+    "Json",
+    "Kind",
+    "Media",
+    "Moderator",
+    "OldestOpen",
+    "Origin",
+    "Outcome",
+    "PayloadError",
+    "Policy",
+    "PriorDecision",
+    "Profile",
+    "QueueCount",
+    "QueuePage",
+    "Reason",
+    "Report",
+    "Role",
+    "Scope",
+    "Source",
+    "State",
+    "Stats",
+    "T",
+    "TrustedFlag",
+    "UserReport",
+    "_CODE_RE",
+    "check_json_text",
+    "check_text",
+    "iso",
+    "now",
+    "obj",
+    "opt_country",
+    "opt_enum",
+    "opt_int",
+    "opt_num",
+    "opt_str",
+    "opt_time",
+    "parse_list",
+    "parse_results",
+    "req_enum",
+    "req_int",
+    "req_list",
+    "req_str",
+    "req_time",
+    "summary_snippet",
+]
