@@ -14,11 +14,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
 
-from triage_tui.filter_fields import FIELDS, OVERDUE
+from triage_tui.filter_fields import FIELDS, OVERDUE, TEXT_TERM
 from triage_tui.filters import SORTS
 from triage_tui.model import AuditPage, ChangeBatch, Claim, Decision, DecisionResult, Item, Moderator, Policy, QueuePage, Stats
 
-TEXT_TERM = "text"
 ALL_TERMS: frozenset[str] = frozenset((*FIELDS, OVERDUE, TEXT_TERM))
 """The kinds of term of the filter language, as `Capabilities.filter_fields` names them:
 the fields, `overdue`, and `text` for a free-text word or phrase."""
