@@ -27,6 +27,7 @@ from triage_tui.sync import Sender, drain
 from triage_tui.words import plural
 
 QUIET_BELOW = 50  # no progress display for fewer items than this: it would be noise
+# The fields of a decision line `apply` reads, and the columns `export` writes (which `apply` takes too).
 FIELDS = ("item_id", "action", "reason", "scope", "escalate_to", "note", "item_version")
 EXPORT_FIELDS = ("item_id", "item_version", "kind", "state", "priority", "deadline", "sources", "countries",
                  "reason", "reasons", "report_count", "first_reported_at", "escalated_to", "campaign", "flags", "snippet")
