@@ -7,6 +7,7 @@ httpx, httpcore, sockets, timeouts — runs as in production; only the answers a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -432,6 +433,33 @@ async def test_shape_of_the_backend() -> None:
             await b.claim("it-1", ttl=1)
         with pytest.raises(ValueError):
             QueueQuery(queue="closed")  # type: ignore[arg-type]
+
+
+def test_the_protocol_has_count_and_ids_and_says_which_methods_a_capability_gates(server) -> None:
+    """`count` and `ids` are the protocol's (a backend without them is not a Backend), and
+    an id stream is one request that a caller may end early: `aclose` ends it."""
+    class WithoutViews:  # every other method of the protocol, but neither count nor ids
+        pass
+
+    for name in ("name", "capabilities", *(m for m in dir(Backend) if not m.startswith("_") and m not in ("count", "ids"))):
+        setattr(WithoutViews, name, getattr(TriageBackend, name))
+    assert not isinstance(WithoutViews(), Backend)
+    for flag in ("counts", "id_streams", "filter_expressions", "claims"):
+        assert flag in (Backend.__doc__ or "")
+
+    async def run() -> None:
+        async with FaultProxy(server.url) as proxy, TriageBackend(proxy.url, server.tokens["ana"]) as b:
+            assert isinstance(b, Backend)
+            total = (await b.count(QueueQuery())).total
+            stream = b.ids(QueueQuery(sort="-age"))
+            assert stream.__aiter__() is stream  # an AsyncIterator, as Backend.ids says: one request, read once
+            first = [await anext(stream) for _ in range(3)]
+            await stream.aclose()
+            with pytest.raises(StopAsyncIteration):
+                await anext(stream)
+            assert first == [i async for i in b.ids(QueueQuery(sort="-age"))][:3] and total == 200
+            assert [r.target.split("?")[0] for r in proxy.received] == ["/v1/queue/count", "/v1/queue/ids", "/v1/queue/ids"]
+    asyncio.run(run())
 
 
 def test_queue_query_params() -> None:

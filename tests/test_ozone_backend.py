@@ -564,17 +564,21 @@ async def test_the_remove_dialog_offers_no_scope_on_ozone_and_the_issues_keys_re
     assert takedown["event"]["policies"] == [code]
 
 
-def export(ozone: OzoneHarness, tmp_path: Path, *args: str) -> list[dict[str, Any]]:
-    """`triage-tui export` against this Ozone, as a moderator runs it: its JSON lines, in order."""
+def shell(ozone: OzoneHarness, tmp_path: Path, command: str, *args: str) -> list[Any]:
+    """`triage-tui COMMAND` against this Ozone, as a moderator runs it: its JSON lines, in order."""
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.ozone]\nurl = "{ozone.ozone_url}"\nbackend = "ozone"\nauth = "admin"\ntoken_env = "OZONE_ADMIN_PASSWORD"\n')
     env = {**os.environ, "OZONE_ADMIN_PASSWORD": ozone.admin_password, "TRIAGE_TUI_STATE_DIR": str(tmp_path / "state"),
            "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    done = subprocess.run([sys.executable, "-m", "triage_tui", "export", "--config", str(config), "--profile", "ozone", *args],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "triage_tui", command, "--config", str(config), "--profile", "ozone", *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert ozone.admin_password not in done.stdout + done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def export(ozone: OzoneHarness, tmp_path: Path, *args: str) -> list[dict[str, Any]]:
+    return shell(ozone, tmp_path, "export", *args)
 
 
 def ozone_reasons(ozone: OzoneHarness, subject: OzoneSubject) -> set[str]:
@@ -655,6 +659,60 @@ async def test_the_app_and_export_list_one_query_in_one_order_without_a_priority
         for y in range(min(screen.queue.item_count, 10)):
             line = screen.queue.render_line(y).text
             assert line[2:10].strip() == "\u2014" and "P0" not in line, line
+
+
+async def test_ozone_says_it_cannot_count_or_stream_ids_before_any_request(ozone: OzoneHarness, ozone_subjects: OzoneSubjects) -> None:
+    """counts and id_streams are False, and count(), ids() and a filter expression are
+    refused with Unsupported naming the flag — no request, and no walk of the queue."""
+    from triage_tui import views
+    from triage_tui.backends import Backend
+    from triage_tui.backends.errors import Unsupported
+    from triage_tui.filters import parse, parse_sort
+
+    async with FaultProxy(ozone.ozone_url) as proxy:
+        async with admin_backend(ozone, url=proxy.url) as backend:
+            assert isinstance(backend, Backend)
+            caps = backend.capabilities
+            assert not (caps.counts or caps.id_streams or caps.filter_expressions or caps.sorted_pages)
+            with pytest.raises(Unsupported, match="cannot count") as counted:
+                await backend.count(QueueQuery())
+            stream = backend.ids(QueueQuery())
+            with pytest.raises(Unsupported, match="no id stream") as streamed:
+                await anext(stream)
+            with pytest.raises(Unsupported, match="no filter expressions") as expressed:
+                await backend.queue(QueueQuery(filter="kind:post"))
+            assert (counted.value.capability, streamed.value.capability, expressed.value.capability) == ("counts", "id_streams", "filter_expressions")
+            assert proxy.received == []
+            view = views.plan(caps, "open", parse("kind:post"), parse_sort("-age"))
+            assert view.query.filter is None and view.query.kind == "post" and view.sorted_here and str(view.rest) == "kind:post"
+            assert await views.count(backend, view) is None and await views.ids(backend, view) is None  # the caller reads rows
+            assert proxy.received == []
+            rows = [i async for i in views.matching(backend, view)]
+            assert {s.key for s in ozone_subjects.posts} <= {i.id for i in rows}
+            assert all(r.target.startswith("/xrpc/tools.ozone.moderation.") for r in proxy.received)
+
+
+async def test_batch_and_export_on_ozone_list_what_its_filtered_and_sorted_pages_hold(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:
+    """Ozone evaluates no expression and sorts by its own fields: `batch` and `export` take
+    the client-side path, and list the same items in the same order — the whole queue's
+    pages, the filter applied to them, sorted by `filters.Sort`."""
+    from triage_tui.filters import parse, parse_sort
+    from triage_tui.model import now
+
+    reason = next(iter(ozone_reasons(ozone, ozone_subjects.posts[0])))
+    expr = f"reason:{reason} -kind:account"
+    async with admin_backend(ozone) as backend:
+        queue = await whole_queue(backend)
+    flt, when = parse(expr), now()
+    orders = {sort: [i.id for i in parse_sort(sort).sort(flt.select(queue.values(), when))] for sort in ("-age", "priority")}
+    for sort, want in orders.items():
+        assert ozone_subjects.posts[0].key in want
+        assert [line["item_id"] for line in export(ozone, tmp_path, "--filter", expr, "--sort", sort)] == want
+        [dry] = shell(ozone, tmp_path, "batch", "approve", "--filter", expr, "--sort", sort, "--dry-run", "--json")
+        assert dry["items"] == want and dry["matched"] == len(want)
+    [few] = shell(ozone, tmp_path, "batch", "escalate", "--to", ESCALATION_TARGET, "--filter", expr, "--sort", "-age", "--limit", "1",
+                  "--dry-run", "--json")
+    assert few["items"] == orders["-age"][:1]
 
 
 def test_export_lists_the_open_queue(ozone: OzoneHarness, ozone_subjects: OzoneSubjects, tmp_path: Path) -> None:

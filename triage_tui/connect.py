@@ -215,7 +215,7 @@ async def _check(cfg: Config) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    """`batch`, `apply`, `export` and `report`: the shell commands of `batch.py` and `report.py`."""
+    """`batch`, `apply`, `export` and `report`: the shell commands of batch.py, apply.py, export.py and report.py."""
     from triage_tui import batch
 
     if (usage := batch.usage_problem(args)) is not None:
@@ -227,13 +227,17 @@ def run_batch(args: argparse.Namespace) -> int:
     cfg = target.config
     ui, sync = (cfg.ui, cfg.sync) if cfg else (UiSettings(), SyncSettings())
     if args.command == "export":
-        return asyncio.run(batch.run_export(args, backend, target.url, target.queue))
+        from triage_tui import export
+
+        return asyncio.run(export.run_export(args, backend, target.url, target.queue))
     if args.command == "report":
         from triage_tui import report
 
         return asyncio.run(report.run(args, backend, target.url))
     if args.command == "apply":
-        return asyncio.run(batch.run_apply(args, backend, target.url, ui, sync))
+        from triage_tui import apply
+
+        return asyncio.run(apply.run_apply(args, backend, target.url, ui, sync))
     return asyncio.run(batch.run_batch(args, backend, target.url, ui, sync, target.queue))
 
 

@@ -26,6 +26,7 @@ from triage_tui.sanitize import Flag
 
 ANY: Final = "any"
 OVERDUE: Final = "overdue"
+TEXT_TERM: Final = "text"  # a free-text word or phrase, as `Term.kind` and `Capabilities.filter_fields` name it
 COMPARISONS: Final = (">=", ">", "<=", "<", "=")
 DURATION_EXAMPLES: Final = "30s, 45m, 2h, 1d or 1h30m"
 MAX_DURATION_DAYS: Final = 36_500  # a century: `now ± d` can never overflow

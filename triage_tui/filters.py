@@ -35,13 +35,13 @@ import difflib
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from triage_tui.cells import clip, width as cell_width
-from triage_tui.filter_fields import ANY, COMPARISONS, DURATION_EXAMPLES, MAX_DURATION_DAYS, OVERDUE, Field, Shape, alternatives
+from triage_tui.filter_fields import ANY, COMPARISONS, DURATION_EXAMPLES, MAX_DURATION_DAYS, OVERDUE, TEXT_TERM, Field, Shape, alternatives
 from triage_tui.filter_fields import FIELDS as _FIELDS
 from triage_tui.model import ItemSummary, Kind, Source, State
 from triage_tui.sanitize import Flag
@@ -160,6 +160,12 @@ class Term:
     def _body(self) -> str:
         raise NotImplementedError
 
+    @property
+    def kind(self) -> str:
+        """Which kind of term this is, as `Capabilities.filter_fields` names them: the field's
+        name, `overdue`, or `text` — what a backend says it can evaluate (`Filter.split`)."""
+        raise NotImplementedError
+
     def __str__(self) -> str:
         return ("-" if self.negated else "") + self._body()
 
@@ -203,6 +209,10 @@ class SetTerm(Term):
     def _body(self) -> str:
         return f"{self.name}:{','.join(self.values)}"
 
+    @property
+    def kind(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True, slots=True)
 class CompareTerm(Term):
@@ -231,6 +241,10 @@ class CompareTerm(Term):
         value = str(self.number) if _FIELDS[self.name].shape is Shape.NUMBER else _format_duration(self.duration)
         return f"{self.name}{self.op}{value}"
 
+    @property
+    def kind(self) -> str:
+        return self.name
+
     def min_reports(self) -> int | None:
         """The lowest report count this term allows, when it bounds it from below."""
         if self.name != "reports":
@@ -253,6 +267,10 @@ class OverdueTerm(Term):
     def _body(self) -> str:
         return OVERDUE
 
+    @property
+    def kind(self) -> str:
+        return OVERDUE
+
 
 @dataclass(frozen=True, slots=True)
 class TextTerm(Term):
@@ -266,6 +284,10 @@ class TextTerm(Term):
         # snippets, and the same rule protocol.md's `q` is asked to follow.
         needle = self.text.lower()
         return lambda item, now: needle in item.snippet.lower()
+
+    @property
+    def kind(self) -> str:
+        return TEXT_TERM
 
     def _body(self) -> str:
         if _bare_ok(self.text):
@@ -334,6 +356,13 @@ class Filter:
         if phrases:
             params["q"] = max(phrases, key=len)
         return params
+
+    def split(self, kinds: Collection[str]) -> tuple[Filter, Filter]:
+        """The terms whose `kind` is one of `kinds` (what a backend evaluates itself, sent
+        as one expression), and the rest (what the client applies to the rows it gets).
+        Terms are AND-ed, so the two together match what the whole filter matches."""
+        native = [t for t in self.terms if t.kind in kinds]
+        return Filter(native), Filter(t for t in self.terms if t.kind not in kinds)
 
     def __bool__(self) -> bool:
         """False for the empty filter, which matches everything."""

@@ -8,17 +8,16 @@ import it; concrete backends load on first use (`backends.TriageBackend`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
 
-from triage_tui.filter_fields import FIELDS, OVERDUE
+from triage_tui.filter_fields import FIELDS, OVERDUE, TEXT_TERM
 from triage_tui.filters import SORTS
-from triage_tui.model import AuditPage, ChangeBatch, Claim, Decision, DecisionResult, Item, Moderator, Policy, QueuePage, Stats
+from triage_tui.model import AuditPage, ChangeBatch, Claim, Decision, DecisionResult, Item, Moderator, Policy, QueueCount, QueuePage, Stats
 
-TEXT_TERM = "text"
 ALL_TERMS: frozenset[str] = frozenset((*FIELDS, OVERDUE, TEXT_TERM))
 """The kinds of term of the filter language, as `Capabilities.filter_fields` names them:
 the fields, `overdue`, and `text` for a free-text word or phrase."""
@@ -97,7 +96,24 @@ class QueueQuery:
 @runtime_checkable
 class Backend(Protocol):
     """A moderation backend. Every method raises only `errors.BackendError` subclasses
-    (and ValueError for arguments the caller got wrong)."""
+    (and ValueError for arguments the caller got wrong).
+
+    Every backend has every method; what a method can do is its capability flag's to say,
+    and a caller checks the flag before it asks:
+    - `claim` needs `claims`; without it it raises `InvalidRequest` (and `release` has nothing to release).
+    - `count` needs `counts`, and `ids` needs `id_streams`; without them they raise
+      `errors.Unsupported` (naming the flag) before any request. A backend that cannot
+      count or stream ids does not fake it by walking its pages: that would cost a caller
+      that only wanted a number one request per page of the whole queue, which is exactly
+      what the flags exist to warn of. A caller that needs the ids anyway walks `queue`
+      pages itself and applies the filter terms the backend does not evaluate
+      (`views.matching` does, for the shell commands).
+    - `queue(query)` with `query.filter` needs `filter_expressions`; without it the
+      backend raises `Unsupported` rather than ignore the expression. The per-field
+      filters narrow the pages of any backend; `filter_fields` says which of them it
+      evaluates exactly, and a caller applies the rest to the rows.
+    - `changes` without `change_feed` waits and reports nothing.
+    """
 
     name: str
     capabilities: Capabilities
@@ -107,6 +123,16 @@ class Backend(Protocol):
     async def policy(self) -> Policy: ...
 
     async def queue(self, query: QueueQuery, *, cursor: str | None = None, limit: int = 200) -> QueuePage: ...
+
+    async def count(self, query: QueueQuery) -> QueueCount:
+        """How many items the view holds (`capabilities.counts`), in one request."""
+        ...
+
+    def ids(self, query: QueueQuery) -> AsyncIterator[str]:
+        """The ids of the view, in its order (`capabilities.id_streams`), in one request.
+        Iterate with `async for`; the iteration raises, never ends early, if the answer
+        was cut short."""
+        ...
 
     async def changes(self, since: int, *, wait: float = 0, limit: int = 500) -> ChangeBatch: ...
 

@@ -83,6 +83,16 @@ class InvalidRequest(BackendError):
         self.detail = detail
 
 
+class Unsupported(InvalidRequest):
+    """The backend cannot do this at all: its `capabilities.<capability>` is False. Raised
+    before any request is made, so a caller that checks the flag never sees it, and one
+    that forgot gets a typed error naming the flag rather than a silently partial answer."""
+
+    def __init__(self, message: str, *, capability: str) -> None:
+        super().__init__(message, detail=None)
+        self.capability = capability
+
+
 class RateLimited(BackendError):
     """429: slow down; `retry_after` is the backend's hint in seconds (None: use backoff)."""
 

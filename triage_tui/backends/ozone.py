@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -64,6 +64,7 @@ from triage_tui.backends.errors import (
     InvalidRequest,
     NotFound,
     Unauthorized,
+    Unsupported,
     bad_payload,
     error_for_response,
     safe_text,
@@ -91,6 +92,7 @@ from triage_tui.model import (
     Outcome,
     PayloadError,
     Policy,
+    QueueCount,
     QueuePage,
     Source,
     State,
@@ -424,8 +426,12 @@ class OzoneBackend:
     # Ozone is a channel) and one `reason` (the report:… tag) in queryStatuses; the
     # rest (`min_reports` too, dropped from each page here) is the client's. Its `total`
     # is the page's length, not a count, and it pages only by its own cursor.
+    # queryStatuses has no count and no id-only answer: `counts` and `id_streams` are False,
+    # and count()/ids() say so (Unsupported) rather than walk every page behind a
+    # caller's back — a count of a 100k queue would be 1,000 requests against the team's Ozone.
     capabilities = Capabilities(claims=False, versions=False, escalation=True, scoped_removal=False, change_feed=False,
-                                sorted_pages=False, filter_fields=frozenset({"kind", "reason"}))
+                                sorted_pages=False, filter_fields=frozenset({"kind", "reason"}), filter_expressions=False,
+                                counts=False, offsets=False, id_streams=False)
     """claims becomes True on an instance once me() (or the first claim) finds report assignments."""
 
     def __init__(
@@ -679,7 +685,7 @@ class OzoneBackend:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValueError(f"limit must be 1..1000, not {limit!r}")
         if query.filter is not None:  # capabilities.filter_expressions is False: never silently ignored
-            raise InvalidRequest("Ozone queue: no filter expressions; apply the filter to the pages", detail=None)
+            raise Unsupported("Ozone queue: no filter expressions; apply the filter to the pages", capability="filter_expressions")
         if query.sort not in SORT_FIELD:
             raise InvalidRequest(f"Ozone queue: no sort {safe_text(query.sort[:40])!r} (sorts: {', '.join(SORT_FIELD)})", detail=None)
         empty = QueuePage((), None, 0, 0)
@@ -722,6 +728,19 @@ class OzoneBackend:
         if query.min_reports is not None:
             page = QueuePage(tuple(i for i in page.items if i.report_count >= query.min_reports), page.next_cursor, page.total, 0)
         return page
+
+    async def count(self, query: QueueQuery) -> QueueCount:
+        """Ozone cannot count a queue (capabilities.counts is False): Unsupported, before
+        any request. Counting by walking queryStatuses would cost one request per 100
+        subjects; a caller that must know walks `queue` itself and says it is a lower bound."""
+        raise Unsupported("Ozone cannot count a queue: page through it instead (capabilities.counts is False)", capability="counts")
+
+    def ids(self, query: QueueQuery) -> AsyncIterator[str]:
+        """Ozone has no id stream (capabilities.id_streams is False): Unsupported, raised when
+        the iteration starts and before any request. Its pages are not in our order and
+        not filtered by our terms, so the ids of a view come only from `queue` pages the
+        caller filters and sorts itself (`views.matching`), one implementation for all."""
+        return _unsupported_ids()
 
     async def _snippets(self, keys: Sequence[str]) -> dict[str, str]:
         """The text shown in the queue line: a post's text, an account's handle and profile."""
@@ -1127,6 +1146,12 @@ class OzoneBackend:
             "seq": 0,
         }
         return self._parse(raw, Stats.from_json, "stats")
+
+
+async def _unsupported_ids() -> AsyncIterator[str]:
+    raise Unsupported("Ozone has no id stream: page through the queue instead (capabilities.id_streams is False)",
+                      capability="id_streams")
+    yield ""  # pragma: no cover  (makes this an async generator: `ids()` itself never raises)
 
 
 def _check_id(item_id: str) -> str:

@@ -24,7 +24,7 @@ import json
 import math
 import re
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -362,20 +362,35 @@ class IdStream:
     """`GET /v1/queue/ids` as an async iterator of ids: each NDJSON line goes through the
     model (`IdsLine`) and is checked for its place — `{"seq"}` first, `{"total"}` last and
     equal to the ids that came — so a cut or garbled stream is a BadPayload, never a
-    short list taken for the whole. A line is read with a size cap (MAX_BODY)."""
+    short list taken for the whole. A line is read with a size cap (MAX_BODY).
+
+    One request, read once: the iterator is the stream itself (the `Backend.ids`
+    signature), and `aclose()` ends the request early, for a caller that wants only the
+    first ids (`contextlib.aclosing`)."""
 
     PATH = "/v1/queue/ids"
 
     def __init__(self, backend: TriageBackend, query: QueueQuery) -> None:
         self._backend = backend
         self._query = query
+        self._reading: AsyncGenerator[str, None] | None = None
         self.seq: int | None = None  # the feed position the ids were read at
         self.total: int | None = None  # set once the stream is whole
 
-    def __aiter__(self) -> AsyncIterator[str]:
-        return self._ids()
+    def __aiter__(self) -> IdStream:
+        return self
 
-    async def _ids(self) -> AsyncIterator[str]:
+    async def __anext__(self) -> str:
+        if self._reading is None:
+            self._reading = self._ids()
+        return await anext(self._reading)
+
+    async def aclose(self) -> None:
+        """Stop reading and close the request (a no-op once the stream has ended)."""
+        if self._reading is not None:
+            await self._reading.aclose()
+
+    async def _ids(self) -> AsyncGenerator[str, None]:
         b = self._backend
         where = f"GET {self.PATH}"
         redact = b._auth.redact
