@@ -78,9 +78,9 @@ async def test_an_item_from_the_feed_and_a_later_page_is_listed_once(server: Run
             assert r.json()["created"] == 1
         await until(pilot, lambda: screen.queue.index_of("it-fresh-1") is not None)
         backend.gate.set()
-        await until(pilot, lambda: screen._loaded)
+        await until(pilot, lambda: screen.session.opened)
         ids = [i.id for i in screen.queue.items]
-        print("rows:", len(ids), "unique:", len(set(ids)), "total:", screen._total)
+        print("rows:", len(ids), "unique:", len(set(ids)), "total:", len(screen.session.window))
         await put_cursor(pilot, "it-fresh-1")
         await pilot.press("a")
         await pilot.pause(0.2)
@@ -132,7 +132,7 @@ async def test_escalated_queue_only_shows_my_teams(server: RunningServer, outbox
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = screen_of(pilot)
-        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None)
         before = {i.id for i in screen.queue.items}
         await pilot.pause(0.3)
         async with httpx.AsyncClient(base_url=server.url) as c:
@@ -201,7 +201,7 @@ async def test_quit_releases_the_claim(server: RunningServer, outbox_path: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         item = screen.queue.cursor_item
-        await until(pilot, lambda: screen._claimed == item.id, timeout=5)
+        await until(pilot, lambda: screen.session.claimed == item.id, timeout=5)
         await pilot.press("q")
         await until(pilot, lambda: not pilot.app.is_running)
     d = Decision.new(item.id, item.version, Action.APPROVE).to_json()
@@ -253,7 +253,7 @@ async def test_remapped_keys_are_shown_in_help_and_in_the_pane(server: RunningSe
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         await put_cursor(pilot, "it-0000027")  # sensitive: masked until revealed
-        await until(pilot, lambda: "it-0000027" in screen._details)
+        await until(pilot, lambda: "it-0000027" in screen.session.details)
         await pilot.pause(0.2)
         rows = {i: k for i, k, _ in screen.binding_rows()}
         assert rows["queue.reveal"] == "x" and rows["decide.approve"] == "y", rows
