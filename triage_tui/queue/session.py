@@ -147,10 +147,12 @@ class QueueSession:
     """One queue of one backend, seen through a window (see the module's docstring)."""
 
     def __init__(self, backend: Backend, *, queue: State = State.OPEN, clock: Callable[[], datetime],
-                 hidden: Callable[[], Iterable[ItemSummary]] = tuple, gone: Callable[[str], bool] = lambda _: False) -> None:
+                 hidden: Callable[[], Iterable[ItemSummary]] = tuple,
+                 undecided: Callable[[Iterable[ItemSummary]], list[ItemSummary]] = list) -> None:
         """`hidden`: the items decided here and not yet known applied (the backend still
-        lists them: they are skipped, and counted out of positions and totals); `gone`:
-        whether an id was decided (here or elsewhere), so a late page does not bring it back."""
+        lists them: they are counted out of positions and totals); `undecided`: of a page's
+        rows, those not decided (here, in an earlier session's unsent outbox rows, or
+        elsewhere), so a late page does not bring a decided item back (`Decider.undecided`)."""
         self.backend = backend
         self.clock = clock
         self.view = View(queue=queue)
@@ -172,7 +174,7 @@ class QueueSession:
         self.claimed: str | None = None  # the item this moderator holds a lease on
         self.seq = 0
         self._hidden = hidden
-        self._gone = gone
+        self._undecided = undecided
 
     # -- the view ----------------------------------------------------------------------------
 
@@ -206,7 +208,7 @@ class QueueSession:
 
     def first(self) -> Fetch:
         """The request for the view's first page."""
-        request = Fetch(self.generation, 0, offset=0) if self.positional else Fetch(self.generation, +1, limit=SEQ_PAGE)
+        request = Fetch(self.generation, 0, offset=0, limit=PAGE) if self.positional else Fetch(self.generation, +1, limit=SEQ_PAGE)
         self.in_flight.add(request.key)
         return request
 
@@ -226,10 +228,10 @@ class QueueSession:
             lo, hi = max(0, top - AHEAD), min(len(window), top + height + AHEAD)
             if not window.rows or top + height <= window.start or top >= window.end:
                 start = max(0, min(top - AHEAD // 2, len(window) - PAGE))
-                out.append(Fetch(self.generation, 0, offset=start))
+                out.append(Fetch(self.generation, 0, offset=start, limit=PAGE))
             else:
                 if hi > window.end:
-                    out.append(Fetch(self.generation, +1, offset=self._server_offset(max(0, window.end - OVERLAP))))
+                    out.append(Fetch(self.generation, +1, offset=self._server_offset(max(0, window.end - OVERLAP)), limit=PAGE))
                 if lo < window.start:
                     first = max(0, window.start - PAGE + OVERLAP)
                     out.append(Fetch(self.generation, -1, offset=self._server_offset(first), limit=min(PAGE, window.start - first + OVERLAP)))
@@ -274,7 +276,7 @@ class QueueSession:
         """The rows of a page that the view shows: not decided here or elsewhere, matching
         what the backend could not evaluate."""
         hidden = {i.id for i in self._hidden()}
-        rows = [i for i in items if i.id not in hidden and not self._gone(i.id) and i.state is self.view.queue]
+        rows = [i for i in self._undecided(items) if i.id not in hidden and i.state is self.view.queue]
         residual = self.plan.residual
         if residual:
             rows = residual.select(rows, self.clock())
@@ -460,4 +462,4 @@ class QueueSession:
             index += sum(1 for item in new if key(item) < k)
         self.generation += 1
         self.in_flight.clear()
-        return Fetch(self.generation, 0, offset=max(0, index - AHEAD // 2)), index, []
+        return Fetch(self.generation, 0, offset=max(0, index - AHEAD // 2), limit=PAGE), index, []

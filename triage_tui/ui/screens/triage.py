@@ -103,7 +103,7 @@ class TriageScreen(Deciding, Finding, Screen[None]):
         # Decide and undo over the outbox, and what they keep out of the queue (queue/decide.py).
         self.decider: Decider[Notification] = Decider(outbox, backend=backend_name, undo_seconds=settings.undo_seconds, clock=clock)
         self.session = QueueSession(backend, queue=queue, clock=clock, hidden=lambda: self.decider.hidden.values(),
-                                    gone=self.decider.gone.__contains__)
+                                    undecided=self.decider.undecided)
         self._filter_mode = "filter"
         self._preview: tuple[str, str, Preview] | None = None
         self._tag_rows: dict[str, ItemSummary] = {}  # tagged items' rows, kept when the window lets them go
@@ -340,10 +340,9 @@ class TriageScreen(Deciding, Finding, Screen[None]):
         leaving = self.decider.left(effect)
         watched = {self._cursor_id(), *self.queue.tagged}  # what the moderator is looking at or about to act on
         self.session.left(effect.removed)
-        gone = set(effect.removed) | set(leaving)
-        if gone:
-            self.queue.remove(gone)
-            for item_id in gone:
+        if leaving:  # (not our own decisions: those left when the key was pressed, or stay marked)
+            self.queue.remove(leaving)
+            for item_id in leaving:
                 self._tag_rows.pop(item_id, None)
         for item in self.session.arrived(effect.added):
             self.queue.upsert(item)
