@@ -56,7 +56,7 @@ async def test_the_remove_dialog_preselects_the_reported_reason_and_says_what_en
     app = make_app(server, outbox_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded(pilot)
-        item = screen._all[HARASSMENT[0]]
+        item = screen._known(HARASSMENT[0])
         assert item.reason == "harassment"
         await put_cursor(pilot, item.id)
         await pilot.press("r")

@@ -130,4 +130,4 @@ async def test_a_key_the_backend_cannot_honour_is_not_offered(server: RunningSer
         await pilot.press("e", "c")
         await pilot.pause(0.2)
         assert app.screen is screen  # no escalate dialog opened
-        assert screen._claimed is None
+        assert screen.session.claimed is None

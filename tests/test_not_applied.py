@@ -199,7 +199,7 @@ def ozone_app(ozone: OzoneHarness, outbox: Outbox) -> TriageApp:
 async def ozone_screen(pilot: Pilot[Any]) -> TriageScreen:
     await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack), timeout=30)
     screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
-    await until(pilot, lambda: screen._loaded and screen.policy is not None, timeout=30)
+    await until(pilot, lambda: screen.session.opened and screen.policy is not None, timeout=30)
     return screen
 
 

@@ -521,7 +521,7 @@ async def test_the_triage_screen_removes_a_post_in_ozone(ozone: OzoneHarness, oz
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
-        await until(pilot, lambda: screen._loaded and screen.policy is not None and screen.queue.index_of(subject.key) is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None and screen.queue.index_of(subject.key) is not None)
         screen.queue.move_cursor(screen.queue.index_of(subject.key))
         await pilot.pause()
         pane = screen.detail
@@ -551,7 +551,7 @@ async def test_the_remove_dialog_offers_no_scope_on_ozone_and_the_issues_keys_re
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
-        await until(pilot, lambda: screen._loaded and screen.policy is not None and screen.queue.index_of(subject.key) is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None and screen.queue.index_of(subject.key) is not None)
         screen.queue.move_cursor(screen.queue.index_of(subject.key))
         await pilot.press("r")
         picker = pilot.app.screen
@@ -625,7 +625,7 @@ async def test_a_reason_filter_finds_every_subject_any_of_whose_reports_gives_it
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
-        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None)
         row = screen.queue.render_line(screen.queue.index_of(ozone_subjects.posts[0].key)).text
         assert f" {queue[ozone_subjects.posts[0].key].reason} +1 " in row
         for reason, ids in exported.items():
@@ -654,7 +654,7 @@ async def test_the_app_and_export_list_one_query_in_one_order_without_a_priority
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = next(s for s in pilot.app.screen_stack if isinstance(s, TriageScreen))
-        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None)
         assert [i.id for i in screen.queue.items] == orders["deadline"]
         for y in range(min(screen.queue.item_count, 10)):
             line = screen.queue.render_line(y).text

@@ -17,7 +17,7 @@ from triage_tui.backends.triage import TriageBackend
 from triage_tui.model import Action, Decision, now as utc_now
 from triage_tui.outbox import Outbox
 from triage_tui.ui.app import TriageApp
-from triage_tui.ui.screens import triage as triage_mod
+from triage_tui.queue import session as session_mod
 from triage_tui.ui.screens.dialogs import ConfirmDialog
 from triage_tui.ui.screens.triage import Settings, TriageScreen
 
@@ -49,10 +49,10 @@ class GatedBackend(TriageBackend):
         super().__init__(*a, **k)
         self.gate = asyncio.Event()
 
-    async def queue(self, query, *, cursor=None, limit=200):  # type: ignore[override]
-        if cursor is not None:
+    async def queue(self, query, *, cursor=None, limit=200, offset=None):  # type: ignore[override]
+        if cursor is not None or offset:
             await self.gate.wait()
-        return await super().queue(query, cursor=cursor, limit=limit)
+        return await super().queue(query, cursor=cursor, limit=limit, offset=offset)
 
 
 NEW_ITEM = {"id": "it-fresh-1", "kind": "post", "text": "a brand new reported post", "title": None, "language": "en",
@@ -63,24 +63,26 @@ NEW_ITEM = {"id": "it-fresh-1", "kind": "post", "text": "a brand new reported po
 # 2. A new item that arrives on the change feed while pages are still loading is also in a
 #    later page: with the default sort and no filter the page is appended without a dedupe.
 async def test_an_item_from_the_feed_and_a_later_page_is_listed_once(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(triage_mod, "PAGE", 50)
+    monkeypatch.setattr(session_mod, "PAGE", 50)
     backend = GatedBackend(server.url, server.tokens["ana"])
     app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=8, claim_on_open=False))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = screen_of(pilot)
-        await until(pilot, lambda: screen.queue.item_count == 50)
+        await until(pilot, lambda: len(screen.queue.loaded) == 50)
         await pilot.pause(0.3)  # the feed long-poll is waiting
         iso = utc_now().isoformat()
         item = {**NEW_ITEM, "created_at": iso, "reports": [{**NEW_ITEM["reports"][0], "created_at": iso}]}
         async with httpx.AsyncClient(base_url=server.url) as c:
             r = await c.post("/v1/items", json={"items": [item]}, headers=server.auth("root"))
             assert r.json()["created"] == 1
+        await until(pilot, lambda: "it-fresh-1" in screen.session.new)  # counted, not moved in under the cursor
+        await pilot.press("R")
         await until(pilot, lambda: screen.queue.index_of("it-fresh-1") is not None)
         backend.gate.set()
-        await until(pilot, lambda: screen._loaded)
+        await until(pilot, lambda: screen.session.opened)
         ids = [i.id for i in screen.queue.items]
-        print("rows:", len(ids), "unique:", len(set(ids)), "total:", screen._total)
+        print("rows:", len(ids), "unique:", len(set(ids)), "total:", len(screen.session.window))
         await put_cursor(pilot, "it-fresh-1")
         await pilot.press("a")
         await pilot.pause(0.2)
@@ -132,7 +134,7 @@ async def test_escalated_queue_only_shows_my_teams(server: RunningServer, outbox
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = screen_of(pilot)
-        await until(pilot, lambda: screen._loaded and screen.policy is not None)
+        await until(pilot, lambda: screen.session.opened and screen.policy is not None)
         before = {i.id for i in screen.queue.items}
         await pilot.pause(0.3)
         async with httpx.AsyncClient(base_url=server.url) as c:
@@ -184,13 +186,13 @@ async def test_zero_match_filter_then_actions(server: RunningServer, outbox_path
 
 
 async def test_quit_while_pages_load(server: RunningServer, outbox_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(triage_mod, "PAGE", 50)
+    monkeypatch.setattr(session_mod, "PAGE", 50)
     backend = GatedBackend(server.url, server.tokens["ana"])
     app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=Settings(undo_seconds=0.2))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
         screen = screen_of(pilot)
-        await until(pilot, lambda: screen.queue.item_count == 50)
+        await until(pilot, lambda: len(screen.queue.loaded) == 50)
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not pilot.app.is_running)
     assert app.return_code in (0, None), app.return_code
@@ -201,7 +203,7 @@ async def test_quit_releases_the_claim(server: RunningServer, outbox_path: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         item = screen.queue.cursor_item
-        await until(pilot, lambda: screen._claimed == item.id, timeout=5)
+        await until(pilot, lambda: screen.session.claimed == item.id, timeout=5)
         await pilot.press("q")
         await until(pilot, lambda: not pilot.app.is_running)
     d = Decision.new(item.id, item.version, Action.APPROVE).to_json()
@@ -253,7 +255,7 @@ async def test_remapped_keys_are_shown_in_help_and_in_the_pane(server: RunningSe
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         await put_cursor(pilot, "it-0000027")  # sensitive: masked until revealed
-        await until(pilot, lambda: "it-0000027" in screen._details)
+        await until(pilot, lambda: "it-0000027" in screen.session.details)
         await pilot.pause(0.2)
         rows = {i: k for i, k, _ in screen.binding_rows()}
         assert rows["queue.reveal"] == "x" and rows["decide.approve"] == "y", rows

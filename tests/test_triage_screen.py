@@ -58,7 +58,7 @@ def screen_of(pilot: Pilot[Any]) -> TriageScreen:
 async def loaded(pilot: Pilot[Any]) -> TriageScreen:
     await until(pilot, lambda: any(isinstance(s, TriageScreen) for s in pilot.app.screen_stack))
     screen = screen_of(pilot)
-    await until(pilot, lambda: screen._loaded and screen.policy is not None and screen.queue.item_count > 0)
+    await until(pilot, lambda: screen.session.opened and screen.policy is not None and screen.queue.item_count > 0)
     return screen
 
 
@@ -252,7 +252,7 @@ async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(
     app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False), clock=lambda: now)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
-        authority = [i for i in screen._all.values() if "authority_order" in i.sources]
+        authority = [i for i in screen.queue.loaded if "authority_order" in i.sources]
         await pilot.press("slash", *"source:ao country:")
         await pilot.pause(0.2)
         assert "… country needs a value" in note(screen) and "match" not in note(screen)  # half typed: what is missing, no count
@@ -302,7 +302,7 @@ async def test_a_filter_says_how_many_match_as_it_is_typed_and_enter_shows_them(
         await pilot.press("enter")
         await pilot.pause()
         assert selects == 0  # the result worked out while typing
-        expected = screen._sort.sort([i for i in authority if i.id != gone.id])
+        expected = screen.session.view.sort.sort([i for i in authority if i.id != gone.id])
         assert [i.id for i in screen.queue.items] == [i.id for i in expected]
         first_page = {i.id for i in expected[: screen.queue.scrollable_content_region.height]}
         assert not first_page & set(built), "rows of the first page built although built while typing"
@@ -410,7 +410,7 @@ async def test_the_filter_bar_opens_the_filter_cheat_sheet(server: RunningServer
         field = screen.query_one("#filter-input", Input)
         assert field.has_focus and field.value == "reports>"
         await pilot.press(*"=5", "enter")
-        assert str(screen._filter) == "reports>=5"
+        assert str(screen.session.view.filter) == "reports>=5"
 
 
 async def test_the_filter_bar_says_the_cheat_sheet_key_as_remapped(server: RunningServer, outbox_path: Path) -> None:
@@ -443,7 +443,7 @@ async def test_sort_cycles_through_the_orders(server: RunningServer, outbox_path
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         await pilot.press("s")
-        assert str(screen._sort) == "priority"
+        assert str(screen.session.view.sort) == "priority"
         priorities = [i.priority for i in screen.queue.items]
         assert priorities == sorted(priorities, reverse=True)
         await pilot.press("s")
@@ -463,8 +463,8 @@ async def test_sort_goes_to_the_top_of_the_new_order(server: RunningServer, outb
             await pilot.press("g", *["pagedown"] * 2)
             await pilot.press("s")
             await pilot.pause()
-            first = screen._sort.sort(screen._all.values())[0]
-            assert screen.queue.cursor_index == 0 and screen.queue.scroll_offset.y == 0, str(screen._sort)
+            first = screen.session.view.sort.sort(screen.queue.loaded)[0]
+            assert screen.queue.cursor_index == 0 and screen.queue.scroll_offset.y == 0, str(screen.session.view.sort)
             assert screen.queue.cursor_item is not None and screen.queue.cursor_item.id == first.id
             await until(pilot, lambda: screen.detail.item is not None and screen.detail.item.id == first.id)
 
@@ -528,7 +528,7 @@ async def test_sensitive_items_are_masked_until_revealed(server: RunningServer, 
         await put_cursor(pilot, "it-0000027")  # self-harm: sensitive in the policy
         item = screen.queue.cursor_item
         assert item is not None and screen.queue.is_masked(item)
-        await until(pilot, lambda: "it-0000027" in screen._details)
+        await until(pilot, lambda: "it-0000027" in screen.session.details)
         assert "masked" in detail_text(screen).lower()
         await pilot.press("v")
         assert not screen.queue.is_masked(item)
@@ -599,7 +599,7 @@ async def test_an_item_escalated_out_of_sight_leaves_the_screen_saying_only_that
         await until(pilot, lambda: any(current.id in n.message for n in pilot.app._notifications))
         said = next(n.message for n in pilot.app._notifications if current.id in n.message)
         assert "left your queue" in said and "mod-ana" not in said and "child_safety" not in said
-        assert current.id not in screen._all
+        assert screen.queue.index_of(current.id) is None
 
 
 async def test_a_reason_filter_shows_every_item_any_of_whose_reports_gives_it(server: RunningServer, outbox_path: Path) -> None:
@@ -609,7 +609,7 @@ async def test_a_reason_filter_shows_every_item_any_of_whose_reports_gives_it(se
     app = make_app(server, outbox_path, Settings(claim_on_open=False))
     async with app.run_test(size=(200, 40)) as pilot:
         screen = await loaded(pilot)
-        loaded_items = list(screen._all.values())
+        loaded_items = list(screen.queue.loaded)
         counts = Counter(r for i in loaded_items for r in i.reasons)
         # a reason some item has besides another main one, rare enough for the index to narrow by
         reason = next(r for r, n in sorted(counts.items()) if n <= len(loaded_items) // 8
@@ -628,25 +628,27 @@ async def test_a_reason_filter_shows_every_item_any_of_whose_reports_gives_it(se
 
 
 async def test_clearing_a_filter_shows_the_whole_queue_as_it_is_now(server: RunningServer, outbox_path: Path) -> None:
-    """Esc after a filter reuses the whole queue's order while nothing changed, and not
-    once something did: an item decided elsewhere while the filter was on stays gone."""
+    """Esc after a filter shows the whole queue again, read from the backend as it is
+    now: an item decided elsewhere while the filter was on stays gone."""
     app = make_app(server, outbox_path, Settings(undo_seconds=0.2, claim_on_open=False))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
-        whole = [i.id for i in screen.queue.items]
+        whole = [i.id for i in screen.queue.loaded]
         await pilot.press("slash", *"source:ao", "enter")
-        assert 0 < screen.queue.item_count < len(whole)
+        await until(pilot, lambda: screen.session.opened and 0 < screen.queue.item_count < len(whole))
         await pilot.press("escape")
-        assert [i.id for i in screen.queue.items] == whole
+        await until(pilot, lambda: screen.session.opened and [i.id for i in screen.queue.loaded] == whole)
         await pilot.press("slash", *"source:ao", "enter")
-        gone = next(i for i in screen._all.values() if "authority_order" not in i.sources)
+        await until(pilot, lambda: screen.session.opened and screen.queue.item_count < len(whole))
+        gone = next(i for i in screen.queue.loaded if "authority_order" in i.sources)
         d = Decision.new(gone.id, gone.version, Action.APPROVE).to_json()
         async with httpx.AsyncClient(base_url=server.url) as other:
             r = await other.post("/v1/decisions", headers=server.auth("ben"), json={"decisions": [d]})
         assert r.json()["results"][0]["result"] == "applied"
-        await until(pilot, lambda: gone.id not in screen._all)
+        await until(pilot, lambda: screen.queue.index_of(gone.id) is None)
         await pilot.press("escape")
-        assert [i.id for i in screen.queue.items] == [i for i in whole if i != gone.id]
+        await until(pilot, lambda: screen.session.opened and not screen.session.view.filter and screen.queue.item_count == len(whole) - 1)
+        assert [i.id for i in screen.queue.loaded] == [i for i in whole if i != gone.id]
 
 
 async def test_a_poison_decision_is_parked_with_its_reason_and_the_others_are_sent(server: RunningServer, outbox_path: Path) -> None:
@@ -765,7 +767,7 @@ def fixed_app(server: RunningServer, outbox_path: Path) -> TriageApp:
 async def settle(pilot: Pilot[Any]) -> None:
     screen = await loaded(pilot)
     first = screen.queue.items[0].id
-    await until(pilot, lambda: first in screen._details)
+    await until(pilot, lambda: first in screen.session.details and screen.session.counted)
     # The layout has settled: the item is drawn, wrapped for the pane's final width.
     await until(pilot, lambda: screen.detail.item is not None and screen.detail.built_width == screen.detail.scrollable_content_region.width > 0)
     pilot.app.clear_notifications()
@@ -845,47 +847,6 @@ def test_snapshot_escalate_dialog(snap_compare: Any, fixed_server: RunningServer
 # -- the screen's own indexes: the filter narrowing and the overdue count ----------------
 
 
-def test_field_index_narrows_without_changing_results() -> None:
-    """`_FieldIndex.candidates` is a superset of the matches, so `_rebuild` lists exactly
-    what a scan of every loaded item lists, in the same order; after removals and
-    replacements too. The overdue count by bisection agrees with a scan."""
-    from datetime import UTC, datetime, timedelta
-
-    from test_queue_list import many, summary
-
-    from triage_tui.filters import Sort, parse
-    from triage_tui.ui.screens.triage import _Deadlines, _FieldIndex
-
-    items = {item.id: item for item in many(400)}
-    index, deadlines = _FieldIndex(), _Deadlines()
-    for item in items.values():
-        index.add(item)
-    deadlines.add(list(items.values()))
-    for i in range(0, 400, 7):  # decided elsewhere
-        gone = items.pop(f"it-{i:06d}")
-        index.discard(gone)
-        deadlines.discard(gone)
-    for i in range(3, 400, 11):  # a newer version with other fields
-        old = items.get(f"it-{i:06d}")
-        index.discard(old)
-        deadlines.discard(old)
-        new = summary(i, version=2, sources=["authority_order"], countries=["AT"], reason="spam")
-        items[new.id] = new
-        index.add(new)
-        deadlines.add([new])
-    now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
-    for text in ["source:ao country:DE", "source:ao", "country:de,at", "reason:spam", "reason:spam,harassment country:DE",
-                 "-source:ao country:DE", "source:tf reports>=5", "kind:channel source:automated", "country:IS", "", "overdue source:ao"]:
-        query = parse(text)
-        want = Sort().sort(query.select(items.values(), now))
-        ids = index.candidates(query, 40)  # a small total: every term is used
-        pool = items.values() if ids is None else [items[i] for i in ids]
-        assert Sort().sort(query.select(pool, now)) == want, text
-        if ids is not None:
-            assert {i.id for i in want} <= ids
-    for moment in (now - timedelta(days=1), now, now + timedelta(hours=5), now + timedelta(days=30)):
-        assert deadlines.past(moment) == sum(1 for i in items.values() if i.deadline is not None and i.deadline <= moment)
-
 
 async def test_a_minority_sensitive_report_masks_the_line(server: RunningServer, outbox_path: Path) -> None:
     """Two reports say spam, one says self-harm: the main reason is spam, and the line is
@@ -952,7 +913,7 @@ async def test_paging_shows_the_next_page_drawn_ahead(server: RunningServer, out
         page = screen.queue.scrollable_content_region.height
         await pilot.press("pagedown")
         target = screen.queue.items[2 * page].id
-        await until(pilot, lambda: target in screen._details)
+        await until(pilot, lambda: target in screen.session.details)
         await pilot.pause(0.2)
         built: list[str] = []  # rows built, by item id
         drawn: list[object] = []  # detail chunks drawn, by document (its blocks)

@@ -49,6 +49,7 @@ TRIAGE = (
     Key("find.filter", "slash", "filter", "Filter"),
     Key("find.sort", "s", "sort", "Sort"),
     Key("select.tag_filter", "T", "tag_filter", "Tag by filter", show=False),
+    Key("find.new", "R", "show_new", "Show new items", show=False),
     Key("select.clear", "escape", "clear", "Clear tags/filter", show=False),
     Key("item.claim", "c", "claim", "Claim/release", show=False),
     Key("app.sync", "O", "sync", "Outbox: unsent & conflicts", show=False),

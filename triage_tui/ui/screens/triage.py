@@ -1,69 +1,66 @@
 """The triage screen: the queue, the item, one key per decision.
 
-The screen owns the flow. Workers do the I/O (connect, load pages, follow the change
-feed, fetch details, claim, send the outbox) and post messages; only the message
-handlers touch widgets. A decision is written to the durable outbox before the list
-moves on — the outbox, not this screen, is what survives a dropped SSH session. Decide
-and undo over the outbox are `queue.decide.Decider`'s: the screen applies its results.
+The screen lays out the widgets, binds the keys and hands work on. The queue is the
+session's (`queue.session.QueueSession`): a window of the view's rows over the backend,
+which `QueueList` draws from — there is no other copy of the queue. Workers do the I/O
+(connect, fetch rows by position, follow the change feed, fetch details, claim, send
+the outbox) and post messages (`triage_messages`); only the message handlers edit the
+window and touch widgets. A decision is written to the durable outbox before the list
+moves on; the decision keys are `deciding.Deciding`'s, the filter bar, sort and `R`
+are `filtering.Finding`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
-import gc
 import random
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.notifications import Notification
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
 
-from triage_tui.backends import Backend, QueueQuery
+from triage_tui.backends import Backend
 from triage_tui.backends.errors import BackendError, ClaimConflict, Unauthorized
 from triage_tui.bindings import TRIAGE
-from triage_tui.filters import SORTS, Filter, FilterError, SetTerm, Sort, parse, parse_sort
-from triage_tui.model import Action, ChangeBatch, ChangeType, Item, ItemSummary, Moderator, Policy, Scope, State
+from triage_tui.model import ChangeType, Item, ItemSummary, Moderator, Policy, State
 from triage_tui.model import now as utc_now
 from triage_tui.notice import fit, short_id
 from triage_tui.outbox import Outbox
-from triage_tui.queue.decide import Decider, Notice
+from triage_tui.queue.decide import Decider
+from triage_tui.queue.session import Fetch, Page, Preview, QueueSession, View
 from triage_tui.sync import Sender
 from triage_tui.ui.keymap import bindings
-from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice, unsent_fate
+from triage_tui.ui.screens.deciding import Deciding
+from triage_tui.ui.screens.dialogs import ConfirmDialog, unsent_fate
+from triage_tui.ui.screens.filtering import Finding
 from triage_tui.ui.screens.help import HelpScreen
 from triage_tui.ui.screens.stats import StatsScreen
 from triage_tui.ui.screens.sync import SyncScreen
-from triage_tui.ui.toasts import post, withdraw
+from triage_tui.ui.screens.triage_messages import (ClaimAnswer, Connected, Counted, DetailLoaded, FeedArrived, LinkState,
+                                                  PageLoaded, SyncState)
 from triage_tui.ui.widgets.detail import DetailPane
 from triage_tui.ui.widgets.filter_bar import FilterBar
 from triage_tui.ui.widgets.keybar import KeyBar
 from triage_tui.ui.widgets.queue_list import QueueList
 from triage_tui.ui.widgets.status import StatusLine
 from triage_tui.unapplied import Redecide
-from triage_tui.workflow import feed_effect, guard, reasons_for, refusal, reported_reason
-from triage_tui.words import plural
+from triage_tui.workflow import feed_effect
 
-PAGE = 1000
 PREFETCH = 3
 AHEAD_AFTER = 0.01  # seconds after a frame before looking ahead (its bytes go out first)
-DETAIL_CACHE = 256
 CLAIM_AFTER = 1.0  # seconds the cursor rests on an item before we claim it
 CLAIM_TTL = 300
-FREEZE_FROM = 20_000  # loaded items from which the index is hidden from the cyclic GC
-SLICE = 20_000  # items a filter preview looks at between two turns of the event loop
-PREVIEW_FOR = 2.0  # seconds a preview's result may be applied as it is (its `now` is that old)
+COUNT_EVERY = 10.0  # seconds between counts of the whole queue and its breaches (two cheap requests)
+COUNT_AFTER = 0.5  # seconds after a change before counting again (a burst of changes: one count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,211 +74,7 @@ class Settings:
     sync_max_delay: float = 60.0
 
 
-class _FieldIndex:
-    """The ids of the loaded items by source, country and reason.
-
-    A filter with a positive `source:`, `country:` or `reason:` term can only match
-    items that have one of its values there, so `_rebuild` runs `Filter.select` (still
-    the whole truth) over those instead of every loaded item: 70 ms -> a few at 300k for
-    `source:ao country:DE`. Filters without such a term scan everything, as before.
-    """
-
-    __slots__ = ("_by",)
-    FIELDS = ("source", "country", "reason")
-
-    def __init__(self) -> None:
-        self._by: dict[str, dict[str, set[str]]] = {name: {} for name in self.FIELDS}
-
-    @staticmethod
-    def _values(item: ItemSummary) -> tuple[tuple[str, Sequence[str]], ...]:
-        return (
-            ("source", [source.value for source in item.sources]),
-            ("country", item.countries),
-            ("reason", item.reasons),  # every report's, as `reason:` matches (the main one is among them)
-        )
-
-    def add(self, item: ItemSummary) -> None:
-        for name, values in self._values(item):
-            index = self._by[name]
-            for value in values:
-                ids = index.get(value)
-                if ids is None:
-                    index[value] = ids = set()
-                ids.add(item.id)
-
-    def discard(self, item: ItemSummary | None) -> None:
-        if item is None:
-            return
-        for name, values in self._values(item):
-            index = self._by[name]
-            for value in values:
-                ids = index.get(value)
-                if ids is not None:
-                    ids.discard(item.id)
-                    if not ids:
-                        del index[value]
-
-    def candidates(self, query: Filter, total: int) -> set[str] | None:
-        """Ids that can match `query` (a superset of its matches), or None: look at all
-        `total` items. Terms that would leave more than an eighth of them are not used:
-        the loaded order is near the sort order, and sorts in near-linear time."""
-        best: set[str] | None = None
-        for term in query.terms:
-            if not isinstance(term, SetTerm) or term.negated or term.name not in self._by:
-                continue
-            index = self._by[term.name]
-            sets = [index.get(value, set()) for value in term.values]
-            if sum(map(len, sets)) > total // 8:
-                continue
-            ids = sets[0] if len(sets) == 1 else set().union(*sets)
-            best = ids if best is None else best & ids  # (a new set: the index's are never changed by the caller)
-        return best
-
-
-class _Deadlines:
-    """The deadlines of the loaded items, sorted: "how many are past" is a bisection
-    instead of a pass over every item (17 ms at 300k, once a second and after each event)."""
-
-    __slots__ = ("_sorted",)
-
-    def __init__(self) -> None:
-        self._sorted: list[datetime] = []
-
-    def add(self, items: Sequence[ItemSummary]) -> None:
-        new = [item.deadline for item in items if item.deadline is not None]
-        if len(new) > 16:
-            self._sorted += new
-            self._sorted.sort()  # runs of sorted pages: timsort merges them in linear time
-        else:
-            for deadline in new:
-                bisect.insort(self._sorted, deadline)
-
-    def discard(self, item: ItemSummary | None) -> None:
-        if item is None or item.deadline is None:
-            return
-        index = bisect.bisect_left(self._sorted, item.deadline)
-        if index < len(self._sorted) and self._sorted[index] == item.deadline:
-            del self._sorted[index]
-
-    def past(self, now: datetime) -> int:
-        """How many deadlines are at or before `now`."""
-        return bisect.bisect_right(self._sorted, now)
-
-
-class _Order:
-    """The loaded items in the queue's order, kept in step with the feed's small changes:
-    esc after a filter at 300k items was a 300 ms sort, and with claims and decisions
-    arriving all the time a cache of the last sort was rarely still good. Big batches
-    (pages while loading) and a new order drop it; the next use sorts once."""
-
-    __slots__ = ("_sort", "_items")
-    SMALL = 64  # changes kept in step one by one (each is a C-speed list insert or delete)
-
-    def __init__(self) -> None:
-        self._sort: Sort | None = None
-        self._items: list[ItemSummary] | None = None
-
-    def get(self, sort: Sort, loaded: Iterable[ItemSummary]) -> list[ItemSummary]:
-        """The items in `sort`'s order (the list is kept: copy it to change it)."""
-        if self._items is None or self._sort != sort:
-            self._items, self._sort = sort.sort(loaded), sort
-        return self._items
-
-    def kept(self, sort: Sort) -> list[ItemSummary] | None:
-        """The items in `sort`'s order if that is the order kept, else None (no sort now)."""
-        return self._items if self._sort == sort else None
-
-    def change(self, gone: Sequence[ItemSummary], added: Sequence[ItemSummary]) -> None:
-        items, sort = self._items, self._sort
-        if items is None or sort is None:
-            return
-        if len(gone) + len(added) > self.SMALL:
-            self._items = None
-            return
-        key = sort.key
-        for item in gone:
-            index = bisect.bisect_left(items, key(item), key=key)
-            if index < len(items) and items[index] is item:
-                del items[index]
-            else:  # not where its order puts it: do not guess
-                self._items = None
-                return
-        for item in added:
-            bisect.insort(items, item, key=key)
-
-
-# -- messages from workers ---------------------------------------------------------
-
-
-class Connected(Message):
-    def __init__(self, me: Moderator, policy: Policy) -> None:
-        super().__init__()
-        self.me = me
-        self.policy = policy
-
-
-class PageLoaded(Message):
-    def __init__(self, items: Sequence[ItemSummary], *, first: bool, total: int, done: bool) -> None:
-        super().__init__()
-        self.items = items
-        self.first = first
-        self.total = total
-        self.done = done
-
-
-class FeedArrived(Message):
-    def __init__(self, batch: ChangeBatch) -> None:
-        super().__init__()
-        self.batch = batch
-
-
-class LinkState(Message):
-    """The connection to the backend changed: online, or why not."""
-
-    def __init__(self, online: bool, problem: str | None = None) -> None:
-        super().__init__()
-        self.online = online
-        self.problem = problem
-
-
-class DetailLoaded(Message):
-    def __init__(self, item_id: str, item: Item | None, problem: str | None) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.item = item
-        self.problem = problem
-
-
-class FilterPreview(Message):
-    """What enter would show (or tag) for the filter as typed so far."""
-
-    def __init__(self, text: str, mode: str, sort: Sort, changes: int, now: datetime, items: list[ItemSummary]) -> None:
-        super().__init__()
-        self.text = text
-        self.mode = mode
-        self.sort = sort
-        self.changes = changes
-        self.now = now
-        self.items = items
-
-
-class ClaimAnswer(Message):
-    def __init__(self, item_id: str, holder: str | None, problem: str | None) -> None:
-        super().__init__()
-        self.item_id = item_id
-        self.holder = holder
-        self.problem = problem
-
-
-class SyncState(Message):
-    """A send step ended; `text` is its problem, if any (what came back is read from the outbox)."""
-
-    def __init__(self, text: str | None) -> None:
-        super().__init__()
-        self.text = text
-
-
-class TriageScreen(Screen[None]):
+class TriageScreen(Deciding, Finding, Screen[None]):
     """One queue (open, or escalated to my teams) over one backend."""
 
     DEFAULT_CSS = """
@@ -307,25 +100,18 @@ class TriageScreen(Screen[None]):
         self.me: Moderator | None = None
         self.policy: Policy | None = None
         self.sender: Sender | None = None
-        self._all: dict[str, ItemSummary] = {}  # change it only through _put and _drop
-        self._deadlines = _Deadlines()  # of the items in _all
-        self._index = _FieldIndex()  # of the items in _all
-        self._order = _Order()  # of the items in _all, for the whole queue
-        self._loaded = False
-        self._total = 0
-        self._filter = Filter()
-        self._sort = Sort()
-        self._filter_mode = "filter"
-        self._changes = 0  # bumped by every change to the loaded items (a preview is of one state)
-        self._preview: FilterPreview | None = None
-        self._details: OrderedDict[str, Item] = OrderedDict()
-        self._fetching: set[str] = set()
         # Decide and undo over the outbox, and what they keep out of the queue (queue/decide.py).
         self.decider: Decider[Notification] = Decider(outbox, backend=backend_name, undo_seconds=settings.undo_seconds, clock=clock)
-        self._claimed: str | None = None
-        self._claims: dict[str, str] = {}
+        self.session = QueueSession(backend, queue=queue, clock=clock, hidden=lambda: self.decider.hidden.values(),
+                                    undecided=self.decider.undecided)
+        self._filter_mode = "filter"
+        self._preview: tuple[str, str, Preview] | None = None
+        self._tag_rows: dict[str, ItemSummary] = {}  # tagged items' rows, kept when the window lets them go
+        self._tag_views: list[View] = []  # the views `T` tagged through (to fetch their rows for a decision)
+        self._pending_cursor: tuple[str | None, int] | None = None  # after R: where the cursor goes
         self._claim_timer: Timer | None = None
         self._ahead_timer: Timer | None = None
+        self._count_timer: Timer | None = None
         self._online = False
         self._problem: str | None = "connecting…"
         self._sync_text: str | None = None
@@ -339,7 +125,7 @@ class TriageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with Horizontal(id="main"):
-            yield QueueList(id="queue", clock=self.clock, sort_key=self._sort.key, masked=self._masked)
+            yield QueueList(id="queue", window=self.session.window, clock=self.clock, sort_key=self.session.view.sort.key, masked=self._masked)
             yield DetailPane(id="detail")
         yield FilterBar(id="filter-bar")
         yield KeyBar()
@@ -350,10 +136,12 @@ class TriageScreen(Screen[None]):
         self.detail.reveal_key = self.queue._reveal_key()  # "press v" follows a remapped key
         self._connect()
         self.set_interval(1.0, self._tick)
+        self.set_interval(COUNT_EVERY, self._count_soon)
         self._layout_for(self.size.width)
 
     def on_resize(self) -> None:
         self._layout_for(self.size.width)
+        self._request_rows()
 
     def _layout_for(self, width: int) -> None:
         self.set_class(width < 120, "narrow")
@@ -384,25 +172,25 @@ class TriageScreen(Screen[None]):
                 await asyncio.sleep(random.uniform(0, delay))
                 delay = min(60.0, delay * 2)
         self.post_message(Connected(me, policy))
-        query = QueueQuery(queue=self.queue_state.value, sort="deadline")
-        cursor: str | None = None
-        first = True
-        seq = 0
+
+    def _run_fetch(self, request: Fetch) -> None:
+        self.run_worker(self._fetch_rows(request), group=f"rows{request.direction}", exit_on_error=False)
+
+    async def _fetch_rows(self, request: Fetch) -> None:
+        delay = 0.5
         while True:
             try:
-                page = await self.backend.queue(query, cursor=cursor, limit=PAGE)
+                page = await self.session.fetch(request)
             except BackendError as exc:
                 self.post_message(LinkState(False, str(exc)))
-                await asyncio.sleep(2.0)
+                if request.generation != self.session.generation:
+                    self.session.failed(request)
+                    return
+                await asyncio.sleep(random.uniform(0, delay))
+                delay = min(30.0, delay * 2)
                 continue
-            if first:
-                seq = page.seq
-                self._follow(seq)
-            self.post_message(PageLoaded(page.items, first=first, total=page.total, done=page.next_cursor is None))
-            first = False
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+            self.post_message(PageLoaded(page))
+            return
 
     @work(exclusive=True, group="feed")
     async def _follow(self, since: int) -> None:
@@ -420,6 +208,20 @@ class TriageScreen(Screen[None]):
             if batch.changes:
                 self.post_message(FeedArrived(batch))
             since = batch.seq
+
+    @work(exclusive=True, group="counts")
+    async def _count(self) -> None:
+        try:
+            total, overdue, exact = await self.session.counts()
+        except BackendError:
+            return  # the next one comes in COUNT_EVERY; the link state says what is wrong
+        self.post_message(Counted(total, overdue, exact))
+
+    def _count_soon(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        if self.me is not None:
+            self._count_timer = self.set_timer(COUNT_AFTER, self._count)
 
     async def _fetch(self, item_id: str) -> None:
         try:
@@ -476,29 +278,58 @@ class TriageScreen(Screen[None]):
         self.sender = Sender(self.outbox, self.backend, backend_name=self.backend_name, moderator=message.me.id,
                              batch=self.settings.sync_batch, max_delay=self.settings.sync_max_delay)
         self._sync()
+        self._run_fetch(self.session.first())
         self.queue.refresh_rows()  # masks depend on the policy
         self._refresh_status()
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        # Decided (here or elsewhere), or already listed from the change feed: skip.
-        fresh = [i for i in self.decider.undecided(message.items) if i.id not in self._all]
-        self._put(fresh)
-        self._total = message.total
-        self._loaded = message.done
-        # Appending a page keeps the queue in order only if the backend's pages come in
-        # the shown order (batch.matching asks the same); otherwise sort it all again.
-        if message.first or self._filter or self._sort != Sort() or not self.backend.capabilities.sorted_pages:
-            self._rebuild(keep_cursor=not message.first)
+        first = not self.session.opened
+        applied = self.session.apply(message.page, self.queue.cursor_index)
+        if applied.stale:
+            return
+        self._online, self._problem = True, None
+        if first:
+            self._follow(message.page.seq)
+            self._count()
+        pending, self._pending_cursor = self._pending_cursor, None
+        if pending is not None and message.page.fetch.direction == 0:
+            self.queue.window_replaced(pending[0], index=pending[1])
+        elif applied.replaced:
+            self.queue.window_replaced(applied.cursor_id, index=applied.index)
         else:
-            self.queue.set_items([*self.queue.items, *fresh], cursor=self._cursor_id())
+            self.queue.window_changed()
+        self._show_cursor_detail()
+        self._request_rows()
         self._refresh_status()
         self._items_changed()
-        if message.done and len(self._all) >= FREEZE_FROM:
-            # The loaded index is millions of long-lived objects; Python's full garbage
-            # collection walks them all (0.4 s at 300k items, at random key presses).
-            # Move what is alive now out of its sight; young garbage is collected first.
-            gc.collect(1)
-            gc.freeze()
+
+    def _request_rows(self) -> None:
+        """Fetch what the screen is about to show: the rows around it that the window lacks."""
+        if self.me is None:
+            return
+        queue = self.queue
+        for request in self.session.wanted(queue.scroll_offset.y, max(1, queue.scrollable_content_region.height)):
+            self._run_fetch(request)
+
+    def _show_view(self, view: View, ready: Preview | None = None, *, top: bool = False) -> None:
+        """Show another view: its first page if `ready` holds it, else fetched now."""
+        cursor = None if top else self._cursor_id()
+        if self.queue.tagged and not self.queue.items.exact:
+            self._clear_tags()
+        request = self.session.set_view(view, ready)
+        self.queue.set_sort_key(view.sort.key)
+        self.queue.window_replaced(cursor, index=0, keep_tags=not top and len(self.queue.items) == len(self.queue.loaded))
+        if request is not None:
+            self._run_fetch(request)
+        else:
+            self._request_rows()
+        self._show_cursor_detail()
+        self._count_soon()
+
+    def on_counted(self, message: Counted) -> None:
+        session = self.session
+        session.queue_total, session.overdue, session.overdue_exact, session.counted = message.total, message.overdue, message.exact, True
+        self._refresh_status()
 
     def on_feed_arrived(self, message: FeedArrived) -> None:
         if self.me is None:
@@ -508,27 +339,26 @@ class TriageScreen(Screen[None]):
         effect = feed_effect(message.batch, self.me.id, self.queue_state, teams)
         leaving = self.decider.left(effect)
         watched = {self._cursor_id(), *self.queue.tagged}  # what the moderator is looking at or about to act on
-        for item_id in effect.removed:
-            self._drop(item_id)
-            self._details.pop(item_id, None)
-        if leaving:
+        self.session.left(effect.removed)
+        if leaving:  # (not our own decisions: those left when the key was pressed, or stay marked)
             self.queue.remove(leaving)
-        now = self.clock()
-        for item in effect.added:
-            self._put([item])
-            if self._filter.matches(item, now):
-                self.queue.upsert(item)
+            for item_id in leaving:
+                self._tag_rows.pop(item_id, None)
+        for item in self.session.arrived(effect.added):
+            self.queue.upsert(item)
         for item_id, holder in effect.claims.items():
             if holder is None:
-                self._claims.pop(item_id, None)
+                self.session.claims.pop(item_id, None)
             else:
-                self._claims[item_id] = holder
-        for gone in effect.elsewhere:
-            if gone.item_id in watched:
-                said = (f"{short_id(gone.item_id)} went to a team you are not on" if gone.action == ChangeType.LEFT
-                        else f"{short_id(gone.item_id)} was just decided by {short_id(gone.by or 'someone')} ({gone.action})")
+                self.session.claims[item_id] = holder
+        for left in effect.elsewhere:
+            if left.item_id in watched:
+                said = (f"{short_id(left.item_id)} went to a team you are not on" if left.action == ChangeType.LEFT
+                        else f"{short_id(left.item_id)} was just decided by {short_id(left.by or 'someone')} ({left.action})")
                 self.notify(fit(said, keep="; it left your queue."), title="Decided elsewhere", severity="warning", timeout=12, markup=False)
         self._show_cursor_detail()
+        self._request_rows()
+        self._count_soon()
         self._refresh_status()
         self._items_changed()
 
@@ -537,12 +367,7 @@ class TriageScreen(Screen[None]):
         self._refresh_status()
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        self._fetching.discard(message.item_id)
-        if message.item is not None:
-            self._details[message.item_id] = message.item
-            self._details.move_to_end(message.item_id)
-            while len(self._details) > DETAIL_CACHE:
-                self._details.popitem(last=False)
+        self.session.details.put(message.item_id, message.item)
         if message.item_id == self._cursor_id():
             if message.item is not None:
                 self._show_item(message.item)
@@ -553,9 +378,9 @@ class TriageScreen(Screen[None]):
 
     def on_claim_answer(self, message: ClaimAnswer) -> None:
         if message.problem is None:
-            self._claimed = message.item_id
+            self.session.claimed = message.item_id
         elif message.holder and message.holder != (self.me.id if self.me else None):
-            self._claims[message.item_id] = message.holder
+            self.session.claims[message.item_id] = message.holder
             if message.item_id == self._cursor_id():
                 self.notify(fit(f"{short_id(message.item_id)} is being handled by {short_id(message.holder)}."), title="Claimed",
                             severity="warning", markup=False)
@@ -569,25 +394,36 @@ class TriageScreen(Screen[None]):
     def _take_back(self) -> None:
         """Put back in the queue, marked, every item whose decision came back not applied,
         with a notice saying why (the decider works out which: `Decider.take_back`)."""
-        taken = self.decider.take_back(self._all.get)
+        taken = self.decider.take_back(self._known)
         for notice in taken.notices:
             self._say(notice)
-        now = self.clock()
         for summary in taken.back:
-            self._restore(summary, now)
+            self._restore(summary)
         self.queue.mark_unapplied(taken.marked)
         if taken.returned:
             self._show_cursor_detail()
             self._items_changed()
 
-    def _restore(self, summary: ItemSummary, now: datetime) -> None:
+    def _known(self, item_id: str) -> ItemSummary | None:
+        """The summary of an item this screen has seen: decided here, held, or tagged."""
+        held = self.decider.hidden.get(item_id) or self._tag_rows.get(item_id)
+        if held is not None:
+            return held
+        index = self.queue.index_of(item_id)
+        return self.queue.items[index] if index is not None else None
+
+    def _restore(self, summary: ItemSummary) -> None:
         """The item is in the queue again, at its place in the order (fetched afresh)."""
         if self.decider.returning(summary.id):
             self.queue.mark_decided(summary.id, None)
-        self._details.pop(summary.id, None)
-        self._put([summary])
-        if self._filter.matches(summary, now):
+        self.session.details.drop(summary.id)
+        if self.session.matches(summary):
             self.queue.upsert(summary)
+
+    def _clear_tags(self) -> None:
+        self.queue.clear_tags()
+        self._tag_rows.clear()
+        self._tag_views.clear()
 
     def _cursor_changed(self, item: ItemSummary | None, index: int | None) -> None:
         """Called by the list in the same call that moved its cursor, so that the pane is
@@ -607,6 +443,7 @@ class TriageScreen(Screen[None]):
     def _cursor_moved(self, event: QueueList.CursorMoved) -> None:
         if self._detail_for != self._cursor_state():  # not already followed by _cursor_changed
             self._show_cursor_detail()
+        self._request_rows()
         if self._claim_timer is not None:
             self._claim_timer.stop()
         if event.item is not None and self.settings.claim_on_open and self.backend.capabilities.claims and self.me is not None:
@@ -618,7 +455,13 @@ class TriageScreen(Screen[None]):
         self._show_cursor_detail()
 
     @on(QueueList.Tagged)
-    def _tagged(self) -> None:
+    def _tagged(self, event: QueueList.Tagged) -> None:
+        rows = self._tag_rows
+        for item_id in [i for i in rows if i not in event.tagged]:
+            del rows[item_id]
+        for item in self.queue.loaded:
+            if item.id in event.tagged:
+                rows.setdefault(item.id, item)
         self._refresh_status()
 
     # -- the detail pane ----------------------------------------------------------------
@@ -635,17 +478,19 @@ class TriageScreen(Screen[None]):
         self._detail_for = self._cursor_state()
         items = self.queue.items
         index = self.queue.cursor_index
-        if index is None or not items:
-            self.detail.show(None, policy=self.policy, now=self.clock(), revealed=False)
+        item = items[index] if index is not None else None
+        if item is None:
+            if index is None or not items:
+                self.detail.show(None, policy=self.policy, now=self.clock(), revealed=False)
+            else:
+                self.detail.show_loading(f"row {index + 1:,}")
             return
-        item_id = items[index].id
-        cached = self._details.get(item_id)
+        cached = self.session.details.get(item.id)
         if cached is not None:
-            self._details.move_to_end(item_id)
             self._show_item(cached)
         else:
-            self.detail.show_loading(item_id)
-            self._want(item_id)
+            self.detail.show_loading(item.id)
+            self._want(item.id)
         # After a page up or down: the item the next page lands on, so that paging on
         # shows the item at once instead of "Loading" for a round trip, and the next
         # one; otherwise the next few. Asked for a little after the frame is painted:
@@ -653,12 +498,13 @@ class TriageScreen(Screen[None]):
         # first; Textual writes the frame from a thread, and work here right after the
         # frame held its bytes back from the terminal (~3 ms a key on two cores).
         # Then what the same key again would show is drawn ahead: its item, and its page.
+        assert index is not None
         step = index - self._last_index if self._last_index is not None else 0
         self._last_index = index
         paging = step != 0 and abs(step) == self.queue.scrollable_content_region.height
-        ahead = [i.id for i in items[index + 1 : index + 1 + (1 if paging else PREFETCH)]]
-        if paging and 0 <= index + step < len(items):
-            ahead.append(items[index + step].id)
+        ahead = [i.id for i in items[index + 1 : index + 1 + (1 if paging else PREFETCH)] if i is not None]
+        if paging and 0 <= index + step < len(items) and (target := items[index + step]) is not None:
+            ahead.append(target.id)
         again = index + (step if paging or step == -1 else 1)
         self.call_after_refresh(self._ahead_soon, ahead, again, step if paging else 0)
 
@@ -674,8 +520,9 @@ class TriageScreen(Screen[None]):
         if not 0 <= again < len(items):
             return
         self.queue.prepare(self.queue.scroll_offset.y + scroll, again)
-        self._next_id = items[again].id
-        item = self._details.get(self._next_id)
+        target = items[again]
+        self._next_id = target.id if target is not None else None
+        item = self.session.details.get(self._next_id) if self._next_id else None
         if item is not None:
             self._prepare(item)
 
@@ -683,10 +530,8 @@ class TriageScreen(Screen[None]):
         self.detail.prepare(item, policy=self.policy, now=self.clock(), revealed=self._is_revealed(item.id))
 
     def _want(self, item_id: str) -> None:
-        if item_id in self._details or item_id in self._fetching:
-            return
-        self._fetching.add(item_id)
-        self.run_worker(self._fetch(item_id), group="detail", exit_on_error=False)
+        if self.session.details.want(item_id):
+            self.run_worker(self._fetch(item_id), group="detail", exit_on_error=False)
 
     def _show_item(self, item: Item) -> None:
         # The pane masks on any sensitive report reason, not only the main one the list
@@ -707,74 +552,10 @@ class TriageScreen(Screen[None]):
         return False
 
     def _claim_if_current(self, item_id: str) -> None:
-        if item_id != self._cursor_id() or item_id == self._claimed:
+        if item_id != self._cursor_id() or item_id == self.session.claimed:
             return
-        previous, self._claimed = self._claimed, None
+        previous, self.session.claimed = self.session.claimed, None
         self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
-
-    # -- the queue shown: filter and sort over the loaded index -------------------------------
-
-    def _put(self, items: Sequence[ItemSummary]) -> None:
-        """Add items to the loaded index, or replace those with the same id."""
-        batch = {item.id: item for item in items}
-        self._changes += 1
-        gone = []
-        for item_id, item in batch.items():
-            old = self._all.get(item_id)
-            if old is not None:
-                gone.append(old)
-            self._deadlines.discard(old)
-            self._index.discard(old)
-            self._all[item_id] = item
-            self._index.add(item)
-        self._deadlines.add(list(batch.values()))
-        self._order.change(gone, list(batch.values()))
-
-    def _drop(self, item_id: str) -> None:
-        old = self._all.pop(item_id, None)
-        self._changes += 1
-        self._deadlines.discard(old)
-        self._index.discard(old)
-        if old is not None:
-            self._order.change([old], [])
-
-    def _rebuild(self, *, keep_cursor: bool = True, ready: list[ItemSummary] | None = None, top: bool = False) -> None:
-        """Show the loaded items through the filter and sort (`ready`: already selected);
-        `top`: put the cursor on the first row and scroll there (a new order is for its top)."""
-        cursor = self._cursor_id() if keep_cursor else None
-        if ready is not None:
-            items = ready
-        elif not self._filter:
-            items = self._order.get(self._sort, self._all.values())
-        else:
-            items = []
-            for step in self._matching(self._filter, self.clock()):
-                items = step if step is not None else items
-        if top and items:
-            cursor = items[0].id
-        self.queue.set_items(items, cursor=cursor)
-        self._show_cursor_detail()
-
-    def _matching(self, query: Filter, now: datetime, within: list[ItemSummary] | None = None) -> Iterator[list[ItemSummary] | None]:
-        """The items matching `query` (of `within`, else of all loaded, in the queue's
-        order), a slice at a time: yields None after each slice, then the result. The
-        preview gives the event loop a turn at each None, so that typing stays prompt."""
-        if within is None:
-            ids = self._index.candidates(query, len(self._all))
-            if ids is not None:
-                yield self._sort.sort(query.select([self._all[i] for i in ids], now))
-                return
-        pool = within if within is not None else self._order.kept(self._sort)
-        # Without the whole queue in order at hand: select, then sort what matched (sort
-        # orders end with the id, so any pool order gives the one result).
-        unsorted = pool is None
-        if pool is None:
-            pool = list(self._all.values())
-        found: list[ItemSummary] = []
-        for start in range(0, len(pool), SLICE):
-            found += query.select(pool[start : start + SLICE], now)
-            yield None
-        yield self._sort.sort(found) if unsorted else found
 
     # -- status -------------------------------------------------------------------------------
 
@@ -785,303 +566,28 @@ class TriageScreen(Screen[None]):
 
     def _refresh_status(self) -> None:
         counts = self.outbox.counts(self.backend_name, self.me.id) if self.me else {}
-        overdue = self._deadlines.past(self.clock())
+        session = self.session
+        shown = len(session.window)
+        whole = session.queue_total if not session.view.filter or session.queue_total is not None else None
         self.query_one(StatusLine).show(
             queue=self.queue_state.value,
-            total=len(self._all) if self._loaded else max(self._total, len(self._all)),
-            loading=not self._loaded,
-            shown=self.queue.item_count,
+            total=whole if whole is not None and session.view.filter else shown,
+            loading=not session.opened or not session.window.exact,
+            shown=shown,
             tagged=len(self.queue.tagged),
             unsent=counts.get("held", 0) + counts.get("pending", 0),
             conflicts=counts.get("conflict", 0),
             attention=counts.get("needs_attention", 0),
-            overdue=overdue,
+            overdue=session.overdue,
             online=self._online,
             problem=self._problem or self._sync_text,
-            sort=str(self._sort),
-            filter=str(self._filter) if self._filter else None,
+            sort=str(session.view.sort),
+            filter=str(session.view.filter) if session.view.filter else None,
             me=self.me.name if self.me else None,
+            new=len(session.new),
         )
 
-    # -- actions --------------------------------------------------------------------------------
-
-    def _targets(self) -> list[ItemSummary]:
-        tagged = self.queue.tagged
-        if tagged:
-            return [i for i in self.queue.items if i.id in tagged and i.id != self.decider.stayed]
-        item = self.queue.cursor_item
-        if item is not None and item.id == self.decider.stayed:
-            self.notify(fit(f"{short_id(item.id)} is already decided", keep="; u undoes it, j moves on."), markup=False)
-            return []
-        return [item] if item is not None else []
-
-    def _ready(self) -> bool:
-        if self.policy is None or self.me is None:
-            self.notify("Still connecting to the backend.", severity="warning", markup=False)
-            return False
-        return True
-
-    async def _confirm_bulk(self, verb: str, items: list[ItemSummary]) -> bool:
-        if len(items) <= self.settings.confirm_above:
-            return True
-        return bool(await self.app.push_screen_wait(ConfirmDialog(f"{verb} {plural(len(items), 'tagged item')}?", "Each becomes its own decision; u undoes the whole batch within the undo window.")))
-
-    # The key press fixes what a decision acts on: targets are taken here, synchronously,
-    # so a key typed ahead (j after a over a slow link) cannot change them, and a decision
-    # without a dialog is recorded before the next key is even read.
-
-    def action_approve(self) -> None:
-        items = self._targets()
-        if not items or not self._ready():
-            return
-        if len(items) <= self.settings.confirm_above:
-            self._decide(items, Action.APPROVE)
-        else:
-            self._approve_confirmed(items)
-
-    @work(group="action")
-    async def _approve_confirmed(self, items: list[ItemSummary]) -> None:
-        if await self._confirm_bulk("Approve", items):
-            self._decide(items, Action.APPROVE)
-
-    def action_remove(self) -> None:
-        items = self._targets()
-        if items and self._ready():
-            self._remove_worker(items)
-
-    @work(group="action")
-    async def _remove_worker(self, items: list[ItemSummary]) -> None:
-        await self._remove(items)
-
-    async def _remove(self, items: list[ItemSummary], *, scope: Scope = "global") -> None:
-        assert self.policy is not None
-        blocked = [(i, rule) for i in items if (rule := guard(self.policy, i)) is not None]
-        if blocked:
-            rule = blocked[0][1]
-            why = refusal(self.policy, rule, [i for i, _ in blocked])
-            said = refusal(self.policy, rule, [i for i, _ in blocked], brief=True)
-            if len(blocked) < len(items):
-                why, said = f"{len(blocked):,} of {plural(len(items), 'item')}: {why}", f"{len(blocked):,} of {len(items):,}: {said}"
-            self.notify(fit(said), title="Removal refused", severity="error", timeout=12, markup=False)
-            if len(blocked) == len(items) and self._can_escalate() and await self.app.push_screen_wait(ConfirmDialog(why, f"Escalate {'it' if len(items) == 1 else 'them'} to {rule.target} now?")):
-                await self._escalate(items, preselect=rule.target, why=why)
-            return
-        reasons = reasons_for(self.policy, items)
-        if not reasons:
-            self.notify("No reason in the policy applies to all of these kinds.", severity="error", markup=False)
-            return
-        scoped = self.backend.capabilities.scoped_removal
-        shown = "global" if scope == "global" or not scoped else ", ".join(scope)
-        choice = await self.app.push_screen_wait(ReasonPicker(reasons, len(items), scope=shown, scoped=scoped,
-                                                              preselect=reported_reason(reasons, items)))
-        if not isinstance(choice, RemoveChoice) or not await self._confirm_bulk("Remove", items):
-            return
-        self._decide(items, Action.REMOVE, reason=choice.reason, scope=choice.scope)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A key the backend cannot honour is not offered (Textual leaves it out of the key
-        bar and does not run it): escalation and claims are capabilities, not promises."""
-        caps = self.backend.capabilities
-        if (action == "escalate" and not caps.escalation) or (action == "claim" and not caps.claims):
-            return False
-        return True
-
-    def action_escalate(self) -> None:
-        items = self._targets()
-        if items and self._ready() and self._can_escalate():
-            self._escalate_worker(items)
-
-    def _can_escalate(self) -> bool:
-        if not self.backend.capabilities.escalation:
-            self.notify("This backend has no escalation.", markup=False)
-            return False
-        return True
-
-    @work(group="action")
-    async def _escalate_worker(self, items: list[ItemSummary]) -> None:
-        await self._escalate(items)
-
-    async def _escalate(self, items: list[ItemSummary], *, preselect: str | None = None, why: str | None = None) -> None:
-        assert self.policy is not None
-        choice = await self.app.push_screen_wait(EscalateDialog(self.policy.escalation_targets, len(items), preselect=preselect, why=why))
-        if not isinstance(choice, EscalateChoice) or not await self._confirm_bulk("Escalate", items):
-            return
-        self._decide(items, Action.ESCALATE, escalate_to=choice.target, note=choice.note)
-
-    def _decide(self, items: list[ItemSummary], action: Action, **fields: object) -> None:
-        """Have the decider write the decisions to the outbox, then (and only then) move on."""
-        result = self.decider.decide(items, action, **fields)  # type: ignore[arg-type]
-        if isinstance(result, Notice):  # not on disk: nothing was decided, and the list stays put
-            self._say(result)
-            return
-        for item_id in result.ids:
-            self._drop(item_id)
-        self.queue.clear_tags()
-        self._leave_stayed()
-        cursor = self.queue.cursor_item
-        if not self.settings.auto_advance and len(items) == 1 and cursor is not None and cursor.id == items[0].id:
-            self.decider.stayed = cursor.id  # it leaves when the cursor moves on (or u takes it back)
-            self.queue.mark_decided(cursor.id, result.label)
-        else:
-            self.queue.remove(result.ids)
-        self._wake.set()
-        toast = result.toast
-        result.entry.toast = post(self.app, toast.text, title=toast.title, severity=toast.severity, timeout=toast.timeout)
-        self._show_cursor_detail()
-        self._refresh_status()
-
-    def action_undo(self) -> None:
-        undone = self.decider.undo()
-        if undone.entry is None:
-            for notice in undone.notices:
-                self._say(notice)
-            return
-        withdraw(self.app, undone.entry.toast)  # it says "u undoes": after u it is no longer true
-        for item_id in undone.unmark:
-            self.queue.mark_decided(item_id, None)
-        for item in undone.back:
-            self._put([item])
-            if self._filter.matches(item, self.clock()):
-                self.queue.upsert(item)
-        if undone.back:
-            index = self.queue.index_of(undone.back[0].id)
-            if index is not None:
-                self.queue.move_cursor(index)
-        for notice in undone.notices:
-            self._say(notice)
-        self._show_cursor_detail()
-        self._refresh_status()
-
-    def _say(self, notice: Notice) -> None:
-        self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
-
-    def action_filter(self) -> None:
-        self._open_filter("filter", str(self._filter))
-
-    def action_tag_filter(self) -> None:
-        self._open_filter("tag", "")
-
-    def _open_filter(self, mode: str, value: str) -> None:
-        self._filter_mode = mode
-        bar = self.query_one("#filter-bar")
-        bar.styles.visibility = "visible"
-        field = self.query_one("#filter-input", Input)
-        field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
-        field.value = value
-        self.query_one(FilterBar).show_hint()
-        field.focus()
-
-    def _filter_open(self) -> bool:
-        return self.query_one("#filter-bar").styles.visibility == "visible"
-
-    def _close_filter(self) -> None:
-        # An inline style, not a class: a class change matches the stylesheet against the
-        # bar and everything in it again (~2 ms of the frame that shows a filter's result).
-        self.query_one("#filter-bar").styles.visibility = "hidden"
-        self._preview = None
-        self.queue.focus()
-
-    # While the moderator types, what enter would show is worked out after each frame:
-    # the note under the field says how many items match, and enter shows a result that
-    # is ready, with its first page drawn, instead of filtering the whole queue then.
-
-    @on(Input.Changed, "#filter-input")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        self._preview_filter(event.value)
-
-    def _preview_filter(self, text: str) -> None:
-        self._preview = None
-        try:
-            query = parse(text)
-        except FilterError as exc:  # said as it is typed: what is missing, or what is wrong
-            self.query_one(FilterBar).show_problem(exc)
-            return
-        self.call_after_refresh(self._start_preview, text, query)
-
-    def _items_changed(self) -> None:
-        """The loaded items changed: a preview under an open filter bar is worked out again."""
-        if self._preview is not None and self._filter_open():
-            self._preview_filter(self.query_one("#filter-input", Input).value)
-
-    def _start_preview(self, text: str, query: Filter) -> None:
-        if self._filter_open() and self.query_one("#filter-input", Input).value == text:
-            self.run_worker(self._previewing(text, query), group="filter-preview", exclusive=True, exit_on_error=False)
-
-    async def _previewing(self, text: str, query: Filter) -> None:
-        now, changes, mode, sort = self.clock(), self._changes, self._filter_mode, self._sort
-        result: list[ItemSummary] = []
-        for step in self._matching(query, now, within=list(self.queue.items) if mode == "tag" else None):
-            if step is None:
-                await asyncio.sleep(0)
-            else:
-                result = step
-        self.post_message(FilterPreview(text, mode, sort, changes, now, result))
-
-    def on_filter_preview(self, message: FilterPreview) -> None:
-        field = self.query_one("#filter-input", Input)
-        if message.mode != self._filter_mode or field.value != message.text or not self._filter_open():
-            return
-        if message.changes != self._changes:  # the items changed meanwhile
-            self._preview_filter(message.text)
-            return
-        self._preview = message
-        count = len(message.items)
-        verb = "matches" if count == 1 else "match"
-        if message.mode == "tag":
-            what = f"{count:,} of {self.queue.item_count:,} shown {verb}"
-        else:
-            what = f"{plural(count, 'item')} {verb}{'' if self._loaded else ' so far'}"
-        self.query_one(FilterBar).show_count(what)
-        if message.mode == "filter" and message.items:
-            cursor = self._cursor_id()
-            if all(item.id != cursor for item in message.items[: self.queue.scrollable_content_region.height]):
-                self.queue.prepare_rows(message.items, 0)  # where set_items will put the cursor
-            self._want(message.items[0].id)
-
-    def _preview_for(self, text: str) -> list[ItemSummary] | None:
-        """The preview's result if it is for `text` as the items and sort are now, and recent."""
-        preview = self._preview
-        if (preview is None or preview.text != text or preview.mode != self._filter_mode or preview.changes != self._changes
-                or preview.sort != self._sort or (self.clock() - preview.now).total_seconds() > PREVIEW_FOR):
-            return None
-        return preview.items
-
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        try:
-            parsed = parse(event.value)
-        except FilterError as exc:
-            self.query_one(FilterBar).show_problem(exc, entered=True)
-            return
-        ready = self._preview_for(event.value)
-        self._close_filter()
-        if self._filter_mode == "tag":
-            now = self.clock()
-            matching = ready if ready is not None else [i for i in self.queue.items if parsed.matches(i, now)]
-            count = self.queue.tag_ids(i.id for i in matching)
-            self.notify(f"Tagged {plural(count, 'item')} matching {parsed or 'everything'}.", markup=False)
-        else:
-            self._filter = parsed
-            self._rebuild(ready=ready)
-        self._refresh_status()
-
-    def action_clear(self) -> None:
-        if self._filter_open():
-            self._close_filter()
-        elif self.queue.tagged:
-            self.queue.clear_tags()
-        elif self._filter:
-            self._filter = Filter()
-            self._rebuild()
-        self._refresh_status()
-
-    def action_sort(self) -> None:
-        names = list(SORTS)
-        self._sort = parse_sort(names[(names.index(self._sort.name) + 1) % len(names)])
-        self.queue.set_sort_key(self._sort.key)
-        self._rebuild(top=True)  # moderators sort to see the top of the new order
-        self.notify(f"Sorted by {self._sort}.", markup=False)
-        self._refresh_status()
+    # -- the other screens --------------------------------------------------------------------
 
     def action_claim(self) -> None:
         item_id = self._cursor_id()
@@ -1090,12 +596,12 @@ class TriageScreen(Screen[None]):
         if not self.backend.capabilities.claims:
             self.notify("This backend has no claims.", markup=False)
             return
-        if self._claimed == item_id:
-            self._claimed = None
+        if self.session.claimed == item_id:
+            self.session.claimed = None
             self.run_worker(self._release(item_id), group="claim", exclusive=True, exit_on_error=False)
             self.notify(fit(f"Released {short_id(item_id)}."), markup=False)
         else:
-            previous, self._claimed = self._claimed, None
+            previous, self.session.claimed = self.session.claimed, None
             self.run_worker(self._claim(item_id, previous), group="claim", exclusive=True, exit_on_error=False)
 
     def action_sync(self) -> None:
@@ -1104,7 +610,7 @@ class TriageScreen(Screen[None]):
         paused = self.sender.paused if self.sender else None
         resume = self.sender.resume if self.sender else None
         screen = SyncScreen(self.outbox, backend=self.backend_name, moderator=self.me.id, paused=paused, resume=resume,
-                            fetch=self.backend.item, known=lambda i: self.decider.hidden.get(i) or self._all.get(i))
+                            fetch=self.backend.item, known=self._known)
         self.app.push_screen(screen, self._synced)
 
     def action_stats(self) -> None:
@@ -1117,25 +623,6 @@ class TriageScreen(Screen[None]):
         if again is not None:
             self._redecide(again)
         self._refresh_status()
-
-    @work(group="action")
-    async def _redecide(self, again: Redecide) -> None:
-        """`r` in the outbox on an item still open: its dialog again, against it as it is now."""
-        item = again.summary
-        if item.state is self.queue_state:  # (escalated meanwhile, it is decided without joining this queue)
-            self._restore(item, self.clock())
-        index = self.queue.index_of(item.id)
-        if index is not None:
-            self.queue.move_cursor(index)
-        old = again.row.decision
-        assert old is not None
-        if again.action is Action.APPROVE:
-            if await self.app.push_screen_wait(ConfirmDialog(f"Approve {item.id} again, as it is now?", "A new decision, with its own key; u undoes it.")):
-                self._decide([item], Action.APPROVE, note=old.note)
-        elif again.action is Action.REMOVE:
-            await self._remove([item], scope=old.scope)
-        elif self._can_escalate():
-            await self._escalate([item], preselect=old.escalate_to)
 
     def action_detail_page(self, direction: int) -> None:
         """Half a page through a long item, without leaving the queue."""
@@ -1170,7 +657,7 @@ class TriageScreen(Screen[None]):
             detail = unsent_fate(self.outbox, unsent)
             if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
                 return
-        if self._claimed is not None:  # let others decide it now, not when the lease lapses
+        if self.session.claimed is not None:  # let others decide it now, not when the lease lapses
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.backend.release(self._claimed), 2.0)
+                await asyncio.wait_for(self.backend.release(self.session.claimed), 2.0)
         self.app.exit()

@@ -2,9 +2,11 @@
 
 A queue holds 100k+ items and must stay instant (docs/architecture.md, "Scale"). DataTable,
 ListView and OptionList build something per row up front and take seconds to open
-such a queue; this widget keeps a plain Python list of `ItemSummary` objects and, on
-each paint, builds only the rows on screen (`render_line`), from Rich `Segment`s
-assembled piece by piece, cached in a small LRU.
+such a queue; this widget draws from a `queue.window.Window` — the session's run of the
+view's rows at their positions, the app's only copy of the queue — and, on each paint,
+builds only the rows on screen (`render_line`), from Rich `Segment`s assembled piece by
+piece, cached in a small LRU. A position the session has not fetched yet draws as a
+dim placeholder until its page arrives.
 
 Untrusted text (the snippet) arrives sanitized by the model (`sanitize.py`) and is only
 ever placed in a `Segment` as plain text: no markup is parsed, so `[@click=app.quit]`
@@ -18,9 +20,7 @@ an item whose decision came back not applied a `✖` (`unapplied.MARK`).
 
 from __future__ import annotations
 
-import bisect
-from itertools import compress
-from operator import not_
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
@@ -39,6 +39,7 @@ from triage_tui.bindings import QUEUE
 from triage_tui.cells import ELLIPSIS, cut, fit, pad, settled, width as cells_of
 from triage_tui.model import ItemSummary, Kind, Source
 from triage_tui.model import now as utc_now
+from triage_tui.queue.window import SortKey, Window
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.widgets.segments import compact
 from triage_tui.unapplied import MARK as UNAPPLIED_MARK
@@ -46,11 +47,9 @@ from triage_tui.words import SOURCE_NAMES
 
 __all__ = ["QueueList", "due_label"]
 
-_RETIRE_FROM = 50_000  # items in a replaced index freed after the frame, not during it
-_RETIRE_AFTER = 0.05  # seconds after which it is freed
 Clock = Callable[[], datetime]
 MaskPredicate = Callable[[ItemSummary], bool]
-SortKey = Callable[[ItemSummary], Any]
+PLACEHOLDER = "\u2026 loading"  # a position whose row is not fetched yet
 
 _BADGES: tuple[tuple[Source, str], ...] = tuple((Source(code), name.badge) for code, name in SOURCE_NAMES.items())
 _KIND = {Kind.POST: "post", Kind.CHANNEL: "chan", Kind.ACCOUNT: "acct"}
@@ -157,9 +156,10 @@ class _Styles(NamedTuple):
 class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     """The moderation queue: one line per item, only visible lines rendered.
 
-    The index is a plain list of `ItemSummary`; `set_items` replaces it, `remove` and
-    `upsert` apply the live change feed while keeping the cursor on the same item (or,
-    when that item left, on the one that followed it).
+    The index is a `Window` (positions, some of them fetched); `set_items` replaces it,
+    `remove` and `upsert` apply the live change feed while keeping the cursor on the same
+    item (or, when that item left, on the one that followed it). `window_changed` is
+    for edits the session made to the window itself (pages that arrived).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(QUEUE)
@@ -287,6 +287,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self,
         items: Sequence[ItemSummary] = (),
         *,
+        window: Window | None = None,
         masked: MaskPredicate | None = None,
         clock: Clock = utc_now,
         sort_key: SortKey | None = None,
@@ -300,7 +301,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> None:
         """
         Args:
-            items: The initial index.
+            items: The initial index (a window holding just these), unless `window`.
+            window: The window to draw from (the session's; shared, not copied).
             masked: True for items to hide until revealed (sensitive reasons).
             clock: Returns the current UTC time; countdowns are computed from it.
             sort_key: The order of the index, if it has one: `upsert` inserts new items
@@ -314,8 +316,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
                 bubbled up (Textual paints at most once per 1/60 s).
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._items: list[ItemSummary] = list(items)
-        self._ids: list[str] | None = None  # built lazily; kept in step once built
+        self._items: Window = window if window is not None else Window(items, key=sort_key)
         self._cursor = 0
         self._tagged: set[str] = set()
         self._revealed: set[str] = set()
@@ -323,14 +324,12 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self._decided: dict[str, str] = {}  # item id -> what was decided, while it stays on screen
         self._unapplied: frozenset[str] = frozenset()  # items whose decision came back not applied
         self._clock: Clock = clock
-        self._sort_key = sort_key
         self.advance_on_tag = advance_on_tag
         self.on_cursor = on_cursor
         self._row_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(cache_size)
         self._styles: _Styles | None = None
         self._style_id = 0  # of _styles in _style_ids
         self._focused_styles: _Styles | None = None  # as they were when last focused
-        self._retired: list[list[ItemSummary]] = []  # replaced big indexes, freed after the frame
         self._style_ids: dict[_Styles, int] = {}  # in the row cache's keys: rows of both focus states stay
         self._frame_now: datetime | None = None
         self._frame_width: int | None = None
@@ -341,9 +340,15 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     # ------------------------------------------------------------------ data
 
     @property
-    def items(self) -> Sequence[ItemSummary]:
-        """The index, in display order (read-only view; change it with the methods)."""
+    def items(self) -> Window:
+        """The index, in display order (read-only; change it with the methods). None at a
+        position not fetched yet."""
         return self._items
+
+    @property
+    def loaded(self) -> list[ItemSummary]:
+        """The rows fetched, in display order (a copy)."""
+        return self._items.loaded()
 
     @property
     def item_count(self) -> int:
@@ -375,7 +380,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_sort_key(self, sort_key: SortKey | None) -> None:
         """The order `upsert` keeps; call `set_items` with items in that order too."""
-        self._sort_key = sort_key
+        self._items.key = sort_key
 
     def mark_decided(self, item_id: str, label: str | None) -> None:
         """Show (or, with None, stop showing) that the item was just decided: with
@@ -428,56 +433,42 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             self._revealed.difference_update(ids)
         self.refresh()
 
-    def _sorted_index(self, item: ItemSummary) -> int | None:
-        """Where `item` is in an index in sort order, by bisection: building the id list
-        to scan it took 25 ms at 300k items (esc after a filter). None: not there as is."""
-        key = self._sort_key
-        if key is None:
-            return None
-        index = bisect.bisect_left(self._items, key(item), key=key)
-        return index if index < len(self._items) and self._items[index].id == item.id else None
-
     def index_of(self, item_id: str) -> int | None:
-        """Position of an item in the index (a C-speed scan of the id list)."""
-        try:
-            return self._id_list().index(item_id)
-        except ValueError:
-            return None
+        """Position of a fetched item in the view, or None."""
+        return self._items.index_of(item_id)
 
     def set_items(self, items: Sequence[ItemSummary], *, cursor: str | None = None) -> None:
-        """Replace the index, e.g. with a new page, filter or sort.
+        """Replace the index with exactly these items, e.g. a whole small view.
 
         The cursor goes to the item `cursor` names, else stays on the item it was on,
         else goes to the top. Tags on items no longer in the index are dropped, so an
         action on "all tagged" never reaches items the moderator cannot see.
         """
         previous = self.cursor_item
+        self._items.replace(items)
+        target = cursor if cursor is not None else (previous.id if previous else None)
+        self.window_replaced(target, keep_tags=False)
+
+    def window_replaced(self, cursor: str | None = None, *, index: int | None = None, keep_tags: bool = True) -> None:
+        """The window now holds another run (a new view, a jump, a refresh): the cursor
+        goes to the item `cursor` names if fetched, else to position `index`, else to the
+        top; the row it was on stays at the same height on screen. Without `keep_tags`,
+        tags on items not in the window are dropped."""
         old_index, old_top = self._cursor, self.scroll_offset.y
-        if len(self._items) >= _RETIRE_FROM:
-            # Dropping the last reference to a big index touches every item in it (cache
-            # misses: ~3 ms at 300k items, a filter's frame): let it go after the frame,
-            # once the frame's bytes are out (Textual writes them from another thread).
-            self._retired += [self._items, self._ids or []]
-            self.set_timer(_RETIRE_AFTER, self._retired.clear)
-        self._items = list(items)
-        self._ids = None
-        target_id = cursor if cursor is not None else (previous.id if previous else None)
-        index = 0
-        if target_id is not None:
-            if old_index < len(self._items) and self._items[old_index].id == target_id:
-                index = old_index  # a refresh in the same order: no scan needed
-            else:
-                found = self._sorted_index(previous) if previous is not None and previous.id == target_id else None
-                if found is None:
-                    found = self.index_of(target_id)
-                index = found if found is not None else 0
-        self._cursor = index
-        if self._tagged:
-            kept = self._tagged.intersection(self._id_list())
+        found = self._items.index_of(cursor) if cursor is not None else None
+        if found is None:
+            found = index if index is not None else 0
+        self._cursor = max(0, min(found, len(self._items) - 1))
+        if self._tagged and not keep_tags:
+            kept = self._tagged.intersection(self._items.ids())
             if kept != self._tagged:
                 self._tagged = kept
                 self.post_message(self.Tagged(self, frozenset(kept)))
-        self._structure_changed(top=index - (old_index - old_top))
+        self._structure_changed(top=self._cursor - (old_index - old_top))
+
+    def window_changed(self) -> None:
+        """Rows arrived in the window (positions unchanged): draw them."""
+        self._structure_changed(top=None)
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove items (decided or claimed elsewhere). Returns how many were removed.
@@ -487,39 +478,22 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         above them leave.
         """
         targets = set(ids)
-        if not targets or not self._items:
-            return 0
-        id_list = self._id_list()
-        flags: list[bool] | None = None
-        if len(targets) <= 3:  # a few C-speed scans beat one membership pass
-            positions = []
-            for item_id in targets:
-                try:
-                    positions.append(id_list.index(item_id))
-                except ValueError:
-                    pass
-            positions.sort()
-        else:
-            flags = list(map(targets.__contains__, id_list))
-            positions = list(compress(range(len(flags)), flags))
-        if not positions:
-            return 0
-        top = self.scroll_offset.y
-        above_cursor = bisect.bisect_left(positions, self._cursor)
-        above_top = bisect.bisect_left(positions, top)
-        if flags is None or len(positions) <= 32:
-            for p in reversed(positions):
-                del self._items[p]
-                del id_list[p]
-        else:
-            self._items = list(compress(self._items, map(not_, flags)))
-            self._ids = list(compress(id_list, map(not_, flags)))
-        self._cursor = max(0, min(self._cursor - above_cursor, len(self._items) - 1))
+        positions = self._items.remove(targets)
         if self._tagged & targets:
             self._tagged -= targets
             self.post_message(self.Tagged(self, frozenset(self._tagged)))
-        self._structure_changed(top=top - above_top)
+        if positions:
+            self.removed(positions)
         return len(positions)
+
+    def removed(self, positions: Sequence[int]) -> None:
+        """Rows at these positions (sorted, as they were) left the window: keep the
+        cursor on its item, and rows on screen where they were."""
+        top = self.scroll_offset.y
+        above_cursor = bisect_left(positions, self._cursor)
+        above_top = bisect_left(positions, top)
+        self._cursor = max(0, min(self._cursor - above_cursor, len(self._items) - 1))
+        self._structure_changed(top=top - above_top)
 
     def upsert(self, summary: ItemSummary) -> None:
         """Add a new item, or replace the item with the same id (a newer version).
@@ -527,45 +501,38 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         With a `sort_key`, new (or re-keyed) items go where the key puts them;
         otherwise new items are appended and replaced items keep their place.
         """
-        id_list = self._id_list()
-        key = self._sort_key
-        old_index = self.index_of(summary.id)
-        if old_index is not None:
-            old = self._items[old_index]
-            self._forget_rows(summary.id)
-            if key is None or key(old) == key(summary):
-                self._items[old_index] = summary
-                self.refresh_line(old_index)
-                self._post_cursor()
-                return
-            # Its place in the order changed: take it out, put it back where it goes.
-            was_cursor = old_index == self._cursor
-            del self._items[old_index]
-            del id_list[old_index]
-            top = self.scroll_offset.y - (old_index < self.scroll_offset.y)
-            if old_index < self._cursor:
-                self._cursor -= 1
-            index = self._insert_point(summary)
-            self._items.insert(index, summary)
-            id_list.insert(index, summary.id)
-            if was_cursor:
-                self._cursor = index
-                top = None  # follow the item
-            elif index <= self._cursor:
-                self._cursor += 1
-            if top is not None and index < top:
-                top += 1
-            self._structure_changed(top=top)
-            return
-        index = self._insert_point(summary) if key is not None else len(self._items)
-        top = self.scroll_offset.y
         was_empty = not self._items
-        self._items.insert(index, summary)
-        id_list.insert(index, summary.id)
-        if not was_empty and index <= self._cursor:
-            self._cursor += 1
-        if index < top:
-            top += 1
+        cursor = self.cursor_item
+        start = self._items.start
+        old, new = self._items.upsert(summary)
+        self._forget_rows(summary.id)
+        self.inserted(old, new, shifted=self._items.start - start, followed=cursor is not None and cursor.id == summary.id,
+                      was_empty=was_empty)
+
+    def inserted(self, old: int | None, new: int | None, *, shifted: int = 0, followed: bool = False, was_empty: bool = False) -> None:
+        """The window moved a row from position `old` to `new` (None: not in the run; the
+        run itself moved down by `shifted` when it went before it): keep the cursor on its
+        item (`followed`: the row moved was the cursor's, follow it) and the rows on
+        screen where they were."""
+        if old is not None and old == new:
+            self.refresh_line(old - self.scroll_offset.y)
+            self._post_cursor()
+            return
+        top: int | None = self.scroll_offset.y + shifted
+        cursor = self._cursor + shifted
+        if old is not None:
+            if old < cursor:
+                cursor -= 1
+            if top is not None and old < top:
+                top -= 1
+        if followed and new is not None:
+            cursor, top = new, None
+        elif new is not None and not was_empty:
+            if new <= cursor:
+                cursor += 1
+            if top is not None and new < top:
+                top += 1
+        self._cursor = max(0, min(cursor, len(self._items) - 1))
         self._structure_changed(top=top)
 
     # ------------------------------------------------------------------ tags
@@ -583,12 +550,14 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             self._tagged.add(item_id)
         self._tags_changed()
 
-    def tag_ids(self, ids: Iterable[str]) -> int:
-        """Tag these items (those in the index); returns how many tags were added."""
+    def tag_ids(self, ids: Iterable[str], *, anywhere: bool = False) -> int:
+        """Tag these items (those fetched, or with `anywhere` all of them: ids of the view
+        streamed from the backend); returns how many tags were added."""
         new = set(ids) - self._tagged
         if not new:
             return 0
-        new.intersection_update(self._id_list())
+        if not anywhere:
+            new.intersection_update(self._items.ids())
         if not new:
             return 0
         self._tagged |= new
@@ -658,16 +627,6 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_cursor(self._cursor + direction * height)
 
     # ------------------------------------------------------------------ internals
-
-    def _id_list(self) -> list[str]:
-        if self._ids is None:
-            self._ids = [item.id for item in self._items]
-        return self._ids
-
-    def _insert_point(self, summary: ItemSummary) -> int:
-        key = self._sort_key
-        assert key is not None
-        return bisect.bisect_right(self._items, key(summary), key=key)
 
     def _forget_rows(self, item_id: str) -> None:
         for cache_key in [k for k in self._row_cache.keys() if k[0] == item_id]:
@@ -749,7 +708,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
     def _visible_labels(self, now: datetime) -> tuple[str, ...]:
         top = self.scroll_offset.y
         rows = self._items[top : top + self.scrollable_content_region.height]
-        return tuple(due_label(it.deadline, now)[0] for it in rows if it.deadline is not None)
+        return tuple(due_label(it.deadline, now)[0] for it in rows if it is not None and it.deadline is not None)
 
     def _tick(self) -> None:
         """Once a second: repaint if a visible countdown changed its minute."""
@@ -848,7 +807,17 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
         items = self._items
         if not 0 <= index < len(items):
             return Strip.blank(width, self._get_styles().base)
-        return self._item_row(items[index], width, now, index == cursor_index)
+        item = items[index]
+        if item is None:
+            return self._placeholder(width, index == cursor_index)
+        return self._item_row(item, width, now, index == cursor_index)
+
+    def _placeholder(self, width: int, cursor: bool) -> Strip:
+        """A position whose row is on its way: dim, with the cursor mark if it is there."""
+        st = self._get_styles()
+        row = st.base + st.cursor if cursor else st.base
+        text = (CURSOR_MARK if cursor else " ") + "   " + PLACEHOLDER
+        return Strip([Segment(pad(cut(text, width), width), row + st.dim)], width)
 
     def _item_row(self, item: ItemSummary, width: int, now: datetime, cursor: bool, styles: _Styles | None = None) -> Strip:
         if styles is None:

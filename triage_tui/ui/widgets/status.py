@@ -203,6 +203,7 @@ def status_line(
     sort: str,
     filter: str | None,
     me: str | None,
+    new: int = 0,
 ) -> Line:
     """The parts of the status line at full length, each with the forms it gives way to."""
     parts: dict[str, Part] = {}
@@ -212,9 +213,13 @@ def status_line(
     count = _styled(f"{queue} {total:,}" + ("…" if loading else ""), "bold")
     narrowed = filter is not None or shown != total
     tags = _styled(f" · ✱ {tagged:,} tagged", "bold") if tagged else Content("")
+    short_tags = _styled(f" · ✱ {tagged:,}", "bold") if tagged else Content("")
+    if new:  # arrived, matching, not shown yet: R shows them (rows never move under the cursor by themselves)
+        tags = Content.assemble(tags, _styled(f" · {new:,} new · R shows them", "bold $text-accent"))
+        short_tags = Content.assemble(short_tags, _styled(f" · {new:,} new · R", "bold $text-accent"))
     parts["count"] = Part([
         Content.assemble(count, f" · shown {shown:,}" if narrowed else "", tags),
-        Content.assemble(count, f" · {shown:,} shown" if narrowed else "", short_tags := _styled(f" · ✱ {tagged:,}", "bold") if tagged else Content("")),
+        Content.assemble(count, f" · {shown:,} shown" if narrowed else "", short_tags),
         Content.assemble(_styled(f"{queue} {shown:,}/{total:,}" + ("…" if loading else ""), "bold"), short_tags) if narrowed
         else Content.assemble(count, short_tags),
     ])
