@@ -1,7 +1,7 @@
 """`QueueSession`: the app's hold on one queue over one backend, without Textual.
 
 The backend holds the queue; the session holds a window onto it (issue #16, and
-docs/architecture.md): the current view (queue, filter, sort) as `backends.views.plan`
+docs/architecture.md): the current view (queue, filter, sort) as `views.plan`
 splits it for this backend, a `Window` of the view's rows around the cursor, the change
 feed's effect on them, the items that arrived and wait for `R`, claims, and the detail
 cache. Its async methods do I/O only and return what came (`Page`, `Preview`, …); the
@@ -9,7 +9,7 @@ screen's workers post those as messages, and its handlers hand them back to `app
 which edit the window — so the window changes only between frames, in handlers, and
 the list is told what moved.
 
-Two ways to serve a view, by what the backend can do (`ViewPlan.positional`):
+Two ways to serve a view, by what the backend can do (`QueueSession.is_positional`):
 
 - by position: the reference backend evaluates the whole filter and every sort and
   counts exactly. A page at any depth is one request (`offset`), so the window holds a
@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from triage_tui.backends import Backend, QueueQuery
-from triage_tui.backends.views import ViewPlan, plan
+from triage_tui.views import View as ViewPlan
+from triage_tui.views import plan as plan_view
 from triage_tui.filters import Filter, Sort
 from triage_tui.model import Item, ItemSummary, State
 from triage_tui.queue.window import Window
@@ -156,7 +157,7 @@ class QueueSession:
         self.backend = backend
         self.clock = clock
         self.view = View(queue=queue)
-        self.plan: ViewPlan = plan(queue.value, Filter(), Sort(), backend.capabilities)
+        self.plan: ViewPlan = plan_view(backend.capabilities, queue.value, Filter(), Sort())
         self.window = Window(key=self.view.sort.key)
         self.window.total = 0
         self.generation = 0
@@ -180,7 +181,13 @@ class QueueSession:
 
     @property
     def positional(self) -> bool:
-        return self.plan.positional
+        return self.is_positional(self.plan)
+
+    def is_positional(self, view_plan: ViewPlan) -> bool:
+        """Rows by position with an exact total: the backend does the whole view and can
+        jump and count (`Capabilities.offsets`, `counts`)."""
+        caps = self.backend.capabilities
+        return view_plan.exact and caps.offsets and caps.counts
 
     @property
     def exact(self) -> bool:
@@ -188,7 +195,7 @@ class QueueSession:
         return self.window.exact
 
     def plan_for(self, view: View) -> ViewPlan:
-        return plan(view.queue.value, view.filter, view.sort, self.backend.capabilities)
+        return plan_view(self.backend.capabilities, view.queue.value, view.filter, view.sort)
 
     def set_view(self, view: View, preview: Preview | None = None) -> Fetch | None:
         """Show another view: a new generation (pages of the old one are ignored), an empty
@@ -198,7 +205,7 @@ class QueueSession:
         self.generation += 1
         self.in_flight.clear()
         self.new.clear()
-        self.window.replace([], total=0, exact=self.plan.positional, key=view.sort.key)
+        self.window.replace([], total=0, exact=self.positional, key=view.sort.key)
         self.opened = False
         self.next_cursor, self.more = None, True
         if preview is not None and preview.view == view:
@@ -277,10 +284,10 @@ class QueueSession:
         what the backend could not evaluate."""
         hidden = {i.id for i in self._hidden()}
         rows = [i for i in self._undecided(items) if i.id not in hidden and i.state is self.view.queue]
-        residual = self.plan.residual
+        residual = self.plan.rest
         if residual:
             rows = residual.select(rows, self.clock())
-        if self.plan.client_sort:
+        if self.plan.sorted_here:
             rows = self.view.sort.sort(rows)
         for row in rows:
             self.new.pop(row.id, None)
@@ -302,7 +309,7 @@ class QueueSession:
             window.extend(rows)
             if not self.more:
                 window.total, window.exact = window.end, True
-            elif not self.plan.residual and self.backend.capabilities.counts:
+            elif not self.plan.rest and self.backend.capabilities.counts:
                 window.total, window.exact = max(page.total - self._hidden_count(), window.end), True
             else:
                 window.total, window.exact = window.end, False
@@ -352,7 +359,7 @@ class QueueSession:
         cursor, the rows held that match (a lower bound; nothing is fetched)."""
         generation = self.generation
         view_plan = self.plan_for(view)
-        if view_plan.positional:
+        if self.is_positional(view_plan):
             page = await self.backend.queue(view_plan.query, offset=0, limit=PAGE)  # type: ignore[call-arg]
             return Preview(view, generation, page.items, page.total, True, page.next_cursor)
         now = self.clock()
@@ -378,7 +385,7 @@ class QueueSession:
         streams ids; else the rows held that match (what the moderator has seen)."""
         view_plan = self.plan_for(view)
         caps = self.backend.capabilities
-        if view_plan.positional and caps.id_streams:
+        if self.is_positional(view_plan) and caps.id_streams:
             hidden = {i.id for i in self._hidden()}
             return [i async for i in self.backend.ids(view_plan.query) if i not in hidden]  # type: ignore[attr-defined]
         now = self.clock()

@@ -1,7 +1,7 @@
 """Finding on the triage screen: `/` filter, `T` tag by filter, `s` sort, esc, `R`.
 
 A mixin of `TriageScreen`. The backend evaluates the filter and the sort where it can
-(`backends.views.plan`): while the moderator types, the first page of what enter would
+(`views.plan`): while the moderator types, the first page of what enter would
 show is fetched with its count (one request, `QueueSession.preview`), so the note under
 the field says how many match and enter shows a page that is already here. On a backend
 that cannot count, the note gives a lower bound from the rows held ("≥ 240 so far").
