@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from triage_tui import countries
+from triage_tui.views import server_params
 from triage_tui.filters import FIELDS, SORTS, Filter, FilterError, Sort, parse, parse_sort
 from triage_tui.model import ItemSummary, iso
 
@@ -231,7 +232,7 @@ def test_empty_expression_matches_everything(expr: str) -> None:
     assert not f
     assert f == Filter()
     assert str(f) == ""
-    assert f.server_params() == {}
+    assert server_params(f) == {}
     assert f.matches(item(), NOW)
     assert f.matches(item(kind="channel", deadline=ago(days=3), state="closed"), NOW)
 
@@ -534,7 +535,7 @@ def _summaries() -> st.SearchStrategy[list[ItemSummary]]:
 @given(EXPRESSIONS, _summaries())
 def test_server_params_never_drop_a_match(expr: str, items: list[ItemSummary]) -> None:
     """What a server filtering by `server_params` returns holds every item `matches` keeps."""
-    params = parse(expr).server_params()
+    params = server_params(parse(expr))
     assert set(params) <= {"kind", "source", "country", "reason", "min_reports", "q"}
 
     def server_keeps(it: ItemSummary) -> bool:  # protocol.md's filters, read literally
@@ -580,7 +581,7 @@ SERVER_PARAMS: list[tuple[str, dict[str, str]]] = [
 
 @pytest.mark.parametrize(("expr", "params"), SERVER_PARAMS)
 def test_server_params(expr: str, params: dict[str, str]) -> None:
-    assert parse(expr).server_params() == params
+    assert server_params(parse(expr)) == params
 
 
 # ---------------------------------------------------------------------------

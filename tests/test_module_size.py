@@ -12,9 +12,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "triage_tui"
 LIMIT = 600
 
-# Still over the limit (triage.py, queue_list.py, batch.py and ozone.py are being rewritten for #16).
+# Still over the limit (triage.py and queue_list.py are being split for #16: 663 and 743 lines now).
 STILL_OVER = {
-    "batch.py",
     "backends/ozone.py",
     "server/demo.py",
     "server/store.py",

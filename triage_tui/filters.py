@@ -24,7 +24,7 @@ is shown as an error at once.
 Sorts (`parse_sort`): `deadline`, `priority`, `reports` or `age`, and a `-` prefix for
 exactly the reverse order; what each order is, is `sorts.py` (`Sort`, re-exported here).
 
-`matches` is the whole truth; `server_params` is only the part of a filter the
+`matches` is the whole truth; `views.server_params` is only the part of a filter the
 protocol's query parameters can express, for a backend to fetch fewer pages: every
 item the filter matches is on those pages, not every item on them matches.
 """
@@ -312,7 +312,7 @@ _SNIPPET_ONLY = re.compile("[\u27e8\u27e9\u2400-\u2426]| \u2014 ")
 
 
 class Filter:
-    """A parsed filter: `matches` for the truth, `server_params` for narrowing pages."""
+    """A parsed filter: `matches` for the truth (`views.server_params` narrows pages by it)."""
 
     __slots__ = ("terms", "_check")
 
@@ -328,34 +328,6 @@ class Filter:
         """The matching items, in their order: one `now` for the whole pass, as it should be."""
         check = self._check
         return [item for item in items if check(item, now)]
-
-    def server_params(self) -> dict[str, str]:
-        """The protocol query parameters this filter implies (kind, source, country,
-        reason, min_reports, q). Only positive terms with one value can be sent, and only
-        one per parameter: each sent parameter is implied by the filter, so the server's
-        pages hold every matching item. For `q` the longest phrase goes: it narrows most.
-        """
-        params: dict[str, str] = {}
-        least: int | None = None
-        phrases: list[str] = []
-        for term in self.terms:
-            if isinstance(term, CompareTerm):
-                bound = term.min_reports()
-                if bound is not None:
-                    least = bound if least is None else max(least, bound)
-            elif term.negated:
-                continue
-            elif isinstance(term, SetTerm):
-                param = _FIELDS[term.name].server
-                if param is not None and len(term.values) == 1:
-                    params.setdefault(param, term.values[0])
-            elif isinstance(term, TextTerm) and term.server_safe():
-                phrases.append(term.text)
-        if least:
-            params["min_reports"] = str(least)
-        if phrases:
-            params["q"] = max(phrases, key=len)
-        return params
 
     def split(self, kinds: Collection[str]) -> tuple[Filter, Filter]:
         """The terms whose `kind` is one of `kinds` (what a backend evaluates itself, sent

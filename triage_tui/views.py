@@ -9,7 +9,7 @@ its `Capabilities` say it does, and this module does the rest, once, for every c
   evaluates (`filter_fields`: all of them on the reference server) go to it as one
   expression, `QueueQuery.filter`, so its pages hold exactly the view's rows and nothing
   is fetched to be thrown away. Elsewhere (Ozone) the per-field query parameters narrow
-  the pages (`Filter.server_params`) and the whole filter is applied to each row here.
+  the pages (`server_params`) and the whole filter is applied to each row here.
 - Where the backend's pages come in the view's order (`sorted_pages` and the sort in
   `sorts`) rows stream as they come; otherwise (Ozone sorts by its own fields) the view
   is gathered and sorted here with `filters.Sort`, or two commands would list one query
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from triage_tui.backends import Backend, Capabilities, QueueQuery
-from triage_tui.filters import Filter, Sort
+from triage_tui.filter_fields import FIELDS as FIELD_SPECS
+from triage_tui.filters import CompareTerm, Filter, SetTerm, Sort, TextTerm
 from triage_tui.model import ItemSummary, now
 
 PAGE = 1000  # rows per request: the protocol's largest page (a backend asks its own server for less: Ozone 100)
@@ -55,7 +56,7 @@ def plan(capabilities: Capabilities, queue: Literal["open", "escalated"] | str, 
         native, rest = flt.split(capabilities.filter_fields)
         query = QueueQuery(queue=queue, sort=order, filter=str(native) or None)  # type: ignore[arg-type]
     else:
-        params: dict[str, Any] = dict(flt.server_params())  # implied by the filter: they narrow, never widen
+        params: dict[str, Any] = dict(server_params(flt))  # implied by the filter: they narrow, never widen
         if "min_reports" in params:
             params["min_reports"] = int(params["min_reports"])
         query = QueueQuery(queue=queue, sort=order, **params)  # type: ignore[arg-type]
@@ -116,3 +117,32 @@ async def count(backend: Backend, view: View) -> int | None:
     if view.rest or not backend.capabilities.counts:
         return None
     return (await backend.count(view.query)).total
+
+
+def server_params(flt: Filter) -> dict[str, str]:
+    """The protocol query parameters this filter implies (kind, source, country,
+    reason, min_reports, q). Only positive terms with one value can be sent, and only
+    one per parameter: each sent parameter is implied by the filter, so the server's
+    pages hold every matching item. For `q` the longest phrase goes: it narrows most.
+    """
+    params: dict[str, str] = {}
+    least: int | None = None
+    phrases: list[str] = []
+    for term in flt.terms:
+        if isinstance(term, CompareTerm):
+            bound = term.min_reports()
+            if bound is not None:
+                least = bound if least is None else max(least, bound)
+        elif term.negated:
+            continue
+        elif isinstance(term, SetTerm):
+            param = FIELD_SPECS[term.name].server
+            if param is not None and len(term.values) == 1:
+                params.setdefault(param, term.values[0])
+        elif isinstance(term, TextTerm) and term.server_safe():
+            phrases.append(term.text)
+    if least:
+        params["min_reports"] = str(least)
+    if phrases:
+        params["q"] = max(phrases, key=len)
+    return params
