@@ -20,13 +20,11 @@ an item whose decision came back not applied a `✖` (`unapplied.MARK`).
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import BindingType
 from textual.cache import LRUCache
@@ -41,7 +39,8 @@ from triage_tui.model import ItemSummary
 from triage_tui.model import now as utc_now
 from triage_tui.queue.window import SortKey, Window
 from triage_tui.ui.keymap import bindings
-from triage_tui.ui.widgets.queue_rows import CURSOR_MARK, _Styles, build_row, due_label
+from triage_tui.ui.widgets.queue_edits import WindowEdits
+from triage_tui.ui.widgets.queue_rows import CURSOR_MARK, ROW_CLASSES, ROWS_CSS, _Styles, build_row, due_label, read_styles
 
 __all__ = ["QueueList", "due_label"]
 
@@ -49,7 +48,7 @@ Clock = Callable[[], datetime]
 MaskPredicate = Callable[[ItemSummary], bool]
 PLACEHOLDER = "\u2026 loading"  # a position whose row is not fetched yet
 
-class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
+class QueueList(WindowEdits, ScrollView, can_focus=True, inherit_bindings=False):
     """The moderation queue: one line per item, only visible lines rendered.
 
     The index is a `Window` (positions, some of them fetched); `set_items` replaces it,
@@ -60,87 +59,8 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(QUEUE)
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "queue-list--cursor",
-        "queue-list--tagged",
-        "queue-list--overdue",
-        "queue-list--due",
-        "queue-list--due-soon",
-        "queue-list--masked",
-        "queue-list--badge",
-        "queue-list--authority",
-        "queue-list--flag",
-        "queue-list--dim",
-    }
-    """
-    | Class | Styles |
-    |---|---|
-    | `queue-list--cursor` | the cursor row (blurred and `:focus` variants) |
-    | `queue-list--tagged` | tagged rows |
-    | `queue-list--overdue` | the countdown of an item past its deadline |
-    | `queue-list--due` | a countdown |
-    | `queue-list--due-soon` | a countdown under an hour |
-    | `queue-list--masked` | the placeholder of a masked (sensitive) item |
-    | `queue-list--badge` | source badges |
-    | `queue-list--authority` | the authority-order badge |
-    | `queue-list--flag` | the `⚠` of items with sanitizer findings |
-    | `queue-list--dim` | kinds, counts, `⏎` newline markers, `—` for no deadline or reason |
-    """
-
-    DEFAULT_CSS = """
-    QueueList {
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        overflow-x: hidden;
-        overflow-y: scroll;  /* a scrollbar that came and went with the length relaid the screen out */
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .queue-list--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-        }
-        & > .queue-list--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        & > .queue-list--tagged {
-            background: $secondary 30%;
-        }
-        & > .queue-list--overdue {
-            color: $text-error;
-            text-style: bold;
-        }
-        & > .queue-list--due {
-            color: $foreground;
-        }
-        & > .queue-list--due-soon {
-            color: $text-warning;
-            text-style: bold;
-        }
-        & > .queue-list--masked {
-            color: $text-muted;
-            text-style: italic;
-        }
-        & > .queue-list--badge {
-            color: $text-secondary;
-        }
-        & > .queue-list--authority {
-            color: $text-error;
-            text-style: bold;
-        }
-        & > .queue-list--flag {
-            color: $text-warning;
-            text-style: bold;
-        }
-        & > .queue-list--dim {
-            color: $text-muted;
-        }
-    }
-    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = ROW_CLASSES  # (their table: queue_rows.ROW_CLASSES)
+    DEFAULT_CSS = ROWS_CSS
 
     class CursorMoved(Message):
         """The cursor is on a different item (or the item under it changed version)."""
@@ -329,108 +249,6 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
             self._revealed.difference_update(ids)
         self.refresh()
 
-    def index_of(self, item_id: str) -> int | None:
-        """Position of a fetched item in the view, or None."""
-        return self._items.index_of(item_id)
-
-    def set_items(self, items: Sequence[ItemSummary], *, cursor: str | None = None) -> None:
-        """Replace the index with exactly these items, e.g. a whole small view.
-
-        The cursor goes to the item `cursor` names, else stays on the item it was on,
-        else goes to the top. Tags on items no longer in the index are dropped, so an
-        action on "all tagged" never reaches items the moderator cannot see.
-        """
-        previous = self.cursor_item
-        self._items.replace(items)
-        target = cursor if cursor is not None else (previous.id if previous else None)
-        self.window_replaced(target, keep_tags=False)
-
-    def window_replaced(self, cursor: str | None = None, *, index: int | None = None, keep_tags: bool = True) -> None:
-        """The window now holds another run (a new view, a jump, a refresh): the cursor
-        goes to the item `cursor` names if fetched, else to position `index`, else to the
-        top; the row it was on stays at the same height on screen. Without `keep_tags`,
-        tags on items not in the window are dropped."""
-        old_index, old_top = self._cursor, self.scroll_offset.y
-        found = self._items.index_of(cursor) if cursor is not None else None
-        if found is None:
-            found = index if index is not None else 0
-        self._cursor = max(0, min(found, len(self._items) - 1))
-        if self._tagged and not keep_tags:
-            kept = self._tagged.intersection(self._items.ids())
-            if kept != self._tagged:
-                self._tagged = kept
-                self.post_message(self.Tagged(self, frozenset(kept)))
-        self._structure_changed(top=self._cursor - (old_index - old_top))
-
-    def window_changed(self) -> None:
-        """Rows arrived in the window (positions unchanged): draw them."""
-        self._structure_changed(top=None)
-
-    def remove(self, ids: Iterable[str]) -> int:
-        """Remove items (decided or claimed elsewhere). Returns how many were removed.
-
-        The cursor stays on its item; if that item left, it moves to the one that
-        followed it (or the new last item). Rows on screen do not jump when items
-        above them leave.
-        """
-        targets = set(ids)
-        positions = self._items.remove(targets)
-        if self._tagged & targets:
-            self._tagged -= targets
-            self.post_message(self.Tagged(self, frozenset(self._tagged)))
-        if positions:
-            self.removed(positions)
-        return len(positions)
-
-    def removed(self, positions: Sequence[int]) -> None:
-        """Rows at these positions (sorted, as they were) left the window: keep the
-        cursor on its item, and rows on screen where they were."""
-        top = self.scroll_offset.y
-        above_cursor = bisect_left(positions, self._cursor)
-        above_top = bisect_left(positions, top)
-        self._cursor = max(0, min(self._cursor - above_cursor, len(self._items) - 1))
-        self._structure_changed(top=top - above_top)
-
-    def upsert(self, summary: ItemSummary) -> None:
-        """Add a new item, or replace the item with the same id (a newer version).
-
-        With a `sort_key`, new (or re-keyed) items go where the key puts them;
-        otherwise new items are appended and replaced items keep their place.
-        """
-        was_empty = not self._items
-        cursor = self.cursor_item
-        start = self._items.start
-        old, new = self._items.upsert(summary)
-        self._forget_rows(summary.id)
-        self.inserted(old, new, shifted=self._items.start - start, followed=cursor is not None and cursor.id == summary.id,
-                      was_empty=was_empty)
-
-    def inserted(self, old: int | None, new: int | None, *, shifted: int = 0, followed: bool = False, was_empty: bool = False) -> None:
-        """The window moved a row from position `old` to `new` (None: not in the run; the
-        run itself moved down by `shifted` when it went before it): keep the cursor on its
-        item (`followed`: the row moved was the cursor's, follow it) and the rows on
-        screen where they were."""
-        if old is not None and old == new:
-            self.refresh_line(old - self.scroll_offset.y)
-            self._post_cursor()
-            return
-        top: int | None = self.scroll_offset.y + shifted
-        cursor = self._cursor + shifted
-        if old is not None:
-            if old < cursor:
-                cursor -= 1
-            if top is not None and old < top:
-                top -= 1
-        if followed and new is not None:
-            cursor, top = new, None
-        elif new is not None and not was_empty:
-            if new <= cursor:
-                cursor += 1
-            if top is not None and new < top:
-                top += 1
-        self._cursor = max(0, min(cursor, len(self._items) - 1))
-        self._structure_changed(top=top)
-
     # ------------------------------------------------------------------ tags
 
     def toggle_tag(self, item_id: str | None = None) -> None:
@@ -617,30 +435,7 @@ class QueueList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _get_styles(self) -> _Styles:
         if self._styles is None:
-            full = self.get_component_rich_style
-
-            def part(name: str) -> Style:
-                # The full style resolves `auto` and alpha colours against this widget's
-                # background (a partial one resolves `auto` to white: invisible on a light
-                # theme, not dimmed on a dark one); keep its colour and attributes, not its
-                # background, so the cursor and tag rows keep theirs.
-                whole = full(name)
-                return Style(color=whole.color, bold=whole.bold, italic=whole.italic, underline=whole.underline,
-                             strike=whole.strike, reverse=whole.reverse)
-
-            styles = _Styles(
-                base=self.rich_style,
-                cursor=full("queue-list--cursor"),
-                tagged=full("queue-list--tagged"),
-                overdue=part("queue-list--overdue"),
-                due=part("queue-list--due"),
-                soon=part("queue-list--due-soon"),
-                masked=part("queue-list--masked"),
-                badge=part("queue-list--badge"),
-                authority=part("queue-list--authority"),
-                flag=part("queue-list--flag"),
-                dim=part("queue-list--dim"),
-            )
+            styles = read_styles(self)
             if styles not in self._style_ids:
                 if len(self._style_ids) >= 4:  # themes come and go: start afresh
                     self._style_ids.clear()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
+from textual.widget import Widget
 
 from triage_tui.cells import ELLIPSIS, cut, fit, pad, settled, width as cells_of
 from triage_tui.model import ItemSummary, Kind, Source
@@ -23,7 +24,7 @@ from triage_tui.ui.widgets.segments import compact
 from triage_tui.unapplied import MARK as UNAPPLIED_MARK
 from triage_tui.words import SOURCE_NAMES
 
-__all__ = ["CURSOR_MARK", "NEWLINE", "OVERDUE_MARK", "TAG_MARK", "WARNING", "build_row", "due_label"]
+__all__ = ["ROWS_CSS", "ROW_CLASSES", "CURSOR_MARK", "read_styles", "NEWLINE", "OVERDUE_MARK", "TAG_MARK", "WARNING", "build_row", "due_label"]
 
 _BADGES: tuple[tuple[Source, str], ...] = tuple((Source(code), name.badge) for code, name in SOURCE_NAMES.items())
 _KIND = {Kind.POST: "post", Kind.CHANNEL: "chan", Kind.ACCOUNT: "acct"}
@@ -239,3 +240,115 @@ def build_row(item: ItemSummary, width: int, now: datetime, st: _Styles, *, curs
     if room > 0:
         add(" " * room, plain)
     return Strip(compact(segments), width)
+
+
+ROW_CLASSES: Final[set[str]] = {
+    "queue-list--cursor",
+    "queue-list--tagged",
+    "queue-list--overdue",
+    "queue-list--due",
+    "queue-list--due-soon",
+    "queue-list--masked",
+    "queue-list--badge",
+    "queue-list--authority",
+    "queue-list--flag",
+    "queue-list--dim",
+}
+"""
+| Class | Styles |
+|---|---|
+| `queue-list--cursor` | the cursor row (blurred and `:focus` variants) |
+| `queue-list--tagged` | tagged rows |
+| `queue-list--overdue` | the countdown of an item past its deadline |
+| `queue-list--due` | a countdown |
+| `queue-list--due-soon` | a countdown under an hour |
+| `queue-list--masked` | the placeholder of a masked (sensitive) item |
+| `queue-list--badge` | source badges |
+| `queue-list--authority` | the authority-order badge |
+| `queue-list--flag` | the `⚠` of items with sanitizer findings |
+| `queue-list--dim` | kinds, counts, `⏎` newline markers, `—` for no deadline or reason |
+"""
+
+ROWS_CSS: Final = """
+QueueList {
+    height: 1fr;
+    background: $surface;
+    color: $foreground;
+    overflow-x: hidden;
+    overflow-y: scroll;  /* a scrollbar that came and went with the length relaid the screen out */
+    &:focus {
+        background-tint: $foreground 5%;
+        & > .queue-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    & > .queue-list--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    & > .queue-list--tagged {
+        background: $secondary 30%;
+    }
+    & > .queue-list--overdue {
+        color: $text-error;
+        text-style: bold;
+    }
+    & > .queue-list--due {
+        color: $foreground;
+    }
+    & > .queue-list--due-soon {
+        color: $text-warning;
+        text-style: bold;
+    }
+    & > .queue-list--masked {
+        color: $text-muted;
+        text-style: italic;
+    }
+    & > .queue-list--badge {
+        color: $text-secondary;
+    }
+    & > .queue-list--authority {
+        color: $text-error;
+        text-style: bold;
+    }
+    & > .queue-list--flag {
+        color: $text-warning;
+        text-style: bold;
+    }
+    & > .queue-list--dim {
+        color: $text-muted;
+    }
+}
+"""
+
+
+def read_styles(widget: Widget) -> _Styles:
+    """The row styles of `widget` now (its component classes, resolved against it)."""
+    full = widget.get_component_rich_style
+
+    def part(name: str) -> Style:
+        # The full style resolves `auto` and alpha colours against this widget's
+        # background (a partial one resolves `auto` to white: invisible on a light
+        # theme, not dimmed on a dark one); keep its colour and attributes, not its
+        # background, so the cursor and tag rows keep theirs.
+        whole = full(name)
+        return Style(color=whole.color, bold=whole.bold, italic=whole.italic, underline=whole.underline,
+                     strike=whole.strike, reverse=whole.reverse)
+
+    styles = _Styles(
+        base=widget.rich_style,
+        cursor=full("queue-list--cursor"),
+        tagged=full("queue-list--tagged"),
+        overdue=part("queue-list--overdue"),
+        due=part("queue-list--due"),
+        soon=part("queue-list--due-soon"),
+        masked=part("queue-list--masked"),
+        badge=part("queue-list--badge"),
+        authority=part("queue-list--authority"),
+        flag=part("queue-list--flag"),
+        dim=part("queue-list--dim"),
+    )
+    return styles
