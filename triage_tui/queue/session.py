@@ -36,6 +36,7 @@ from triage_tui.queue.window import Window
 
 __all__ = ["AHEAD", "KEEP", "PAGE", "Fetch", "Page", "Preview", "QueueSession", "View"]
 
+MAX_PAGE = 1000  # the protocol's largest page
 PAGE = 200  # rows of one request by position: a page at any depth costs the server one indexed read
 SEQ_PAGE = 100  # rows of one request by cursor (Ozone's queryStatuses takes at most 100)
 AHEAD = 120  # rows kept fetched beyond each edge of the screen: three pages down at 40 rows
@@ -234,8 +235,10 @@ class QueueSession:
         if self.positional:
             lo, hi = max(0, top - AHEAD), min(len(window), top + height + AHEAD)
             if not window.rows or top + height <= window.start or top >= window.end:
-                start = max(0, min(top - AHEAD // 2, len(window) - PAGE))
-                out.append(Fetch(self.generation, 0, offset=start, limit=PAGE))
+                # A jump (G, a far page): one request for the screen and its look-ahead both ways.
+                limit = min(MAX_PAGE, max(PAGE, height + 2 * AHEAD))
+                start = max(0, min(top - AHEAD, len(window) - limit))
+                out.append(Fetch(self.generation, 0, offset=self._server_offset(start), limit=limit))
             else:
                 if hi > window.end:
                     out.append(Fetch(self.generation, +1, offset=self._server_offset(max(0, window.end - OVERLAP)), limit=PAGE))
@@ -261,13 +264,18 @@ class QueueSession:
             anchor = self.window.rows[min(len(self.window.rows), position - self.window.start) - 1]
         return position + self._hidden_before(anchor)
 
+    def _unseen(self) -> list[ItemSummary]:
+        """The view's items the backend lists and the window does not: decided here and
+        not yet known applied, and new ones waiting for R. Positions and totals here
+        leave them out, so a page's position and total are corrected by them."""
+        return [*(i for i in self._hidden() if self.matches(i)), *self.new.values()]
+
     def _hidden_before(self, anchor: ItemSummary | None) -> int:
-        key = self.view.sort.key
-        hidden = [i for i in self._hidden() if self.matches(i)]
         if anchor is None:
             return 0
+        key = self.view.sort.key
         k = key(anchor)
-        return sum(1 for i in hidden if key(i) < k)
+        return sum(1 for i in self._unseen() if key(i) < k)
 
     async def fetch(self, request: Fetch) -> Page:
         """I/O only: the rows `request` asks for. Raises `BackendError`."""
@@ -283,14 +291,12 @@ class QueueSession:
         """The rows of a page that the view shows: not decided here or elsewhere, matching
         what the backend could not evaluate."""
         hidden = {i.id for i in self._hidden()}
-        rows = [i for i in self._undecided(items) if i.id not in hidden and i.state is self.view.queue]
+        rows = [i for i in self._undecided(items) if i.id not in hidden and i.id not in self.new and i.state is self.view.queue]
         residual = self.plan.rest
         if residual:
             rows = residual.select(rows, self.clock())
         if self.plan.sorted_here:
             rows = self.view.sort.sort(rows)
-        for row in rows:
-            self.new.pop(row.id, None)
         return rows
 
     def apply(self, page: Page, cursor_index: int | None = None) -> Applied:
@@ -350,7 +356,7 @@ class QueueSession:
         return Applied(replaced=True, cursor_id=cursor.id if cursor else None, index=cursor_index)
 
     def _hidden_count(self) -> int:
-        return sum(1 for i in self._hidden() if self.matches(i))
+        return len(self._unseen())
 
     # -- previews (a filter as it is typed) ------------------------------------------------------
 
@@ -361,7 +367,9 @@ class QueueSession:
         view_plan = self.plan_for(view)
         if self.is_positional(view_plan):
             page = await self.backend.queue(view_plan.query, offset=0, limit=PAGE)  # type: ignore[call-arg]
-            return Preview(view, generation, page.items, page.total, True, page.next_cursor)
+            now = self.clock()
+            hidden = sum(1 for i in self._hidden() if i.state is view.queue and view.filter.matches(i, now))
+            return Preview(view, generation, page.items, max(0, page.total - hidden), True, page.next_cursor)
         now = self.clock()
         held = [i for i in self.window.rows if i.state is view.queue and view.filter.matches(i, now)]
         return Preview(view, generation, tuple(view.sort.sort(held)), len(held), not self.more and view.sort == self.view.sort)

@@ -421,11 +421,12 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
         counts = self.outbox.counts(self.backend_name, self.me.id) if self.me else {}
         session = self.session
         shown = len(session.window)
-        whole = session.queue_total if not session.view.filter or session.queue_total is not None else None
+        whole = session.queue_total if session.view.filter and session.queue_total is not None else shown  # (no filter: the view is the queue)
         self.query_one(StatusLine).show(
             queue=self.queue_state.value,
-            total=whole if whole is not None and session.view.filter else shown,
-            loading=not session.opened or not session.window.exact,
+            total=whole,
+            loading=not session.opened,
+            bound=session.opened and not session.window.exact,
             shown=shown,
             tagged=len(self.queue.tagged),
             unsent=counts.get("held", 0) + counts.get("pending", 0),

@@ -204,13 +204,16 @@ def status_line(
     filter: str | None,
     me: str | None,
     new: int = 0,
+    bound: bool = False,
 ) -> Line:
     """The parts of the status line at full length, each with the forms it gives way to."""
     parts: dict[str, Part] = {}
     parts["link"] = Part([_styled("● online", "bold $text-success") if online else _styled("○ offline", "bold $text-error")])
     if problem:
         parts["problem"] = Part([Content(problem).stylize("$text-warning"), Content("")], joined=True, cut=PROBLEM_MOST)
-    count = _styled(f"{queue} {total:,}" + ("…" if loading else ""), "bold")
+    # `bound`: the backend cannot count this view; what is known is a lower bound so far.
+    at_least = "≥ " if bound else ""
+    count = _styled(f"{queue} {at_least}{total:,}" + ("…" if loading else ""), "bold")
     narrowed = filter is not None or shown != total
     tags = _styled(f" · ✱ {tagged:,} tagged", "bold") if tagged else Content("")
     short_tags = _styled(f" · ✱ {tagged:,}", "bold") if tagged else Content("")
@@ -218,9 +221,9 @@ def status_line(
         tags = Content.assemble(tags, _styled(f" · {new:,} new · R shows them", "bold $text-accent"))
         short_tags = Content.assemble(short_tags, _styled(f" · {new:,} new · R", "bold $text-accent"))
     parts["count"] = Part([
-        Content.assemble(count, f" · shown {shown:,}" if narrowed else "", tags),
-        Content.assemble(count, f" · {shown:,} shown" if narrowed else "", short_tags),
-        Content.assemble(_styled(f"{queue} {shown:,}/{total:,}" + ("…" if loading else ""), "bold"), short_tags) if narrowed
+        Content.assemble(count, f" · shown {at_least}{shown:,}" + (" so far" if bound else "") if narrowed else "", tags),
+        Content.assemble(count, f" · {at_least}{shown:,} shown" if narrowed else "", short_tags),
+        Content.assemble(_styled(f"{queue} {at_least}{shown:,}/{total:,}" + ("…" if loading else ""), "bold"), short_tags) if narrowed
         else Content.assemble(count, short_tags),
     ])
     # What orders and narrows the queue comes right after its count: if anything is ever
