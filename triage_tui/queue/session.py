@@ -317,8 +317,8 @@ class QueueSession:
                 window.total, window.exact = window.end, True
             elif not self.plan.rest and self.backend.capabilities.counts:
                 window.total, window.exact = max(page.total - self._hidden_count(), window.end), True
-            else:
-                window.total, window.exact = window.end, False
+            else:  # a lower bound; one placeholder row past the end is where the cursor asks for more
+                window.total, window.exact = window.end + 1, False
             return Applied()
         total = page.total - self._hidden_count()
         skipped = len(page.items) - len(rows)
@@ -381,7 +381,7 @@ class QueueSession:
             rows = self._keep(preview.items)
             self.window.replace(rows, total=max(preview.total - self._hidden_count(), len(rows)), exact=True)
         else:
-            self.window.replace(preview.items, total=len(preview.items), exact=preview.exact)
+            self.window.replace(preview.items, total=len(preview.items) + (0 if preview.exact else 1), exact=preview.exact)
             self.next_cursor, self.more = None, True  # read its pages again, from the start
 
     def tag_view(self, tag: Filter) -> View:

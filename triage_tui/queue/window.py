@@ -76,6 +76,12 @@ class Window(Sequence["ItemSummary | None"]):
         return len(self) > 0
 
     @property
+    def known(self) -> int:
+        """The view's size as far as it is known: `len` when exact, else the rows up to
+        the run's end (a lower bound; `len` then counts one placeholder past it)."""
+        return len(self) if self.exact else self.end
+
+    @property
     def end(self) -> int:
         """The position after the run's last row."""
         return self.start + len(self.rows)

@@ -111,7 +111,7 @@ class Finding(_Base):
         count = preview.total
         verb = "matches" if count == 1 else "match"
         if message.mode == "tag":
-            shown = len(self.session.window)
+            shown = self.session.window.known
             what = f"{count:,} of {shown:,} shown {verb}" if preview.exact else f"≥ {count:,} of the {shown:,} held {verb}"
         else:
             what = f"{plural(count, 'item')} {verb}" if preview.exact else f"≥ {plural(count, 'item')} {verb} so far"

@@ -420,7 +420,7 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
     def _refresh_status(self) -> None:
         counts = self.outbox.counts(self.backend_name, self.me.id) if self.me else {}
         session = self.session
-        shown = len(session.window)
+        shown = session.window.known
         whole = session.queue_total if session.view.filter and session.queue_total is not None else shown  # (no filter: the view is the queue)
         self.query_one(StatusLine).show(
             queue=self.queue_state.value,
