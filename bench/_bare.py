@@ -3,9 +3,9 @@
 The triage screen's layout — a status line, a list pane beside a detail pane, a filter bar,
 a key bar — with an empty list: its lines are blank and only a cursor row is drawn. Each
 key repaints the cells the triage screen's does (`j` two list lines, or the whole list
-when the cursor scrolls it; a page the whole list; the whole detail pane and the status
-line each time; a filter closes the bar and moves focus back, esc redraws the list; the
-key bar stays as it is) with trivial content and without a layout pass, so the
+when the cursor scrolls it; a page, `G` and `g` the whole list; the whole detail pane and
+the status line each time; a filter closes the bar and moves focus back, esc and `s` (a
+sort) redraw the list; the key bar stays as it is) with trivial content and without a layout pass, so the
 ratio is what the triage screen adds: items, rows, sanitised text, filtering, at any
 queue size. Run as a script in a pty by `tui.py`.
 """
@@ -34,6 +34,7 @@ class EmptyList(ScrollView, can_focus=True):
         Binding("pagedown", "move(38)", "Page", id="page"),
         Binding("pageup", "move(-38)", "Page up", id="page_up"),
         Binding("g", "top", "Top", id="top"),
+        Binding("G", "last", "Last", id="last"),
     ]
     cursor = 0
 
@@ -51,6 +52,9 @@ class EmptyList(ScrollView, can_focus=True):
 
     def action_top(self) -> None:
         self.action_move(-self.cursor)
+
+    def action_last(self) -> None:
+        self.action_move(self.virtual_size.height - 1 - self.cursor)
 
     def move(self, by: int) -> None:
         """As the queue list moves: a page scrolls by a page; the cursor stays in view."""
@@ -81,6 +85,7 @@ class Bare(App[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear", "Clear", id="clear"),
+        Binding("s", "clear", "Sort", id="sort"),
     ]
 
     def compose(self) -> ComposeResult:
