@@ -153,6 +153,8 @@ class Deciding(_Base):
         caps = self.backend.capabilities
         if (action == "escalate" and not caps.escalation) or (action == "claim" and not caps.claims):
             return False
+        if action in ("filter", "tag_filter") and self._filter_open():
+            return False  # (priority keys: in the open bar, `/` and `T` are text)
         return True
 
     def action_escalate(self) -> None:
