@@ -193,6 +193,7 @@ class Deciding(_Base):
         else:
             self.queue.remove(result.ids)
         self._wake.set()
+        self._count_soon()  # the whole queue's count and its breaches, without these
         toast = result.toast
         result.entry.toast = post(self.app, toast.text, title=toast.title, severity=toast.severity, timeout=toast.timeout)
         self._show_cursor_detail()
@@ -217,6 +218,7 @@ class Deciding(_Base):
         for notice in undone.notices:
             self._say(notice)
         self._show_cursor_detail()
+        self._count_soon()
         self._refresh_status()
 
 
