@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.model import ID_RE, MAX_COMMENT, MAX_TEXT, Kind, Media, PayloadError, Policy, Profile, Report, Source, State
 from triage_tui.model import check_json_text, obj, opt_int, req_list
@@ -35,6 +35,7 @@ Json = dict[str, Any]
 SNIPPET = 200
 NO_DEADLINE = 1e18
 INGEST_CHUNK = 1000  # items written per statement by add_items
+FOLLOW_MAX = 5000  # a load of more items drops the kept views instead of following them
 LOAD_CACHE_KIB = 512 * 1024  # page cache of an ingest transaction (see Ingest._load_cache)
 
 # When several sources report an item, the one a transparency report files it under.
@@ -53,6 +54,11 @@ TIME_PATTERN = (
 )
 _TIME_RE = re.compile(TIME_PATTERN)
 TIME_RULE = "an RFC 3339 time in UTC, years 1970-2199, like 2026-11-28T19:34:00Z"
+
+
+encode_json = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps(value, ensure_ascii=False)`, the stored form of bodies and changes, without
+building an encoder per call (json.dumps does for any keyword: 3 µs an item of a seed)."""
 
 
 def _epoch(value: str) -> float:
@@ -81,10 +87,15 @@ class Ingest:
     clock: Callable[[], float]
     _severity: dict[str, int]
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
-    def _forget_views(self) -> None: ...
-    def seq(self) -> int: ...
-    def _emit_all(self, db: sqlite3.Connection, changes: Sequence[tuple[Json, str | None, str | None]]) -> int: ...
+    if TYPE_CHECKING:  # what the store gives its mixins; never defined here (it would shadow them)
+        def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def _forget_views(self) -> None: ...
+        def _drop_views(self, which: Callable[[Any], bool]) -> None: ...
+        def _keys_of(self, db: sqlite3.Connection, rowids: Sequence[int]) -> list[list[tuple[Any, ...] | None]]: ...
+        def _moved(self, before: list[list[tuple[Any, ...] | None]], after: list[list[tuple[Any, ...] | None]]) -> None: ...
+        _views: dict[Any, Any]
+        def seq(self) -> int: ...
+        def _emit_all(self, db: sqlite3.Connection, changes: Sequence[tuple[Json, str | None, str | None]]) -> int: ...
 
     def add_items(self, items: Iterable[Json]) -> dict[str, int]:
         """Ingest ItemInputs (new items, or new reports on known ones); checked field by field.
@@ -93,27 +104,30 @@ class Ingest:
         naming `items[4000]` has stored none of the 4,000 before it. Items are checked
         one at a time and written INGEST_CHUNK at a time (one statement per table for
         the new ones: a seed of millions costs a few statements per thousand items, not
-        five per item), so a seed of a million holds one chunk in memory."""
+        five per item), so a seed of a million holds one chunk in memory.
+
+        The kept views (views.py) follow a load of up to FOLLOW_MAX items row by row, as
+        they follow decisions; a bigger one, a new reason or country code (a compiled
+        view tests its bit), or a campaign growing (a `campaign:` view) drops them."""
         created = updated = 0
         try:
             with self._write() as db, self._load_cache(db):
                 empty = db.execute("SELECT 1 FROM items LIMIT 1").fetchone() is None
                 if empty:
                     schema.drop_indexes(db)
+                self._drop_views(lambda view: bool(view.join))
                 chunk: list[Json] = []
                 for i, raw in enumerate(items):
                     chunk.append(check_input(raw, f"items[{i}]"))
                     if len(chunk) == INGEST_CHUNK:
-                        c, u = self._add_chunk(db, chunk)
+                        c, u = self._add_followed(db, chunk, created + updated)
                         created, updated, chunk = created + c, updated + u, []
-                c, u = self._add_chunk(db, chunk)
+                c, u = self._add_followed(db, chunk, created + updated)
                 if empty:
                     schema.create_indexes(db)
         except BaseException:
             self.vocab.reload()  # the bits this load assigned were rolled back with it
             raise
-        finally:
-            self._forget_views()
         return {"created": created + c, "updated": updated + u, "seq": self.seq()}
 
     @contextmanager
@@ -131,6 +145,25 @@ class Ingest:
             yield
         finally:
             db.execute(f"PRAGMA cache_size = {int(usual)}")  # frees the pages above it
+
+    def _add_followed(self, db: sqlite3.Connection, chunk: list[Json], done: int) -> tuple[int, int]:
+        """`_add_chunk`, with the kept views following the rows it adds and moves."""
+        if done + len(chunk) > FOLLOW_MAX:
+            self._forget_views()
+        if not chunk or not self._views:
+            return self._add_chunk(db, chunk)
+        ids = [item["id"] for item in chunk]
+        moved = [r[0] for r in db.execute(f"SELECT rowid FROM items WHERE id IN ({','.join('?' * len(ids))})", ids)]
+        top = db.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0]
+        codes = self.vocab.size()
+        before = self._keys_of(db, moved)
+        result = self._add_chunk(db, chunk)
+        if self.vocab.size() != codes:
+            self._forget_views()
+            return result
+        new = list(range(top + 1, db.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0] + 1))
+        self._moved([[*keys, *[None] * len(new)] for keys in before], self._keys_of(db, [*moved, *new]))
+        return result
 
     def _add_chunk(self, db: sqlite3.Connection, chunk: list[Json]) -> tuple[int, int]:
         """Store checked items in their order: (created, updated). New ones are written
@@ -242,8 +275,8 @@ class Ingest:
             rows.append((rowid, item["id"], item["kind"], d["priority"], d["deadline"], d["dkey"], d["first_reported"],
                          d["report_count"], d["reason"], d["reasons"], d["sources"], d["countries"], d["lead_source"],
                          d["lead_country"], campaign, (item.get("author") or {}).get("id"), snippet,
-                         f"{title or ''}\n{text}".casefold(), json.dumps(item, ensure_ascii=False),
-                         d["src"], d["rsn"], d["cty"], flags))
+                         f"{title or ''}\n{text}".casefold(), encode_json(item),
+                         d["src"], d["rsn"], d["cty"], flags, -d["priority"], -d["report_count"]))
             texts.append((rowid, shown))
             summary = summary_json((item["id"], item["kind"], State.OPEN.value, 1, d["priority"], d["deadline"],
                                     d["sources"], d["countries"], d["reason"], d["report_count"], snippet,
@@ -254,8 +287,8 @@ class Ingest:
                        "ON CONFLICT (id) DO UPDATE SET size = size + excluded.size", campaigns.items())
         db.executemany(
             "INSERT INTO items (rowid, id, kind, priority, deadline, dkey, first_reported, report_count, reason, reasons, "
-            "sources, countries, lead_source, lead_country, campaign, author_id, snippet, search, body, src, rsn, cty, flg) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            "sources, countries, lead_source, lead_country, campaign, author_id, snippet, search, body, src, rsn, cty, flg, "
+            "npri, nrep) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT INTO item_fts (rowid, shown) VALUES (?, ?)", texts)
         self._emit_all(db, changes)
 
@@ -263,10 +296,10 @@ class Ingest:
         d = self._derived(item)
         db.execute(
             "UPDATE items SET priority=?, deadline=?, dkey=?, first_reported=?, report_count=?, reason=?, reasons=?, sources=?, "
-            "countries=?, lead_source=?, lead_country=?, body=?, src=?, rsn=?, cty=? WHERE id=?",
+            "countries=?, lead_source=?, lead_country=?, body=?, src=?, rsn=?, cty=?, npri=?, nrep=? WHERE id=?",
             (d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"], d["reason"], d["reasons"],
-             d["sources"], d["countries"], d["lead_source"], d["lead_country"], json.dumps(item, ensure_ascii=False),
-             d["src"], d["rsn"], d["cty"], item["id"]),
+             d["sources"], d["countries"], d["lead_source"], d["lead_country"], encode_json(item),
+             d["src"], d["rsn"], d["cty"], -d["priority"], -d["report_count"], item["id"]),
         )
 
 

@@ -24,9 +24,9 @@ Python term's rule over the stored columns:
 - a negated term is `NOT ifnull(…, 0)`: a NULL column (no deadline, never escalated) is
   a term that does not match, and its negation then does, as in Python.
 
-Sorts are the store's keyset orders; `-name` reverses every column, which is the exact
-reverse of `name` (ids are unique), as `filters.Sort` promises, and SQLite walks the
-same index backwards.
+Sorts are the store's keyset orders, every key ascending (`npri` is -priority); `-name`
+reverses every column, which is the exact reverse of `name` (ids are unique), as
+`filters.Sort` promises, and SQLite walks the same index backwards.
 """
 
 from __future__ import annotations
@@ -41,12 +41,15 @@ from triage_tui.filter_fields import ANY
 from triage_tui.model import summary_snippet
 from triage_tui.server.schema import FTS_MIN, OTHER_BIT, Vocab, flag_mask, source_mask
 
-# Sort name → (key columns, per-column direction: +1 asc, -1 desc), forward order.
-SORTS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
-    "deadline": (("dkey", "priority", "id"), (1, -1, 1)),
-    "priority": (("priority", "id"), (-1, 1)),
-    "reports": (("report_count", "id"), (-1, 1)),
-    "age": (("first_reported", "id"), (1, 1)),
+# Sort name → key columns, forward order, every one ascending: `npri` and `nrep` are
+# -priority and -report_count (schema.py), so a keyset is one row-value comparison,
+# `(i.dkey, i.npri, i.id) > (?, ?, ?)`, which SQLite answers with a seek on the sort's
+# index — a condition over mixed directions is an OR it can only test row by row.
+SORTS: dict[str, tuple[str, ...]] = {
+    "deadline": ("dkey", "npri", "id"),
+    "priority": ("npri", "id"),
+    "reports": ("nrep", "id"),
+    "age": ("first_reported", "id"),
 }
 SORT_NAMES: tuple[str, ...] = (*SORTS, *(f"-{name}" for name in SORTS))
 """Every `sort=` the server takes: each order and its exact reverse."""
@@ -54,22 +57,24 @@ SORT_NAMES: tuple[str, ...] = (*SORTS, *(f"-{name}" for name in SORTS))
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """One queue order: its `ORDER BY`, and the keyset columns and directions for cursors."""
+    """One queue order: its `ORDER BY`, and the keyset columns for cursors and marks."""
 
     name: str  # as in `sort=`, and in the cursors made for it
     keys: tuple[str, ...]
-    directions: tuple[int, ...]
+    reverse: bool
 
     @property
     def sql(self) -> str:
-        return ", ".join(f"i.{k} {'ASC' if d > 0 else 'DESC'}" for k, d in zip(self.keys, self.directions, strict=True))
+        return ", ".join(f"i.{k} {'DESC' if self.reverse else 'ASC'}" for k in self.keys)
+
+    def after(self, values: tuple[object, ...] | list[object], *, strict: bool) -> tuple[str, list[object]]:
+        """The rows after this key (`strict`), or at or after it, in this order."""
+        op = ("<" if self.reverse else ">") + ("" if strict else "=")
+        return f"(({', '.join(f'i.{k}' for k in self.keys)}) {op} ({', '.join('?' * len(values))}))", list(values)
 
 
 def order(sort: Sort) -> Order:
-    keys, directions = SORTS[sort.name]
-    if sort.reverse:
-        directions = tuple(-d for d in directions)
-    return Order(str(sort), keys, directions)
+    return Order(str(sort), SORTS[sort.name], sort.reverse)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS items (
     src INTEGER NOT NULL DEFAULT 0,
     rsn INTEGER NOT NULL DEFAULT 0,
     cty INTEGER NOT NULL DEFAULT 0,
-    flg INTEGER NOT NULL DEFAULT 0
+    flg INTEGER NOT NULL DEFAULT 0,
+    npri INTEGER NOT NULL DEFAULT 0,
+    nrep INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
@@ -82,16 +84,15 @@ _FILTERED = ("kind", "src", "rsn", "cty", "flg", "report_count", "priority", "fi
 
 
 def _sort_index(name: str, keys: tuple[str, ...]) -> str:
-    bare = {k.split()[0] for k in keys}
-    rest = [c for c in _FILTERED if c not in bare]
+    rest = [c for c in _FILTERED if c not in keys]
     return f"CREATE INDEX IF NOT EXISTS {name} ON items (state, {', '.join(keys)}, {', '.join(rest)})"
 
 
 # One covering index per sort (a reversed sort walks its index backwards).
 INDEXES: tuple[tuple[str, str], ...] = (
-    ("items_q_deadline", _sort_index("items_q_deadline", ("dkey", "priority DESC", "id"))),
-    ("items_q_priority", _sort_index("items_q_priority", ("priority DESC", "id"))),
-    ("items_q_reports", _sort_index("items_q_reports", ("report_count DESC", "id"))),
+    ("items_q_deadline", _sort_index("items_q_deadline", ("dkey", "npri", "id"))),
+    ("items_q_priority", _sort_index("items_q_priority", ("npri", "id"))),
+    ("items_q_reports", _sort_index("items_q_reports", ("nrep", "id"))),
     ("items_q_age", _sort_index("items_q_age", ("first_reported", "id"))),
     ("items_by_author", "CREATE INDEX IF NOT EXISTS items_by_author ON items (author_id)"),
     ("items_by_campaign", "CREATE INDEX IF NOT EXISTS items_by_campaign ON items (campaign)"),
@@ -128,6 +129,10 @@ class Vocab:
         self._bits = {f: {} for f in VOCAB_FIELDS}
         for field, code, bit in self._db.execute("SELECT field, code, bit FROM code_bits"):
             self._bits[field][code] = bit
+
+    def size(self) -> int:
+        """How many codes have bits: a kept view compiled before a new one may be stale."""
+        return sum(len(bits) for bits in self._bits.values())
 
     def bit(self, field: str, code: str) -> int | None:
         """The code's bit, or None when it has none (never seen, or past the 62nd)."""
@@ -173,7 +178,7 @@ def migrate(db: sqlite3.Connection, shown: Callable[[str], str], flags: Callable
     snippet (query.shown, query.flags), for the rows made before."""
     columns = {r[1] for r in db.execute("PRAGMA table_info(items)")}
     fresh_fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'item_fts'").fetchone() is None
-    added = [c for c in ("src", "rsn", "cty", "flg") if c not in columns]
+    added = [c for c in ("src", "rsn", "cty", "flg", "npri", "nrep") if c not in columns]
     if added or fresh_fts or any(_exists(db, name) for name in OLD_INDEXES):
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -212,6 +217,7 @@ def _backfill(db: sqlite3.Connection, shown: Callable[[str], str], flags: Callab
     vocab = Vocab(db)
     rows = db.execute("SELECT rowid, sources, reasons, countries, snippet FROM items").fetchall()
     if columns:
+        db.execute("UPDATE items SET npri = -priority, nrep = -report_count")
         db.executemany("UPDATE items SET src = ?, rsn = ?, cty = ?, flg = ? WHERE rowid = ?", [
             (source_mask(s for s in sources.split(",") if s), vocab.mask("reason", (r for r in reasons.split(",") if r)),
              vocab.mask("country", (c for c in countries.split(",") if c)), flag_mask(flags(snippet)), rowid)

@@ -24,7 +24,7 @@ from typing import Any
 from triage_tui.model import Action, Decision, Kind, PayloadError, Policy, Source, State, check_json_text
 from triage_tui.server import schema
 from triage_tui.server.auth import Principal
-from triage_tui.server.ingest import TIME_PATTERN, TIME_RULE, Ingest, check_input, is_time
+from triage_tui.server.ingest import TIME_PATTERN, TIME_RULE, Ingest, check_input, encode_json, is_time
 from triage_tui.server.query import flag_names, register, shown
 from triage_tui.server.schema import Vocab
 from triage_tui.server.views import SUMMARY_COLUMNS, QueueFilter, Views, summary_json, time_json
@@ -151,7 +151,7 @@ class Store(Ingest, Views):
         rows = []
         for change, was_to, now_to in changes:
             last += 1
-            rows.append((last, json.dumps({"seq": last, **change}, ensure_ascii=False), change["item_id"], was_to, now_to))
+            rows.append((last, encode_json({"seq": last, **change}), change["item_id"], was_to, now_to))
         db.executemany("INSERT INTO changes (seq, body, item_id, was_to, now_to) VALUES (?, ?, ?, ?, ?)", rows)
         return last
 

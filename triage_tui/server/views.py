@@ -8,8 +8,9 @@ one walk of the view's covering index the first time a deep row is asked. A page
 position n is then a keyset seek to the last mark at or before n and an OFFSET of less
 than a few STRIDEs. The marks are kept exact as the queue changes: a decision moves one
 item out of (or into) views, and each kept view shifts the positions of the marks after
-that item's key (`Views._moved`); an ingest may add and move many items and drops them
-all; a write by another process (PRAGMA data_version) drops them too. Views whose filter
+that item's key (`Views._moved`), and a small ingest is followed the same way, row by
+row; a big one drops them (ingest.FOLLOW_MAX), and so does a write by another process
+(PRAGMA data_version). Views whose filter
 reads the clock (age, due, overdue) change by the minute and keep nothing.
 """
 
@@ -25,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_tui.filters import Filter, parse_sort
 from triage_tui.model import State, iso
@@ -77,12 +78,9 @@ class _View:
     marked: bool = False
 
 
-def _before(a: Sequence[Any], b: Sequence[Any], directions: Sequence[int]) -> bool:
-    """Whether sort key `a` comes strictly before `b` in an order of these directions."""
-    for x, y, d in zip(a, b, directions, strict=True):
-        if x != y:
-            return (x < y) if d > 0 else (x > y)
-    return False
+def _before(a: tuple[Any, ...], b: tuple[Any, ...], reverse: bool) -> bool:
+    """Whether sort key `a` comes strictly before `b` (keys ascend, or all descend)."""
+    return a > b if reverse else a < b
 
 
 class Views:
@@ -95,17 +93,22 @@ class Views:
     vocab: Vocab
     path: str
 
-    def _targets_for(self, who: Principal) -> set[str] | None: ...
-    def _visible_sql(self, who: Principal, column: str) -> tuple[str, list[Any]]: ...
-    def seq(self) -> int: ...
+    if TYPE_CHECKING:  # what the store gives its mixins; never defined here (it would shadow them)
+        def _targets_for(self, who: Principal) -> set[str] | None: ...
+        def _visible_sql(self, who: Principal, column: str) -> tuple[str, list[Any]]: ...
+        def seq(self) -> int: ...
 
     def _init_views(self) -> None:
         self._views: OrderedDict[tuple[Any, ...], _View] = OrderedDict()
         self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def _forget_views(self) -> None:
-        """Drop every kept view: an ingest added or moved items in ways a key cannot follow."""
+        """Drop every kept view: the store changed more than it follows row by row."""
         self._views.clear()
+
+    def _drop_views(self, which: Callable[[_View], bool]) -> None:
+        for key in [k for k, v in self._views.items() if which(v)]:
+            del self._views[key]
 
     def _fresh(self) -> None:
         """Drop the kept views when another connection has committed since (lock held)."""
@@ -130,13 +133,13 @@ class Views:
             total = view.total
             page_where, page_params, skip = list(where), list(params), offset or 0
             if cursor is not None:
-                clause, values = _keyset(sort, _decode_cursor(cursor, sort.name, len(sort.keys)), strict=True)
+                clause, values = sort.after(_decode_cursor(cursor, sort.name, len(sort.keys)), strict=True)
                 page_where.append(clause)
                 page_params.extend(values)
             elif skip >= STRIDE and skip < total and not timed(f.expr):
                 key, at = self._mark(view, skip)
                 if key is not None:
-                    clause, values = _keyset(sort, key, strict=False)
+                    clause, values = sort.after(key, strict=False)
                     page_where.append(clause)
                     page_params.extend(values)
                     skip -= at
@@ -167,7 +170,7 @@ class Views:
 
     def _view(self, who: Principal, f: QueueFilter, now: float, where: list[str], params: list[Any], join: str,
               sort: Order) -> _View:
-        """The kept view (its total counted once, then kept exact until an ingest), or a
+        """The kept view (its total counted once, then kept exact as rows move), or a
         new one; a view that reads the clock is counted afresh and not kept. Lock held."""
         key = (f, tuple(sorted(self._targets_for(who) or ())), who.sees_everything)
         view = None if timed(f.expr) else self._views.get(key)
@@ -208,14 +211,13 @@ class Views:
     def _keys_of(self, db: sqlite3.Connection, rowids: Sequence[int]) -> list[list[tuple[Any, ...] | None]]:
         """For each kept view, each row's sort key if the row is in the view, else None."""
         out = []
+        listed = json.dumps(list(rowids))
         for view in self._views.values():
             cols = ", ".join(f"i.{k}" for k in view.sort.keys)
-            keys: list[tuple[Any, ...] | None] = []
-            for rowid in rowids:
-                row = db.execute(f"SELECT {cols} FROM items i {view.join} WHERE i.rowid = ? AND {view.where}",
-                                 (rowid, *view.params)).fetchone()
-                keys.append(None if row is None else tuple(row))
-            out.append(keys)
+            found = {r[0]: tuple(r[1:]) for r in db.execute(
+                f"SELECT i.rowid, {cols} FROM items i {view.join} WHERE i.rowid IN (SELECT value FROM json_each(?)) "
+                f"AND {view.where}", (listed, *view.params))}
+            out.append([found.get(rowid) for rowid in rowids])
         return out
 
     def _moved(self, before: list[list[tuple[Any, ...] | None]], after: list[list[tuple[Any, ...] | None]]) -> None:
@@ -231,7 +233,7 @@ class Views:
                     lo, hi = 0, len(view.keys)  # the first mark `key` comes before
                     while lo < hi:
                         mid = (lo + hi) // 2
-                        if _before(key, view.keys[mid], view.sort.directions):
+                        if _before(key, view.keys[mid], view.sort.reverse):
                             hi = mid
                         else:
                             lo = mid + 1
@@ -315,8 +317,11 @@ def summary_json(row: Sequence[Any]) -> Json:
     }
 
 
+CURSOR_FORM = "@2"  # the keys as query.SORTS has them (npri, not priority): older cursors are refused
+
+
 def _encode_cursor(sort: str, keys: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort, *keys]).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(json.dumps([sort + CURSOR_FORM, *keys]).encode()).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str, sort: str, n: int) -> list[Any]:
@@ -326,27 +331,9 @@ def _decode_cursor(cursor: str, sort: str, n: int) -> list[Any]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise invalid("cursor", "not a cursor this server made") from None
-    if not isinstance(raw, list) or len(raw) != n + 1 or raw[0] != sort:
+    if not isinstance(raw, list) or len(raw) != n + 1 or raw[0] != sort + CURSOR_FORM:
         raise invalid("cursor", "made for another sort order; start again without a cursor")
     values = raw[1:]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:-1]) or not isinstance(values[-1], str):
         raise invalid("cursor", "not a cursor this server made")
     return values
-
-
-def _keyset(sort: Order, values: Sequence[Any], *, strict: bool) -> tuple[str, list[Any]]:
-    """The keyset condition 'after this row' (`strict`) or 'at or after this key' for a
-    mixed-direction order, led by a bound on the first key alone (`dkey >= ?`) that
-    SQLite turns into a seek on the order's index, where the OR alone would be a walk."""
-    keys, directions = sort.keys, sort.directions
-    clauses: list[str] = []
-    params: list[Any] = []
-    for i, (key, direction) in enumerate(zip(keys, directions, strict=True)):
-        equal = [f"i.{k} = ?" for k in keys[:i]]
-        clauses.append("(" + " AND ".join([*equal, f"i.{key} {'>' if direction > 0 else '<'} ?"]) + ")")
-        params.extend([*values[:i], values[i]])
-    if not strict:
-        clauses.append("(" + " AND ".join(f"i.{k} = ?" for k in keys) + ")")
-        params.extend(values)
-    lead = f"i.{keys[0]} {'>=' if directions[0] > 0 else '<='} ?"
-    return f"({lead} AND (" + " OR ".join(clauses) + "))", [values[0], *params]
