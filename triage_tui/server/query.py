@@ -21,8 +21,8 @@ Python term's rule over the stored columns:
   find, applies the same Python function to the stored snippet (`tt_shown`, `register`);
 - `age`, `due` and `overdue` count from one `now`, the server's clock when the request
   is read; an answer with such a term is never cached (`timed`);
-- a negated term is `NOT ifnull(…, 0)`: a NULL column (no deadline, never escalated) is
-  a term that does not match, and its negation then does, as in Python.
+- a negated term is `NOT ifnull(…, 0)` where a column may be NULL (never escalated, no
+  campaign): such a term does not match, and its negation then does, as in Python.
 
 Sorts are the store's keyset orders, every key ascending (`npri` is -priority); `-name`
 reverses every column, which is the exact reverse of `name` (ids are unique), as
@@ -99,9 +99,17 @@ def compile_filter(f: Filter, now: float, vocab: Vocab) -> Compiled:
     for term in f.terms:
         sql, values = _positive(term, now, vocab)
         campaigns = campaigns or isinstance(term, SetTerm) and term.name == "campaign"
-        where.append(f"NOT ifnull({sql}, 0)" if term.negated else f"ifnull({sql}, 0)")
+        if isinstance(term, SetTerm) and term.name in _NULLABLE:
+            sql = f"ifnull({sql}, 0)"
+        where.append(f"NOT {sql}" if term.negated else sql)
         params.extend(values)
     return Compiled(tuple(where), tuple(params), campaigns)
+
+
+_NULLABLE = ("escalated", "campaign")
+"""Terms over a column that may be NULL (never escalated, no campaign): their SQL is
+NULL there, so `ifnull(…, 0)`; every other term's SQL is 0 or 1 (NOT NULL columns, and
+`deadline IS NOT NULL AND …`), and leaving ifnull out saves a call per row of a count."""
 
 
 def set_sql(name: str, values: tuple[str, ...], vocab: Vocab) -> tuple[str, list[Any]]:

@@ -94,6 +94,9 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("items_q_priority", _sort_index("items_q_priority", ("npri", "id"))),
     ("items_q_reports", _sort_index("items_q_reports", ("nrep", "id"))),
     ("items_q_age", _sort_index("items_q_age", ("first_reported", "id"))),
+    # Counts: the query columns without the sort keys, the narrowest entries to walk.
+    ("items_q_count", "CREATE INDEX IF NOT EXISTS items_q_count ON items "
+                      "(state, kind, src, rsn, cty, flg, report_count, priority, escalated_to)"),
     ("items_by_author", "CREATE INDEX IF NOT EXISTS items_by_author ON items (author_id)"),
     ("items_by_campaign", "CREATE INDEX IF NOT EXISTS items_by_campaign ON items (campaign)"),
 )
