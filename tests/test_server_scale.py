@@ -217,3 +217,13 @@ def test_a_file_of_an_older_version_gets_its_query_columns(tmp_path: Path) -> No
 def test_the_free_text_property_compared_many_texts(text_store: Store) -> None:
     """Guards the property above against drawing only texts it skips, or only misses."""
     assert len(_REACHED) >= 100 and sum(1 for n in _REACHED if n > 0) >= 50 and sum(1 for n in _REACHED if n == 0) >= 1
+
+
+def test_a_view_that_grows_by_escalations_is_marked_again(store: Store) -> None:
+    """Escalations move items into the escalated view one by one; its marks follow, and a
+    stretch grown past a few strides is marked again rather than walked."""
+    f = QueueFilter(queue="escalated", sort="age")
+    before = _same_by_position(store, f)
+    for item_id in _walk(store, QueueFilter(sort="-age"))[:60]:
+        _decide(store, item_id, Action.ESCALATE, escalate_to="senior")
+    assert len(_same_by_position(store, f)) == len(before) + 60

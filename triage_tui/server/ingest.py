@@ -5,8 +5,9 @@ checked as strictly as a client checks an item (`check_input`) before any is wri
 Why it is fast (README, Benchmarks): new items are written INGEST_CHUNK at a time, one
 statement per table; a load into an empty store drops the covering indexes and builds
 them once at the end from sorted rows, instead of keeping five wide indexes up row by
-row; the free-text index gets each item's shown snippet in the same pass that gives
-its flags (`query.shown_and_flags`).
+row, and lets the free-text index merge its segments once at the end (schema.bulk_begin);
+the free-text index gets each item's shown snippet in the same pass that gives its
+flags (`query.shown_and_flags`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from triage_tui.model import ID_RE, MAX_COMMENT, MAX_TEXT, Kind, Media, PayloadError, Policy, Profile, Report, Source, State
@@ -61,6 +63,7 @@ encode_json = json.JSONEncoder(ensure_ascii=False).encode
 building an encoder per call (json.dumps does for any keyword: 3 µs an item of a seed)."""
 
 
+@lru_cache(maxsize=4096)
 def _epoch(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
@@ -114,7 +117,7 @@ class Ingest:
             with self._write() as db, self._load_cache(db):
                 empty = db.execute("SELECT 1 FROM items LIMIT 1").fetchone() is None
                 if empty:
-                    schema.drop_indexes(db)
+                    schema.bulk_begin(db)
                 self._drop_views(lambda view: bool(view.join))
                 chunk: list[Json] = []
                 for i, raw in enumerate(items):
@@ -124,7 +127,7 @@ class Ingest:
                         created, updated, chunk = created + c, updated + u, []
                 c, u = self._add_followed(db, chunk, created + updated)
                 if empty:
-                    schema.create_indexes(db)
+                    schema.bulk_end(db)
         except BaseException:
             self.vocab.reload()  # the bits this load assigned were rolled back with it
             raise

@@ -204,11 +204,19 @@ def create_indexes(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
-def drop_indexes(db: sqlite3.Connection) -> None:
-    """Inside a bulk load into an empty table: building an index once from sorted rows
-    costs a fraction of keeping it up row by row (`create_indexes` after)."""
+def bulk_begin(db: sqlite3.Connection) -> None:
+    """Inside a load into an empty table: building an index once from sorted rows costs a
+    fraction of keeping it up row by row, and FTS5 merging its segments as it goes
+    (automerge) merges the same postings again and again. `bulk_end` restores both."""
     for name, _ in INDEXES:
         db.execute(f"DROP INDEX IF EXISTS {name}")
+    db.execute("INSERT INTO item_fts (item_fts, rank) VALUES ('automerge', 0)")
+
+
+def bulk_end(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO item_fts (item_fts) VALUES ('optimize')")
+    db.execute("INSERT INTO item_fts (item_fts, rank) VALUES ('automerge', 4)")  # FTS5's default
+    create_indexes(db)
 
 
 def _exists(db: sqlite3.Connection, name: str) -> bool:

@@ -287,10 +287,15 @@ class Store(Ingest, Views):
 
     def decide(self, who: Principal, raws: Sequence[object]) -> list[Json]:
         """One result per decision, in order; the whole batch is one transaction. A big
-        batch drops the kept views rather than follow each item through each of them."""
+        batch drops the kept views rather than follow each item through each of them,
+        and any decision drops the free-text ones."""
         with self._write() as db:
             if len(raws) > 50:
                 self._forget_views()
+            # A free-text view would run its FTS5 phrase over the whole index for each
+            # item followed (milliseconds at 1M); recounting it costs less than that,
+            # once, when it is next read.
+            self._drop_views(lambda view: "item_fts" in view.where)
             return [self._decide_one(db, who, raw, f"decisions[{i}]") for i, raw in enumerate(raws)]
 
     def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:

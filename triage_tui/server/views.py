@@ -189,7 +189,8 @@ class Views:
     def _mark(self, view: _View, offset: int) -> tuple[tuple[Any, ...] | None, int]:
         """The last mark at or before `offset` and its position (None, 0: none yet);
         marks the view on its first deep page. Lock held."""
-        if not view.marked:
+        fresh = not view.marked
+        if fresh:
             cols = ", ".join(f"i.{k}" for k in view.sort.keys)
             rows = self._db.execute(
                 f"SELECT {', '.join(view.sort.keys)}, n FROM (SELECT {cols}, row_number() OVER (ORDER BY {view.sort.sql}) - 1 AS n "
@@ -199,12 +200,11 @@ class Views:
             view.pos = [r[-1] for r in rows]
             view.marked = True
         j = bisect_right(view.pos, offset) - 1
-        if j < 0:
-            return None, 0
-        if offset - view.pos[j] > 4 * STRIDE:  # escalations grew a stretch: mark the view again
+        at = view.pos[j] if j >= 0 else 0
+        if offset - at > 4 * STRIDE and not fresh:  # rows that came in grew a stretch: mark the view again
             view.marked = False
             return self._mark(view, offset)
-        return view.keys[j], view.pos[j]
+        return (view.keys[j], at) if j >= 0 else (None, 0)
 
     # -- keeping the views exact ----------------------------------------------------------
 
@@ -215,7 +215,9 @@ class Views:
         for view in self._views.values():
             cols = ", ".join(f"i.{k}" for k in view.sort.keys)
             found = {r[0]: tuple(r[1:]) for r in db.execute(
-                f"SELECT i.rowid, {cols} FROM items i {view.join} WHERE i.rowid IN (SELECT value FROM json_each(?)) "
+                # NOT INDEXED: by rowid, never a walk of the view's index (the planner's
+                # guess for a condition on `state` over a list of unknown length).
+                f"SELECT i.rowid, {cols} FROM items i NOT INDEXED {view.join} WHERE i.rowid IN (SELECT value FROM json_each(?)) "
                 f"AND {view.where}", (listed, *view.params))}
             out.append([found.get(rowid) for rowid in rowids])
         return out
