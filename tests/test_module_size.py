@@ -16,7 +16,6 @@ LIMIT = 600
 STILL_OVER = {
     "backends/ozone.py",
     "server/demo.py",
-    "server/store.py",
 }
 
 

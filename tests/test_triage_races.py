@@ -263,3 +263,23 @@ async def test_remapped_keys_are_shown_in_help_and_in_the_pane(server: RunningSe
         await pilot.press("x")
         item = screen.queue.cursor_item
         assert item is not None and not screen.queue.is_masked(item)
+
+
+async def test_typing_right_after_slash_goes_into_the_filter_not_to_the_list(server: RunningServer, outbox_path: Path) -> None:
+    """`/` then a filter typed at once (keys queued before the bar has the focus, as over
+    SSH or from tmux): every key goes into the field. None reaches the list as a key:
+    `a` in "country" approved an item and `u` undid it, `r` opened the remove dialog."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        text = "source:ao country:DE"
+        for key in ["slash", *text]:
+            char = "/" if key == "slash" else key
+            pilot.app.post_message(events.Key("space" if char == " " else key, char))
+        await pilot.pause(0.5)
+        assert screen.query_one("#filter-input").value == text  # type: ignore[attr-defined]
+        assert screen.outbox.counts(server.url, "mod-ana") == {} and isinstance(pilot.app.screen, TriageScreen)
+        for key, char in [("space", " "), ("T", "T"), ("slash", "/")]:  # in the open bar, `T` and `/` are text
+            pilot.app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert screen.query_one("#filter-input").value == text + " T/"  # type: ignore[attr-defined]

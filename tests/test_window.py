@@ -209,3 +209,23 @@ async def test_sort_and_g_are_one_request_each_at_any_size(server: RunningServer
         sort = screen.session.view.sort
         assert isinstance(sort, Sort) and screen.queue.cursor_index == 0
         await asyncio.sleep(0)
+
+
+async def test_an_empty_view_asks_once(server: RunningServer, outbox_path: Path) -> None:
+    """A filter nothing matches is one request, not a request after every answer."""
+    requests: list[httpx.Request] = []
+
+    async def seen(request: httpx.Request) -> None:
+        requests.append(request)
+
+    backend = TriageBackend(server.url, server.tokens["ana"])
+    backend._client.event_hooks["request"].append(seen)
+    app = TriageApp(backend, Outbox(outbox_path), backend_name=server.url, settings=SETTINGS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *'"no such words anywhere"', "enter")
+        await until(pilot, lambda: screen.session.opened and screen.session.view.filter and len(screen.queue.items) == 0)
+        await pilot.pause(0.5)
+        pages = [r for r in requests if r.url.path == "/v1/queue" and "no such words" in r.url.params.get("filter", "")]
+        assert 1 <= len(pages) <= 2, pages  # the preview's page (and, if enter came first, the view's own)
+        assert "no item" in str(screen.detail.render()).lower() or screen.queue.cursor_item is None

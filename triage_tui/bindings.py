@@ -46,9 +46,11 @@ TRIAGE = (
     Key("decide.remove", "r", "remove", "Remove"),
     Key("decide.escalate", "e", "escalate", "Escalate"),
     Key("decide.undo", "u", "undo", "Undo"),
-    Key("find.filter", "slash", "filter", "Filter"),
+    # Priority: the bar opens (and takes the focus) when the key is read, so that what is
+    # typed right after it goes into the field, not to the list as keys (`a` approves).
+    Key("find.filter", "slash", "filter", "Filter", priority=True),
     Key("find.sort", "s", "sort", "Sort"),
-    Key("select.tag_filter", "T", "tag_filter", "Tag by filter", show=False),
+    Key("select.tag_filter", "T", "tag_filter", "Tag by filter", show=False, priority=True),
     Key("find.new", "R", "show_new", "Show new items", show=False),
     Key("select.clear", "escape", "clear", "Clear tags/filter", show=False),
     Key("item.claim", "c", "claim", "Claim/release", show=False),

@@ -230,8 +230,8 @@ class QueueSession:
         """The requests that keep the rows from `top - AHEAD` to `top + height + AHEAD`
         fetched (none already on their way for the same direction)."""
         window, out = self.window, []
-        if not self.opened:
-            return []
+        if not self.opened or not len(window):
+            return []  # (an empty view: the feed and R bring what joins it)
         if self.positional:
             lo, hi = max(0, top - AHEAD), min(len(window), top + height + AHEAD)
             if not window.rows or top + height <= window.start or top >= window.end:

@@ -69,7 +69,7 @@ def _text(max_len: int, *, null: bool = False) -> Json:
 
 
 def _item_input() -> Json:
-    """What `POST /v1/items` takes, exactly as store._check_input checks it."""
+    """What `POST /v1/items` takes, exactly as ingest.check_input checks it."""
     common = {"id": _ID, "reason": _CODE, "created_at": _IN_TIME, "comment": _text(MAX_COMMENT, null=True)}
     by_source = {
         "user_report": ((), {"reporter": {"type": ["string", "null"], "pattern": _ID["pattern"]}}),

@@ -12,140 +12,32 @@ claim lapse without sleeping.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
-import re
 import sqlite3
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage_tui.filters import Filter, parse_sort
-from triage_tui.model import ID_RE  # the protocol's id rule, shared with the client
-from triage_tui.model import (
-    MAX_COMMENT,
-    MAX_TEXT,
-    Action,
-    Decision,
-    Kind,
-    Media,
-    PayloadError,
-    Policy,
-    Profile,
-    Report,
-    Source,
-    State,
-    check_json_text,
-    iso,
-    obj,
-    opt_int,
-    req_list,
-)
+from triage_tui.model import Action, Decision, Kind, PayloadError, Policy, Source, State, check_json_text
+from triage_tui.server import schema
 from triage_tui.server.auth import Principal
-from triage_tui.server.query import compile_filter, order, register, timed
-from triage_tui.words import plural
+from triage_tui.server.ingest import TIME_PATTERN, TIME_RULE, Ingest, check_input, encode_json, is_time
+from triage_tui.server.query import flag_names, register, shown
+from triage_tui.server.schema import Vocab
+from triage_tui.server.views import SUMMARY_COLUMNS, QueueFilter, Views, summary_json, time_json
 
 Json = dict[str, Any]
 Clock = Callable[[], float]
 
-SNIPPET = 200
-NO_DEADLINE = 1e18
 MAX_BATCH = 500
 MAX_INGEST = 10_000  # items per POST /v1/items
-INGEST_CHUNK = 1000  # items written per statement by add_items
-LOAD_CACHE_KIB = 512 * 1024  # page cache of an ingest transaction (see Store._load_cache)
 PROTOCOL = 1
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'open',
-    version INTEGER NOT NULL DEFAULT 1,
-    priority INTEGER NOT NULL,
-    deadline REAL,
-    dkey REAL NOT NULL,
-    first_reported REAL NOT NULL,
-    report_count INTEGER NOT NULL,
-    reason TEXT,
-    reasons TEXT NOT NULL DEFAULT '',
-    sources TEXT NOT NULL,
-    countries TEXT NOT NULL,
-    lead_source TEXT NOT NULL,
-    lead_country TEXT,
-    escalated_to TEXT,
-    campaign TEXT,
-    author_id TEXT,
-    snippet TEXT NOT NULL,
-    search TEXT NOT NULL,
-    body TEXT NOT NULL,
-    decided_by TEXT,
-    decided_action TEXT,
-    decided_reason TEXT,
-    decided_at REAL,
-    claim_holder TEXT,
-    claim_expires REAL
-);
-CREATE INDEX IF NOT EXISTS items_by_deadline ON items (state, dkey, priority DESC, id);
-CREATE INDEX IF NOT EXISTS items_by_priority ON items (state, priority DESC, id);
-CREATE INDEX IF NOT EXISTS items_by_reports ON items (state, report_count DESC, id);
-CREATE INDEX IF NOT EXISTS items_by_age ON items (state, first_reported, id);
-CREATE INDEX IF NOT EXISTS items_by_author ON items (author_id);
-CREATE INDEX IF NOT EXISTS items_by_campaign ON items (campaign);
-CREATE INDEX IF NOT EXISTS items_by_target ON items (state, escalated_to);
-CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL UNIQUE,
-    moderator TEXT NOT NULL,
-    item_id TEXT,
-    body TEXT NOT NULL,
-    result TEXT NOT NULL,
-    applied INTEGER NOT NULL,
-    applied_at REAL
-);
-CREATE INDEX IF NOT EXISTS decisions_by_item ON decisions (item_id, applied);
-CREATE INDEX IF NOT EXISTS decisions_applied ON decisions (applied, n);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    body TEXT NOT NULL,
-    item_id TEXT,
-    was_to TEXT,
-    now_to TEXT
-);
-"""
-
-# When several sources report an item, the one a transparency report files it under.
-LEAD_ORDER = (Source.AUTHORITY_ORDER, Source.TRUSTED_FLAGGER, Source.AUTOMATED, Source.USER_REPORT)
-
-_CODE_RE = re.compile(r"[A-Za-z0-9_.:#/-]{1,128}")
-_WORDS = re.compile(r"[^\W\d_]+")
-# The server's one time grammar (ingest times, the audit log's `since`), the same
-# pattern /openapi.json states: RFC 3339 in UTC, years 1970-2199, real calendar days.
-# Exact where `format: date-time` is not: the client's model refuses times outside
-# 1970..2200, and an offset could carry an edge time out of that range.
-_LEAP = r"(?:19(?:7[26]|8[048]|9[26])|20(?:[02468][048]|[13579][26])|21(?:0[48]|[2468][048]|[13579][26]))"
-TIME_PATTERN = (
-    r"^(?:(?:19[7-9][0-9]|2[01][0-9]{2})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP + r"-02-29)"
-    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|\+00:00)$"
-)
-_TIME_RE = re.compile(TIME_PATTERN)
-TIME_RULE = "an RFC 3339 time in UTC, years 1970-2199, like 2026-11-28T19:34:00Z"
-SUMMARY_COLUMNS = (
-    "i.id, i.kind, i.state, i.version, i.priority, i.deadline, i.sources, i.countries, i.reason, "
-    "i.report_count, i.snippet, i.first_reported, i.escalated_to, "
-    "CASE WHEN c.size > 1 THEN i.campaign END, i.reasons"
-)
-SUMMARY_WIDTH = 15
+__all__ = ["MAX_BATCH", "MAX_INGEST", "PROTOCOL", "TIME_PATTERN", "TIME_RULE", "QueueFilter", "Refused", "Store",
+           "check_input", "invalid", "is_time"]
 
 
 class Refused(Exception):
@@ -169,47 +61,10 @@ def _hidden(item_id: str) -> Refused:
     return Refused(403, "forbidden", f"item {item_id} is escalated to a team your roles do not cover")
 
 
-def _time(t: float | None) -> str | None:
-    return None if t is None else iso(datetime.fromtimestamp(t, UTC))
+_time = time_json
 
 
-def _epoch(value: str) -> float:
-    return datetime.fromisoformat(value).timestamp()
-
-
-def _campaign(text: str) -> str | None:
-    """The campaign of an item's text: near-duplicates share it; short texts have none."""
-    norm = _norm(text)
-    return "c-" + hashlib.sha256(norm.encode()).hexdigest()[:10] if len(norm) >= 24 else None
-
-
-def _norm(text: str) -> str:
-    """Text with case, digits, punctuation, links and spacing removed: near-duplicates meet."""
-    text = re.sub(r"https?://\S+|@\w+", " ", text.casefold())
-    return " ".join(_WORDS.findall(text))
-
-
-_NO_FILTER = Filter()
-ID_CHUNK = 2000  # ids per line of GET /v1/queue/ids, and per fetch from its cursor
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    """One queue view. `sort` is a `filters.Sort` as text (`-age` too); `expr` is the
-    parsed `filter=` (protocol v1.1), AND-ed with the per-field filters of v1."""
-
-    queue: str = "open"
-    sort: str = "deadline"
-    kind: str | None = None
-    source: str | None = None
-    country: str | None = None
-    reason: str | None = None
-    min_reports: int | None = None
-    q: str | None = None
-    expr: Filter = _NO_FILTER
-
-
-class Store:
+class Store(Ingest, Views):
     """The reference backend's state. Methods take the asking moderator and raise `Refused`."""
 
     def __init__(self, path: Path | str, policy: Policy, *, clock: Clock = time.time) -> None:
@@ -221,10 +76,12 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
-        self._db.executescript(SCHEMA)
+        schema.create_tables(self._db)
         register(self._db)
         self._migrate()
-        self._totals: dict[tuple[Any, ...], int] = {}
+        schema.migrate(self._db, shown, flag_names)
+        self.vocab = Vocab(self._db)
+        self._init_views()
         self._severity = {r.code: r.severity for r in policy.reasons}
 
     def _migrate(self) -> None:
@@ -270,13 +127,14 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
+            self._fresh()  # kept views follow this write only from what they were after the last
             try:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._forget_views()  # they may have followed a change that is now undone
                 raise
             self._db.execute("COMMIT")
-            self._totals.clear()
 
     def _emit(self, db: sqlite3.Connection, change: Json, was_to: str | None, now_to: str | None) -> int:
         """Append a change to the feed with the escalation target its item had before
@@ -293,7 +151,7 @@ class Store:
         rows = []
         for change, was_to, now_to in changes:
             last += 1
-            rows.append((last, json.dumps({"seq": last, **change}, ensure_ascii=False), change["item_id"], was_to, now_to))
+            rows.append((last, encode_json({"seq": last, **change}), change["item_id"], was_to, now_to))
         db.executemany("INSERT INTO changes (seq, body, item_id, was_to, now_to) VALUES (?, ?, ?, ?, ?)", rows)
         return last
 
@@ -329,168 +187,6 @@ class Store:
             return f"({column} IS NULL)", []
         return f"({column} IS NULL OR {column} IN ({','.join('?' * len(targets))}))", sorted(targets)
 
-    # -- ingest -------------------------------------------------------------------
-
-    def add_items(self, items: Iterable[Json]) -> dict[str, int]:
-        """Ingest ItemInputs (new items, or new reports on known ones); checked field by field.
-
-        All or nothing: one transaction, rolled back by the first bad item, so a 422
-        naming `items[4000]` has stored none of the 4,000 before it. Items are checked
-        one at a time and written INGEST_CHUNK at a time (one statement per table for
-        the new ones: a seed of millions costs a few statements per thousand items, not
-        five per item), so a seed of a million holds one chunk in memory."""
-        created = updated = 0
-        with self._write() as db, self._load_cache(db):
-            chunk: list[Json] = []
-            for i, raw in enumerate(items):
-                chunk.append(_check_input(raw, f"items[{i}]"))
-                if len(chunk) == INGEST_CHUNK:
-                    c, u = self._add_chunk(db, chunk)
-                    created, updated, chunk = created + c, updated + u, []
-            c, u = self._add_chunk(db, chunk)
-        return {"created": created + c, "updated": updated + u, "seq": self.seq()}
-
-    @contextmanager
-    def _load_cache(self, db: sqlite3.Connection) -> Iterator[None]:
-        """A page cache of LOAD_CACHE_KIB for one ingest transaction, then the usual one.
-
-        A load of millions is one transaction (all or nothing), so its dirty pages stay
-        in the WAL until it commits; with the default 2 MB cache the index pages are
-        evicted, written again and again, and each miss searches a WAL index that grows
-        with the load (seeding 1M demo items: 193 s without this, 142 s with it). The
-        cache grows only as pages are used, so a small ingest costs nothing more."""
-        (usual,) = db.execute("PRAGMA cache_size").fetchone()
-        db.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
-        try:
-            yield
-        finally:
-            db.execute(f"PRAGMA cache_size = {int(usual)}")  # frees the pages above it
-
-    def _add_chunk(self, db: sqlite3.Connection, chunk: list[Json]) -> tuple[int, int]:
-        """Store checked items in their order: (created, updated). New ones are written
-        together; an item already stored — or already new in this chunk — gets its new
-        reports after the new ones before it are written, as if one at a time."""
-        if not chunk:
-            return 0, 0
-        ids = [item["id"] for item in chunk]
-        stored = {r[0] for r in db.execute(f"SELECT id FROM items WHERE id IN ({','.join('?' * len(ids))})", ids)}
-        fresh: list[Json] = []
-        created = updated = 0
-        for item in chunk:
-            if item["id"] in stored:
-                self._insert(db, fresh)
-                fresh = []
-                updated += self._add_reports(db, item)
-            else:
-                fresh.append(item)
-                created += 1
-                stored.add(item["id"])  # a second sighting in this chunk is an update
-        self._insert(db, fresh)
-        return created, updated
-
-    def _add_reports(self, db: sqlite3.Connection, item: Json) -> int:
-        """Add an item's new reports to the stored one: 1 if it had any, else 0."""
-        old = json.loads(db.execute("SELECT body FROM items WHERE id = ?", (item["id"],)).fetchone()[0])
-        known = {r["id"] for r in old["reports"]}
-        fresh = [r for r in item["reports"] if r["id"] not in known]
-        if not fresh:
-            return 0
-        old["reports"].extend(fresh)
-        self._update_reports(db, old)
-        return 1
-
-    def _derived(self, item: Json) -> dict[str, Any]:
-        """The columns an item's reports decide: priority, deadline, reason, sources...
-
-        Source values are compared as the strings they are (Source is a StrEnum, equal
-        to and hashed as its value): this runs once per item of a seed of millions."""
-        reports = item["reports"]
-        deadlines = self.policy.deadlines
-        users = sum(1 for r in reports if r["source"] == Source.USER_REPORT)
-        reasons = Counter(r["reason"] for r in reports)
-        reason = max(reasons, key=lambda c: (reasons[c], self._severity.get(c, 0), c))
-        best = 0.0
-        due: list[float] = []
-        first = NO_DEADLINE
-        for r in reports:
-            source = r["source"]
-            created = _epoch(r["created_at"])
-            first = min(first, created)
-            if source == Source.AUTHORITY_ORDER:
-                best = max(best, 90)
-            elif source == Source.TRUSTED_FLAGGER:
-                best = max(best, 70)
-            elif source == Source.AUTOMATED:
-                best = max(best, 40 + 30 * float(r["score"]))
-            else:
-                best = max(best, min(60, 20 + 2 * users))
-            if source == Source.AUTHORITY_ORDER:  # only an order's deadline is read (and checked)
-                due.append(_epoch(r["deadline"]))
-            elif (span := deadlines.get(source)) is not None:
-                due.append(created + span)
-        sources = {r["source"] for r in reports}
-        countries = sorted({r["country"] for r in reports if r["source"] == Source.AUTHORITY_ORDER})
-        lead = next(s for s in LEAD_ORDER if s in sources)
-        deadline = min(due) if due else None
-        return {
-            "priority": min(100, int(best) + 2 * self._severity.get(reason, 0)),
-            "deadline": deadline,
-            "dkey": NO_DEADLINE if deadline is None else deadline,
-            "first_reported": first,
-            "report_count": len(reports),
-            "reason": reason,
-            "reasons": ",".join(sorted(reasons)),
-            "sources": "," + ",".join(s.value for s in LEAD_ORDER if s in sources) + ",",
-            "countries": "," + ",".join(countries) + ("," if countries else ""),
-            "lead_source": lead.value,
-            "lead_country": countries[0] if countries else None,
-        }
-
-    def _insert(self, db: sqlite3.Connection, items: list[Json]) -> None:
-        """Write new items, their campaigns and their `new` changes: one statement each.
-
-        Each change carries the item's summary as it was when that item arrived: its
-        campaign shows once the campaign has a second item, counted here in order."""
-        if not items:
-            return
-        rows, campaigns, changes = [], Counter[str](), []
-        of_item = [_campaign(item["text"]) for item in items]
-        sizes = dict(db.execute(f"SELECT id, size FROM campaigns WHERE id IN ({','.join('?' * len(items))})", of_item))
-        for item, campaign in zip(items, of_item, strict=True):
-            text, title = item["text"], item.get("title")
-            snippet = (f"{title} — {text}" if item["kind"] == Kind.CHANNEL and title else text)[:SNIPPET]
-            if campaign is not None:
-                campaigns[campaign] += 1
-                sizes[campaign] = sizes.get(campaign, 0) + 1
-            d = self._derived(item)
-            rows.append((item["id"], item["kind"], d["priority"], d["deadline"], d["dkey"], d["first_reported"],
-                         d["report_count"], d["reason"], d["reasons"], d["sources"], d["countries"], d["lead_source"],
-                         d["lead_country"], campaign, (item.get("author") or {}).get("id"), snippet,
-                         f"{title or ''}\n{text}".casefold(), json.dumps(item, ensure_ascii=False)))
-            summary = _summary_json((item["id"], item["kind"], State.OPEN.value, 1, d["priority"], d["deadline"],
-                                     d["sources"], d["countries"], d["reason"], d["report_count"], snippet,
-                                     d["first_reported"], None, campaign if sizes.get(campaign or "", 0) > 1 else None,
-                                     d["reasons"]))
-            changes.append(({"type": "new", "item_id": item["id"], "by": None, "at": _time(self.clock()),
-                             "item": summary}, None, None))
-        db.executemany("INSERT INTO campaigns (id, size) VALUES (?, ?) "
-                       "ON CONFLICT (id) DO UPDATE SET size = size + excluded.size", campaigns.items())
-        db.executemany(
-            "INSERT INTO items (id, kind, priority, deadline, dkey, first_reported, report_count, reason, reasons, sources, "
-            "countries, lead_source, lead_country, campaign, author_id, snippet, search, body) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self._emit_all(db, changes)
-
-    def _update_reports(self, db: sqlite3.Connection, item: Json) -> None:
-        d = self._derived(item)
-        db.execute(
-            "UPDATE items SET priority=?, deadline=?, dkey=?, first_reported=?, report_count=?, reason=?, reasons=?, sources=?, "
-            "countries=?, lead_source=?, lead_country=?, body=? WHERE id=?",
-            (d["priority"], d["deadline"], d["dkey"], d["first_reported"], d["report_count"], d["reason"], d["reasons"],
-             d["sources"], d["countries"], d["lead_source"], d["lead_country"], json.dumps(item, ensure_ascii=False),
-             item["id"]),
-        )
-
     # -- reading --------------------------------------------------------------------
 
     def _summary(self, db: sqlite3.Connection, item_id: str) -> Json:
@@ -498,119 +194,7 @@ class Store:
             f"SELECT {SUMMARY_COLUMNS} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign WHERE i.id = ?",
             (item_id,),
         ).fetchone()
-        return _summary_json(row)
-
-    def queue(self, who: Principal, f: QueueFilter, *, cursor: str | None, limit: int, offset: int | None = None) -> Json:
-        """A page of the queue: after `cursor` (keyset), or from position `offset` (0 is
-        the first item) — never both. `total` counts every matching item, and `seq` is
-        the feed position the page was read at: positions are positions in the queue as
-        it was at that `seq` (protocol.md, "Rows by position")."""
-        sort = order(parse_sort(f.sort))
-        now = self.clock()
-        where, params, join = self._where(who, f, now)
-        page_where, page_params = list(where), list(params)
-        if cursor is not None:
-            after = _decode_cursor(cursor, sort.name, len(sort.keys))
-            clause, values = _after(sort.keys, sort.directions, after)
-            page_where.append(clause)
-            page_params.extend(values)
-        key_cols = ", ".join(f"i.{k}" for k in sort.keys)
-        with self._lock:
-            # The rows are picked by rowid first, then read whole: walking past `offset`
-            # rows then reads the order's index alone, not each skipped row and its campaign.
-            rows = self._db.execute(
-                f"SELECT {SUMMARY_COLUMNS}, {key_cols} FROM items i LEFT JOIN campaigns c ON c.id = i.campaign "
-                f"WHERE i.rowid IN (SELECT i.rowid FROM items i {join} WHERE {' AND '.join(page_where)} "
-                f"ORDER BY {sort.sql} LIMIT ? OFFSET ?) ORDER BY {sort.sql}",
-                (*page_params, limit + 1, offset or 0),
-            ).fetchall()
-            total = self._total(who, f, now, where, params, join)
-            seq = self.seq()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [_summary_json(r[:SUMMARY_WIDTH]) for r in rows]
-        next_cursor = _encode_cursor(sort.name, rows[-1][SUMMARY_WIDTH:]) if more and rows else None
-        return {"items": items, "next_cursor": next_cursor, "total": total, "seq": seq}
-
-    def count(self, who: Principal, f: QueueFilter) -> Json:
-        """How many items the view holds, and the feed position it was counted at: one query."""
-        now = self.clock()
-        where, params, join = self._where(who, f, now)
-        with self._lock:
-            return {"total": self._total(who, f, now, where, params, join), "seq": self.seq()}
-
-    def _total(self, who: Principal, f: QueueFilter, now: float, where: list[str], params: list[Any], join: str) -> int:
-        """The count of the view, cached until the next write (and, for a filter that
-        reads the clock, for this `now` only). Called with the lock held."""
-        key = (f, tuple(sorted(self._targets_for(who) or ())), who.sees_everything, now if timed(f.expr) else None)
-        total = self._totals.get(key)
-        if total is None:
-            total = self._db.execute(f"SELECT count(*) FROM items i {join} WHERE {' AND '.join(where)}", params).fetchone()[0]
-            if len(self._totals) > 10_000:  # typed filters are many: bound the cache
-                self._totals.clear()
-            self._totals[key] = total
-        return total
-
-    def ids(self, who: Principal, f: QueueFilter) -> Iterator[Json]:
-        """The ids of the view in its order, as the lines of GET /v1/queue/ids: `{"seq"}`
-        first, then `{"ids": [...]}` of at most ID_CHUNK each, then `{"total"}`, which
-        says the stream is whole.
-
-        One read transaction on a connection of its own: the ids and the seq are one
-        snapshot of the database (WAL), however long the client takes to read them, and
-        the store's lock is not held meanwhile. The cursor is read ID_CHUNK rows at a
-        time, so the server holds one chunk, not the queue."""
-        now = self.clock()
-        where, params, join = self._where(who, f, now)
-        sort = order(parse_sort(f.sort))
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        try:
-            register(db)
-            db.execute("BEGIN")
-            seq = db.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
-            cur = db.execute(f"SELECT i.id FROM items i {join} WHERE {' AND '.join(where)} ORDER BY {sort.sql}", params)
-            yield {"seq": seq}
-            total = 0
-            while rows := cur.fetchmany(ID_CHUNK):
-                total += len(rows)
-                yield {"ids": [r[0] for r in rows]}
-            yield {"total": total}
-        finally:
-            db.close()  # ends the read transaction
-
-    def _where(self, who: Principal, f: QueueFilter, now: float) -> tuple[list[str], list[Any], str]:
-        """The view's conditions on `items i`, with their parameters and the join they
-        need (`campaigns c` for a campaign term). Every read of the queue — pages,
-        counts, ids — goes through here, and so through the visibility rule."""
-        where = ["i.state = ?"]
-        params: list[Any] = [State.OPEN.value if f.queue == "open" else State.ESCALATED.value]
-        if f.queue == "escalated":  # an open item was never escalated: everyone's, so no condition to slow its counts
-            clause, values = self._visible_sql(who, "i.escalated_to")
-            where.append(clause)
-            params.extend(values)
-        if f.kind:
-            where.append("i.kind = ?")
-            params.append(f.kind)
-        if f.source:
-            where.append("instr(i.sources, ?) > 0")
-            params.append(f",{f.source},")
-        if f.country:
-            where.append("instr(i.countries, ?) > 0")
-            params.append(f",{f.country},")
-        if f.reason:  # any report's reason, as the filter language's `reason:` (codes have no commas)
-            where.append("instr(',' || i.reasons || ',', ?) > 0")
-            params.append(f",{f.reason},")
-        if f.min_reports:
-            where.append("i.report_count >= ?")
-            params.append(f.min_reports)
-        if f.q:
-            where.append("instr(i.search, ?) > 0")
-            params.append(f.q.casefold())
-        compiled = compile_filter(f.expr, now)
-        where.extend(compiled.where)
-        params.extend(compiled.params)
-        join = "LEFT JOIN campaigns c ON c.id = i.campaign" if compiled.campaigns else ""
-        return where, params, join
+        return summary_json(row)
 
     def item(self, who: Principal, item_id: str) -> Json:
         with self._lock:
@@ -702,8 +286,16 @@ class Store:
     # -- decisions ------------------------------------------------------------------
 
     def decide(self, who: Principal, raws: Sequence[object]) -> list[Json]:
-        """One result per decision, in order; the whole batch is one transaction."""
+        """One result per decision, in order; the whole batch is one transaction. A big
+        batch drops the kept views rather than follow each item through each of them,
+        and any decision drops the free-text ones."""
         with self._write() as db:
+            if len(raws) > 50:
+                self._forget_views()
+            # A free-text view would run its FTS5 phrase over the whole index for each
+            # item followed (milliseconds at 1M); recounting it costs less than that,
+            # once, when it is next read.
+            self._drop_views(lambda view: "item_fts" in view.where)
             return [self._decide_one(db, who, raw, f"decisions[{i}]") for i, raw in enumerate(raws)]
 
     def _decide_one(self, db: sqlite3.Connection, who: Principal, raw: object, path: str) -> Json:
@@ -792,11 +384,14 @@ class Store:
             new_state, target = State.ESCALATED.value, d.escalate_to
         else:
             new_state, target = State.CLOSED.value, escalated_to
+        rowid = db.execute("SELECT rowid FROM items WHERE id = ?", (d.item_id,)).fetchone()[0]
+        before = self._keys_of(db, [rowid])  # where the item stands in each kept view (views.py)
         db.execute(
             "UPDATE items SET state=?, version=?, escalated_to=?, decided_by=?, decided_action=?, decided_reason=?, "
             "decided_at=?, claim_holder=NULL, claim_expires=NULL WHERE id=?",
             (new_state, version, target, who.id, d.action.value, d.reason, now, d.item_id),
         )
+        self._moved(before, self._keys_of(db, [rowid]))
         change: Json = {"type": "escalated" if d.action is Action.ESCALATE else "decided", "item_id": d.item_id,
                         "by": who.id, "at": _time(now), "action": d.action.value, "state": new_state, "version": version}
         if d.action is Action.ESCALATE:
@@ -912,18 +507,6 @@ class Store:
 # -- helpers ----------------------------------------------------------------------
 
 
-def _summary_json(row: Sequence[Any]) -> Json:
-    (iid, kind, state, version, priority, deadline, sources, countries, reason, count, snippet, first,
-     escalated_to, campaign, reasons) = row
-    return {
-        "id": iid, "kind": kind, "state": state, "version": version, "priority": priority,
-        "deadline": _time(deadline), "sources": [s for s in sources.split(",") if s],
-        "countries": [c for c in countries.split(",") if c], "reason": reason, "report_count": count,
-        "snippet": snippet, "first_reported_at": _time(first), "escalated_to": escalated_to, "campaign": campaign,
-        "reasons": [r for r in reasons.split(",") if r],
-    }
-
-
 def _left(change: Json, who: Principal) -> Json:
     """A change that took its item out of `who`'s sight, as `who` gets it: the id and the
     time only; `by` only when it was `who`'s own."""
@@ -937,93 +520,3 @@ def _history(decision: Json, moderator: str) -> Json:
             "note": decision.get("note"), "decided_at": decision["decided_at"]}
 
 
-def _encode_cursor(sort: str, keys: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort, *keys]).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: str, n: int) -> list[Any]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise invalid("cursor", "not a cursor this server made") from None
-    if not isinstance(raw, list) or len(raw) != n + 1 or raw[0] != sort:
-        raise invalid("cursor", "made for another sort order; start again without a cursor")
-    values = raw[1:]
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:-1]) or not isinstance(values[-1], str):
-        raise invalid("cursor", "not a cursor this server made")
-    return values
-
-
-def _after(keys: Sequence[str], directions: Sequence[int], values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """The keyset condition 'strictly after this row' for a mixed-direction order."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for i, (key, direction) in enumerate(zip(keys, directions, strict=True)):
-        equal = [f"i.{k} = ?" for k in keys[:i]]
-        clauses.append("(" + " AND ".join([*equal, f"i.{key} {'>' if direction > 0 else '<'} ?"]) + ")")
-        params.extend([*values[:i], values[i]])
-    return "(" + " OR ".join(clauses) + ")", params
-
-
-def is_time(value: str) -> bool:
-    """Whether `value` is in the server's time grammar (TIME_PATTERN)."""
-    return _TIME_RE.fullmatch(value) is not None
-
-
-def _times(o: Json, path: str) -> Iterator[tuple[str, object]]:
-    """Every time field of an ItemInput, by path (the shapes around them are checked later)."""
-    yield f"{path}.created_at", o.get("created_at")
-    author = o.get("author")
-    if isinstance(author, dict):
-        yield f"{path}.author.created_at", author.get("created_at")
-        prior = author.get("prior_decisions")
-        for i, d in enumerate(prior if isinstance(prior, list) else ()):
-            if isinstance(d, dict):
-                yield f"{path}.author.prior_decisions[{i}].decided_at", d.get("decided_at")
-    reports = o.get("reports")
-    for i, r in enumerate(reports if isinstance(reports, list) else ()):
-        if isinstance(r, dict):
-            yield f"{path}.reports[{i}].created_at", r.get("created_at")
-            if r.get("source") == Source.AUTHORITY_ORDER:
-                yield f"{path}.reports[{i}].deadline", r.get("deadline")
-
-
-def _check_input(raw: object, path: str) -> Json:
-    """An ItemInput checked as strictly as a client checks an item; returns the stored shape."""
-    o = obj(raw, path)
-    check_json_text(o, path)
-    iid = o.get("id")
-    if not isinstance(iid, str) or not ID_RE.fullmatch(iid):
-        raise PayloadError(f"{path}.id", "expected 1-512 printable ASCII characters without spaces")
-    kind = o.get("kind")
-    if kind not in (Kind.POST, Kind.CHANNEL):
-        raise PayloadError(f"{path}.kind", 'expected "post" or "channel"')
-    text = o.get("text")
-    if not isinstance(text, str) or len(text) > MAX_TEXT:
-        raise PayloadError(f"{path}.text", f"expected a string of at most {plural(MAX_TEXT, 'character')}")
-    title = o.get("title")
-    if title is not None and (not isinstance(title, str) or len(title) > 2048):
-        raise PayloadError(f"{path}.title", "expected a string of at most 2048 characters, or null")
-    if kind == Kind.CHANNEL and not title:
-        raise PayloadError(f"{path}.title", "a channel needs a title (its name)")
-    language = o.get("language")
-    if language is not None and (not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}", language)):
-        raise PayloadError(f"{path}.language", "expected a BCP 47 tag like de or pt-BR, or null")
-    for where, value in _times(o, path):
-        if value is not None and (not isinstance(value, str) or not _TIME_RE.fullmatch(value)):
-            raise PayloadError(where, f"expected {TIME_RULE}")
-    for i, m in enumerate(req_list(o, "media", path, max_items=1000, optional=True)):
-        Media.from_json(m, f"{path}.media[{i}]")
-    if o.get("author") is not None:
-        Profile.from_json(o["author"], f"{path}.author")
-    opt_int(o, "member_count", path, lo=0, hi=10**11)
-    reports = req_list(o, "reports", path, max_items=10_000)
-    if not reports:
-        raise PayloadError(f"{path}.reports", "an item needs at least one report")
-    for i, r in enumerate(reports):
-        Report.from_json(r, f"{path}.reports[{i}]")
-        comment = r.get("comment")
-        if isinstance(comment, str) and len(comment) > MAX_COMMENT:
-            raise PayloadError(f"{path}.reports[{i}].comment", f"longer than {plural(MAX_COMMENT, 'character')}")
-    keep = ("id", "kind", "text", "title", "language", "created_at", "media", "author", "member_count", "reports")
-    return {k: o.get(k) for k in keep}

@@ -153,6 +153,8 @@ class Deciding(_Base):
         caps = self.backend.capabilities
         if (action == "escalate" and not caps.escalation) or (action == "claim" and not caps.claims):
             return False
+        if action in ("filter", "tag_filter") and self._filter_open():
+            return False  # (priority keys: in the open bar, `/` and `T` are text)
         return True
 
     def action_escalate(self) -> None:
@@ -191,6 +193,7 @@ class Deciding(_Base):
         else:
             self.queue.remove(result.ids)
         self._wake.set()
+        self._count_soon()  # the whole queue's count and its breaches, without these
         toast = result.toast
         result.entry.toast = post(self.app, toast.text, title=toast.title, severity=toast.severity, timeout=toast.timeout)
         self._show_cursor_detail()
@@ -215,6 +218,7 @@ class Deciding(_Base):
         for notice in undone.notices:
             self._say(notice)
         self._show_cursor_detail()
+        self._count_soon()
         self._refresh_status()
 
 

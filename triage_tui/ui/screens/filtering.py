@@ -46,10 +46,13 @@ class Finding(_Base):
         bar = self.query_one("#filter-bar")
         bar.styles.visibility = "visible"
         field = self.query_one("#filter-input", Input)
+        field.styles.visibility = "visible"  # (its own, too: focusable now, before the bar's style reaches it)
         field.placeholder = "tag every item matching…" if mode == "tag" else 'filter, e.g. source:authority country:DE reports>=5 "free text"'
         field.value = value
         self.query_one(FilterBar).show_hint()
-        field.focus()
+        # Now, not `field.focus()` (deferred to after the messages already queued): what is
+        # typed right after `/` goes into the field, never to the list as keys (`r`, `u`, `s`).
+        self.set_focus(field)
 
     def _filter_open(self) -> bool:
         return self.query_one("#filter-bar").styles.visibility == "visible"
@@ -58,8 +61,9 @@ class Finding(_Base):
         # An inline style, not a class: a class change matches the stylesheet against the
         # bar and everything in it again (~2 ms of the frame that shows a filter's result).
         self.query_one("#filter-bar").styles.visibility = "hidden"
+        self.query_one("#filter-input", Input).styles.visibility = "hidden"
         self._preview = None
-        self.queue.focus()
+        self.set_focus(self.queue)
 
     def _view_for(self, mode: str, query: Filter) -> View:
         session = self.session
