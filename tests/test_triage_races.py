@@ -283,3 +283,23 @@ async def test_typing_right_after_slash_goes_into_the_filter_not_to_the_list(ser
             pilot.app.post_message(events.Key(key, char))
         await pilot.pause(0.3)
         assert screen.query_one("#filter-input").value == text + " T/"  # type: ignore[attr-defined]
+
+
+async def test_a_key_typed_right_after_r_does_not_decide_behind_the_dialog(server: RunningServer, outbox_path: Path) -> None:
+    """`r` then `a` typed at once: the remove dialog opens a moment after `r`, and the `a`
+    queued behind it reached the list and approved the item (then the dialog asked for a
+    removal reason of an item already approved). Now no decision key runs until it is up."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        for key in ["r", "a", "e", "u"]:
+            pilot.app.post_message(events.Key(key, key))
+        await pilot.pause(0.5)
+        from triage_tui.ui.screens.dialogs import ReasonPicker
+
+        assert isinstance(pilot.app.screen, ReasonPicker)
+        assert screen.outbox.counts(server.url, "mod-ana") == {}
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await pilot.press("a")  # the dialog gone, the keys work again
+        await until(pilot, lambda: screen.outbox.counts(server.url, "mod-ana").get("held", 0) == 1)

@@ -35,6 +35,8 @@ else:
 
 __all__ = ["Deciding"]
 
+_WAIT_FOR_DIALOG = frozenset({"approve", "remove", "escalate", "undo", "filter", "tag_filter", "sort", "show_new", "claim", "quit"})
+
 
 class Deciding(_Base):
     """The decision keys of the triage screen (mixed into `TriageScreen`)."""
@@ -62,12 +64,30 @@ class Deciding(_Base):
         items = self._targets()
         if items is None:
             if self._ready():
+                self._pending_dialogs += 1
                 self._gather(frozenset(self.queue.tagged), then)
         elif items and self._ready():
             then(items)
 
+    def _opening(self, worker: Callable[[list[ItemSummary]], object]) -> Callable[[list[ItemSummary]], None]:
+        """`worker` opens a dialog, a moment after the key. Keys typed right behind that key
+        reach this screen, not the dialog, until the dialog is up (Textual routes a queued
+        key to the focus it had when it was read): meanwhile the decision keys do nothing
+        (`check_action`), or `r` then `a` typed fast would approve the item and then ask
+        for the removal's reason. The worker counts itself out when it ends."""
+        def start(items: list[ItemSummary]) -> None:
+            self._pending_dialogs += 1
+            worker(items)
+        return start
+
     @work(group="gather", exclusive=True)
     async def _gather(self, tagged: frozenset[str], then: Callable[[list[ItemSummary]], None]) -> None:
+        try:
+            await self._gathering(tagged, then)
+        finally:
+            self._pending_dialogs -= 1
+
+    async def _gathering(self, tagged: frozenset[str], then: Callable[[list[ItemSummary]], None]) -> None:
         have = {item.id: item for item in self.queue.loaded if item.id in tagged}
         have.update((i, row) for i, row in self._tag_rows.items() if i in tagged)
         missing = set(tagged) - set(have)
@@ -108,19 +128,25 @@ class Deciding(_Base):
         if len(items) <= self.settings.confirm_above:
             self._decide(items, Action.APPROVE)
         else:
-            self._approve_confirmed(items)
+            self._opening(self._approve_confirmed)(items)
 
     @work(group="action")
     async def _approve_confirmed(self, items: list[ItemSummary]) -> None:
-        if await self._confirm_bulk("Approve", items):
-            self._decide(items, Action.APPROVE)
+        try:
+            if await self._confirm_bulk("Approve", items):
+                self._decide(items, Action.APPROVE)
+        finally:
+            self._pending_dialogs -= 1
 
     def action_remove(self) -> None:
-        self._with_targets(self._remove_worker)
+        self._with_targets(self._opening(self._remove_worker))
 
     @work(group="action")
     async def _remove_worker(self, items: list[ItemSummary]) -> None:
-        await self._remove(items)
+        try:
+            await self._remove(items)
+        finally:
+            self._pending_dialogs -= 1
 
     async def _remove(self, items: list[ItemSummary], *, scope: Scope = "global") -> None:
         assert self.policy is not None
@@ -155,11 +181,13 @@ class Deciding(_Base):
             return False
         if action in ("filter", "tag_filter") and self._filter_open():
             return False  # (priority keys: in the open bar, `/` and `T` are text)
+        if self._pending_dialogs and action in _WAIT_FOR_DIALOG:
+            return False  # a key typed ahead of the dialog that its key opens (`_opening`)
         return True
 
     def action_escalate(self) -> None:
         if self._can_escalate():
-            self._with_targets(self._escalate_worker)
+            self._with_targets(self._opening(self._escalate_worker))
 
     def _can_escalate(self) -> bool:
         if not self.backend.capabilities.escalation:
@@ -169,7 +197,10 @@ class Deciding(_Base):
 
     @work(group="action")
     async def _escalate_worker(self, items: list[ItemSummary]) -> None:
-        await self._escalate(items)
+        try:
+            await self._escalate(items)
+        finally:
+            self._pending_dialogs -= 1
 
     async def _escalate(self, items: list[ItemSummary], *, preselect: str | None = None, why: str | None = None) -> None:
         assert self.policy is not None

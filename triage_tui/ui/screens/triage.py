@@ -99,6 +99,7 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
         self.decider: Decider[Notification] = Decider(outbox, backend=backend_name, undo_seconds=settings.undo_seconds, clock=clock)
         self.session = QueueSession(backend, queue=queue, clock=clock, hidden=lambda: self.decider.hidden.values(),
                                     undecided=self.decider.undecided)
+        self._pending_dialogs = 0  # dialogs a key asked for that are not up yet (`Deciding._opening`)
         self._filter_mode = "filter"
         self._preview: tuple[str, str, Preview] | None = None
         self._tag_rows: dict[str, ItemSummary] = {}  # tagged items' rows, kept when the window lets them go
@@ -409,8 +410,6 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
             if item.id in event.tagged:
                 rows.setdefault(item.id, item)
         self._refresh_status()
-
-    # -- status -------------------------------------------------------------------------------
 
     def _tick(self) -> None:
         now = self.clock()
