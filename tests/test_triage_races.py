@@ -303,3 +303,20 @@ async def test_a_key_typed_right_after_r_does_not_decide_behind_the_dialog(serve
         await pilot.pause(0.2)
         await pilot.press("a")  # the dialog gone, the keys work again
         await until(pilot, lambda: screen.outbox.counts(server.url, "mod-ana").get("held", 0) == 1)
+
+
+async def test_a_key_typed_right_after_q_does_not_decide_behind_the_quit_question(server: RunningServer, outbox_path: Path) -> None:
+    """`q` with a decision unsent asks first; an `a` typed right behind it waits for the
+    question instead of approving the item under the cursor meanwhile."""
+    app = make_app(server, outbox_path, Settings(undo_seconds=30, claim_on_open=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: screen.outbox.counts(server.url, "mod-ana").get("held", 0) == 1)
+        for key in ["q", "a"]:
+            pilot.app.post_message(events.Key(key, key))
+        await pilot.pause(0.5)
+        from triage_tui.ui.screens.dialogs import ConfirmDialog
+
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert screen.outbox.counts(server.url, "mod-ana").get("held", 0) == 1

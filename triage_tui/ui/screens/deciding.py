@@ -11,6 +11,8 @@ over a large view) are fetched first, and the set the key fixed is what is decid
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,7 @@ from triage_tui.backends.errors import BackendError
 from triage_tui.model import Action, ItemSummary, Scope
 from triage_tui.notice import fit, short_id
 from triage_tui.queue.decide import Notice
-from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice
+from triage_tui.ui.screens.dialogs import ConfirmDialog, EscalateChoice, EscalateDialog, ReasonPicker, RemoveChoice, unsent_fate
 from triage_tui.ui.toasts import post, withdraw
 from triage_tui.unapplied import Redecide
 from triage_tui.workflow import guard, reasons_for, refusal, reported_reason
@@ -276,3 +278,25 @@ class Deciding(_Base):
         elif self._can_escalate():
             await self._escalate([item], preselect=old.escalate_to)
 
+    def action_quit(self) -> None:
+        self._opening(lambda _: self._quit_worker())([])
+
+    @work(exclusive=True, group="action")
+    async def _quit_worker(self) -> None:
+        try:
+            await self._quit()
+        finally:
+            self._pending_dialogs -= 1
+
+    async def _quit(self) -> None:
+        """Quit, asking first while decisions are not sent (they stay in the outbox)."""
+        unsent = self.outbox.unsent(self.backend_name, self.me.id) if self.me else 0
+        if unsent:
+            question = f"{unsent} decision{'s are' if unsent != 1 else ' is'} not sent yet. Quit anyway?"
+            detail = unsent_fate(self.outbox, unsent)
+            if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
+                return
+        if self.session.claimed is not None:  # let others decide it now, not when the lease lapses
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.backend.release(self.session.claimed), 2.0)
+        self.app.exit()

@@ -13,7 +13,6 @@ are `filtering.Finding`'s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +38,6 @@ from triage_tui.queue.session import Fetch, Preview, QueueSession, View
 from triage_tui.sync import Sender
 from triage_tui.ui.keymap import bindings
 from triage_tui.ui.screens.deciding import Deciding
-from triage_tui.ui.screens.dialogs import ConfirmDialog, unsent_fate
 from triage_tui.ui.screens.filtering import Finding
 from triage_tui.ui.screens.following import CLAIM_AFTER, Following
 from triage_tui.ui.screens.help import HelpScreen
@@ -325,7 +323,8 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
                 self.notify(fit(said, keep="; it left your queue."), title="Decided elsewhere", severity="warning", timeout=12, markup=False)
         self._show_cursor_detail()
         self._request_rows()
-        self._count_soon()
+        if effect.removed or effect.added:  # (claims alone change no count)
+            self._count_soon()
         self._refresh_status()
         self._items_changed()
 
@@ -484,16 +483,3 @@ class TriageScreen(Deciding, Finding, Following, Screen[None]):
                 keys = ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action)) for k in bound.split(","))
                 rows.append((binding.id, keys, binding.description))
         return rows
-
-    @work(exclusive=True, group="action")
-    async def action_quit(self) -> None:
-        unsent = self.outbox.unsent(self.backend_name, self.me.id) if self.me else 0
-        if unsent:
-            question = f"{unsent} decision{'s are' if unsent != 1 else ' is'} not sent yet. Quit anyway?"
-            detail = unsent_fate(self.outbox, unsent)
-            if not await self.app.push_screen_wait(ConfirmDialog(question, detail)):
-                return
-        if self.session.claimed is not None:  # let others decide it now, not when the lease lapses
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.backend.release(self.session.claimed), 2.0)
-        self.app.exit()
