@@ -16,17 +16,8 @@ from hypothesis import strategies as st
 
 from triage_tui.model import Item
 from triage_tui.sanitize import clean, mixed_script
-from triage_tui.server.demo import (
-    CAMPAIGNS,
-    FLAGGER_COMMENT,
-    LANGUAGE_WEIGHTS,
-    MODELS,
-    REASONS,
-    SHOWCASE_SIZE,
-    SOURCES,
-    generate,
-    seed_demo,
-)
+from triage_tui.server.demo import generate, seed_demo
+from triage_tui.server.demo_tables import CAMPAIGNS, FLAGGER_COMMENT, LANGUAGE_WEIGHTS, MODELS, REASONS, SHOWCASE_SIZE, SOURCES
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC).timestamp()
 HOUR, DAY = 3600, 86400

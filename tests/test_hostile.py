@@ -33,7 +33,8 @@ from textual.content import Content
 
 from triage_tui.model import Item, ItemSummary, Policy
 from triage_tui.server.auth import demo_moderators
-from triage_tui.server.demo import HOSTILE_WRAPS, generate, seed_demo
+from triage_tui.server.demo import generate, seed_demo
+from triage_tui.server.demo_tables import HOSTILE_WRAPS
 from triage_tui.server.policy import DEFAULT_POLICY, DEFAULT_POLICY_JSON
 from triage_tui.server.store import QueueFilter, Store
 from triage_tui.ui.screens.dialogs import EscalateDialog, ReasonPicker

@@ -15,7 +15,6 @@ LIMIT = 600
 # Still over the limit, none under ui/ (issue #16's bound there holds).
 STILL_OVER = {
     "backends/ozone.py",
-    "server/demo.py",
 }
 
 
