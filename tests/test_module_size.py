@@ -12,10 +12,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "triage_tui"
 LIMIT = 600
 
-# Still over the limit, none under ui/ (issue #16's bound there holds).
-STILL_OVER = {
-    "backends/ozone.py",
-}
+# None is over the limit now; a module that grows past it must be split (or named here, with why).
+STILL_OVER: set[str] = set()
 
 
 def _lines(path: Path) -> int:
